@@ -1,0 +1,32 @@
+#!/usr/bin/env bun
+/**
+ * Builds the single self-contained executable: `bun run build [--target T] [--outfile F]`.
+ * Migrations, assets, the SDK and examples are embedded through imports.
+ */
+import { $ } from "bun";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { target: { type: "string" }, outfile: { type: "string" } },
+});
+const commit = (await $`git rev-parse --short=12 HEAD`.nothrow().quiet()).stdout.toString().trim() || "unknown";
+const dirty = (await $`git status --porcelain`.nothrow().quiet()).stdout.toString().trim() ? "-dirty" : "";
+const outfile = values.outfile ?? (values.target ? `dist/opensentience-${values.target.replace(/^bun-/, "")}` : "dist/opensentience");
+
+const args = [
+  "build",
+  "--compile",
+  "--minify-syntax",
+  "--bytecode",
+  "--format=esm",
+  `--define=__OPENSENTIENCE_COMMIT__=${JSON.stringify(commit + dirty)}`,
+  ...(values.target ? [`--target=${values.target}`] : []),
+  "src/main.ts",
+  "--outfile",
+  outfile,
+];
+const t0 = performance.now();
+const proc = Bun.spawnSync([process.execPath, ...args], { stdout: "inherit", stderr: "inherit" });
+if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
+console.log(`built ${outfile} (${commit}${dirty}) in ${Math.round(performance.now() - t0)} ms`);

@@ -1,0 +1,85 @@
+import { AGENT_STATUS_VALUES, type AgentStatus } from "../core/catalog/types.ts";
+import { AppError } from "../core/errors.ts";
+import type { SearchFilter } from "../core/search/search.ts";
+import { type Command, intOption, stringOption, type Values } from "./command.ts";
+import { agentDetailText, agentsTable } from "./format-agents.ts";
+import { printJson } from "./output.ts";
+
+const FILTER_OPTIONS = {
+  capability: { type: "string" },
+  integration: { type: "string" },
+  status: { type: "string" },
+  verification: { type: "string" },
+  "min-trust": { type: "string" },
+  source: { type: "string" },
+  limit: { type: "string" },
+  offset: { type: "string" },
+} as const;
+
+function filterFrom(values: Values): SearchFilter {
+  const status = stringOption(values, "status");
+  if (status && !AGENT_STATUS_VALUES.includes(status as AgentStatus)) {
+    throw new AppError("usage", `--status must be one of ${AGENT_STATUS_VALUES.join(", ")}`);
+  }
+  const source = stringOption(values, "source");
+  if (source && source !== "local" && source !== "remote") throw new AppError("usage", "--source must be local or remote");
+  const minTrustRaw = stringOption(values, "min-trust");
+  const minTrust = minTrustRaw === undefined ? undefined : Number(minTrustRaw);
+  if (minTrust !== undefined && (!Number.isFinite(minTrust) || minTrust < 0 || minTrust > 1)) {
+    throw new AppError("usage", "--min-trust must be a number from 0 to 1");
+  }
+  return {
+    capability: stringOption(values, "capability"),
+    integration: stringOption(values, "integration"),
+    status: status as AgentStatus | undefined,
+    verification: stringOption(values, "verification"),
+    minTrust,
+    source: source as "local" | "remote" | undefined,
+    limit: intOption(values, "limit", 1, 1000),
+    offset: intOption(values, "offset", 0, 100_000_000),
+  };
+}
+
+const FILTER_USAGE = "[--capability C] [--integration I] [--status S] [--verification V] [--min-trust N] [--source local|remote] [--limit N] [--offset N]";
+
+export const agentsList: Command = {
+  path: ["agents", "list"],
+  summary: "List catalogued agents (local and from registries)",
+  usage: FILTER_USAGE,
+  options: FILTER_OPTIONS,
+  run(ctx) {
+    const page = ctx.services().search.search(filterFrom(ctx.values));
+    if (ctx.json) printJson(ctx.io, page);
+    else ctx.io.out(agentsTable(page));
+    return 0;
+  },
+};
+
+export const agentsSearch: Command = {
+  path: ["agents", "search"],
+  summary: "Full-text search over id, name, description, keywords and tools",
+  usage: `QUERY ${FILTER_USAGE}`,
+  options: FILTER_OPTIONS,
+  args: { min: 1, max: 1 },
+  run(ctx) {
+    const query = ctx.positionals[0]!;
+    if (query.length > 512) throw new AppError("usage", "QUERY is longer than 512 characters");
+    const page = ctx.services().search.search({ ...filterFrom(ctx.values), query });
+    if (ctx.json) printJson(ctx.io, page);
+    else ctx.io.out(agentsTable(page));
+    return 0;
+  },
+};
+
+export const agentsInfo: Command = {
+  path: ["agents", "info"],
+  summary: "Show everything known about one agent",
+  usage: "ID",
+  args: { min: 1, max: 1 },
+  run(ctx) {
+    const detail = ctx.services().catalog.get(ctx.positionals[0]!);
+    if (ctx.json) printJson(ctx.io, detail);
+    else ctx.io.out(agentDetailText(detail));
+    return 0;
+  },
+};

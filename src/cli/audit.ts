@@ -1,0 +1,46 @@
+import { parseSince } from "../core/audit/audit-log.ts";
+import { AppError } from "../core/errors.ts";
+import { type Command, intOption, stringOption } from "./command.ts";
+import { clean, printJson, table } from "./output.ts";
+
+export const audit: Command = {
+  path: ["audit"],
+  summary: "Show the audit log, newest first",
+  usage: "[--agent ID] [--action A] [--since T] [--correlation ID] [--limit N]",
+  options: {
+    agent: { type: "string" },
+    action: { type: "string" },
+    since: { type: "string" },
+    correlation: { type: "string" },
+    limit: { type: "string" },
+  },
+  run(ctx) {
+    const s = ctx.services();
+    const sinceRaw = stringOption(ctx.values, "since");
+    const since = sinceRaw === undefined ? undefined : parseSince(sinceRaw, s.clock.now());
+    if (since === null) throw new AppError("usage", `--since must be an ISO time or an age like 30m, 2h, 7d; got ${JSON.stringify(sinceRaw)}`);
+    const events = s.audit.query({
+      agentId: stringOption(ctx.values, "agent"),
+      action: stringOption(ctx.values, "action"),
+      correlationId: stringOption(ctx.values, "correlation"),
+      since,
+      limit: intOption(ctx.values, "limit", 1, 10_000) ?? 50,
+    });
+    if (ctx.json) {
+      printJson(ctx.io, { events });
+      return 0;
+    }
+    if (events.length === 0) {
+      ctx.io.out("No audit events match.");
+      return 0;
+    }
+    ctx.io.out(
+      table(
+        ["TIME", "ACTOR", "ACTION", "AGENT", "OUTCOME", "DETAILS"],
+        events.map((e) => [e.at.replace("T", " ").slice(0, 19), e.actor, e.action, e.agentId ?? "", e.outcome, clean(JSON.stringify(e.details))]),
+        [19, 6, 28, 40, 8, 80],
+      ),
+    );
+    return 0;
+  },
+};

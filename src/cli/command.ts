@@ -1,0 +1,82 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type Config, loadConfig } from "../core/config/load.ts";
+import { AppError } from "../core/errors.ts";
+import { createServices, type Services } from "../core/services.ts";
+import type { Io } from "./output.ts";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
+
+export interface CommandContext {
+  io: Io;
+  env: Record<string, string | undefined>;
+  values: Values;
+  positionals: string[];
+  json: boolean;
+  config(): Config;
+  /** Opens the catalog lazily; closed by the dispatcher after the command. */
+  services(): Services;
+}
+
+export interface Command {
+  /** Words that select the command, e.g. ["agents", "list"]. */
+  path: string[];
+  summary: string;
+  /** Argument synopsis after the command words, e.g. "QUERY [--capability C]". */
+  usage?: string;
+  options?: Options;
+  args?: { min: number; max: number };
+  run(ctx: CommandContext): Promise<number | undefined> | number | undefined;
+}
+
+export const GLOBAL_OPTIONS: Options = {
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+};
+
+export function parseCommandArgs(cmd: Command, argv: string[]): { values: Values; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new AppError("usage", `${(e as Error).message.replace(/\.$/, "").replace(/ To specify a positional argument.*$/, "")} (see: opensentience ${cmd.path.join(" ")} --help)`);
+  }
+  const { min, max } = cmd.args ?? { min: 0, max: 0 };
+  const n = parsed.positionals.length;
+  if (n < min || n > max) {
+    const want = min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min}-${max}`;
+    throw new AppError("usage", `'${cmd.path.join(" ")}' takes ${want} argument${want === "1" ? "" : "s"}, got ${n} (usage: opensentience ${cmd.path.join(" ")} ${cmd.usage ?? ""})`.trimEnd());
+  }
+  return { values: parsed.values as Values, positionals: parsed.positionals };
+}
+
+export function makeContext(io: Io, env: Record<string, string | undefined>, values: Values, positionals: string[]): CommandContext & { dispose(): void } {
+  let config: Config | undefined;
+  let services: Services | undefined;
+  return {
+    io,
+    env,
+    values,
+    positionals,
+    json: values.json === true,
+    config: () => (config ??= loadConfig({ env })),
+    services: () => (services ??= createServices(config ??= loadConfig({ env }))),
+    dispose: () => services?.close(),
+  };
+}
+
+/** Reads an integer option, with a usage error naming the flag. */
+export function intOption(values: Values, name: string, min: number, max: number): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== "string" || !Number.isInteger(n) || n < min || n > max) {
+    throw new AppError("usage", `--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+export function stringOption(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === "string" ? v : undefined;
+}

@@ -1,0 +1,36 @@
+import type { Command } from "./command.ts";
+import { keyValues, printJson } from "./output.ts";
+
+export const configShow: Command = {
+  path: ["config", "show"],
+  summary: "Show the effective configuration and where each value came from",
+  run(ctx) {
+    const c = ctx.config();
+    const view = {
+      home: c.paths.home,
+      config_file: c.paths.config,
+      catalog: c.paths.db,
+      scan_roots: c.scanRoots,
+      registries: c.registries,
+      host: c.host,
+      port: c.port,
+      limits: c.limits,
+      sources: c.sources,
+    };
+    if (ctx.json) {
+      printJson(ctx.io, view);
+      return 0;
+    }
+    ctx.io.out(
+      keyValues([
+        ["home", c.paths.home],
+        ["config file", c.paths.config],
+        ["catalog", c.paths.db],
+        ["scan roots", `${c.scanRoots.join(", ")} (${c.sources.scan_roots ?? "default"})`],
+        ["listen", `${c.host}:${c.port} (${c.sources.port ?? "default"})`],
+        ...Object.entries(c.limits).map(([k, v]) => [`limits.${k}`, v] as [string, unknown]),
+      ]),
+    );
+    return 0;
+  },
+};

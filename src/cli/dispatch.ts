@@ -1,0 +1,89 @@
+import { AppError, exitCodeFor, toAppError } from "../core/errors.ts";
+import { redactText } from "../core/redact.ts";
+import { COMMIT, VERSION } from "../version.ts";
+import { type Command, makeContext, parseCommandArgs } from "./command.ts";
+import { COMMANDS } from "./commands.ts";
+import { clean, type Io, processIo } from "./output.ts";
+import { closest } from "./suggest.ts";
+
+function helpText(commands: Command[]): string {
+  const rows = commands.map((c) => [`${c.path.join(" ")}${c.usage ? ` ${c.usage.split(" [")[0]!.replace(/^\[.*$/, "")}` : ""}`.trim(), c.summary]);
+  const w = Math.max(...rows.map(([a]) => a!.length));
+  return [
+    `opensentience ${VERSION} — local, safe-by-default marketplace and runtime for Elixir agents`,
+    "",
+    "Usage: opensentience <command> [options]",
+    "",
+    "Commands:",
+    ...rows.map(([a, b]) => `  ${a!.padEnd(w)}  ${b}`),
+    "",
+    "Global options: --json (machine-readable output), --help, --version",
+    "Data directory: $OPENSENTIENCE_HOME (default ~/.opensentience)",
+  ].join("\n");
+}
+
+function commandHelp(c: Command): string {
+  const opts = Object.entries(c.options ?? {}).map(([k, o]) => `  --${k}${o.type === "string" ? " VALUE" : ""}`);
+  return [`Usage: opensentience ${c.path.join(" ")} ${c.usage ?? ""}`.trimEnd(), "", c.summary, ...(opts.length ? ["", "Options:", ...opts, "  --json"] : ["", "Options:", "  --json"])].join("\n");
+}
+
+/** Finds the command whose words are the longest prefix of argv. */
+function findCommand(argv: string[], commands: Command[]): { cmd: Command; rest: string[] } | null {
+  let best: { cmd: Command; rest: string[] } | null = null;
+  for (const cmd of commands) {
+    if (cmd.path.every((w, i) => argv[i] === w) && (!best || cmd.path.length > best.cmd.path.length)) {
+      best = { cmd, rest: argv.slice(cmd.path.length) };
+    }
+  }
+  return best;
+}
+
+function unknownCommand(argv: string[], commands: Command[]): AppError {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const typed = words.slice(0, 2).join(" ");
+  const names = commands.map((c) => c.path.join(" "));
+  const groupMatch = commands.filter((c) => c.path.length > 1 && c.path[0] === words[0]);
+  const guess = closest(typed, names) ?? (groupMatch.length ? null : closest(words[0] ?? "", [...new Set(commands.map((c) => c.path[0]!))]));
+  const hint = guess
+    ? ` Did you mean '${guess}'?`
+    : groupMatch.length
+      ? ` Try one of: ${groupMatch.map((c) => c.path.join(" ")).join(", ")}.`
+      : "";
+  return new AppError("usage", `unknown command '${clean(typed)}'.${hint} (see: opensentience --help)`);
+}
+
+/** Runs one CLI invocation and returns the exit code. Never throws. */
+export async function runCli(argv: string[], io: Io = processIo, env = process.env, commands = COMMANDS): Promise<number> {
+  const jsonMode = argv.includes("--json");
+  try {
+    if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+      io.out(helpText(commands));
+      return 0;
+    }
+    if (argv[0] === "--version" || argv[0] === "-v" || argv[0] === "version") {
+      if (jsonMode) io.out(JSON.stringify({ version: VERSION, commit: COMMIT }));
+      else io.out(`opensentience ${VERSION} (${COMMIT})`);
+      return 0;
+    }
+    const found = findCommand(argv, commands);
+    if (!found) throw unknownCommand(argv, commands);
+    if (found.rest.includes("--help") || found.rest.includes("-h")) {
+      io.out(commandHelp(found.cmd));
+      return 0;
+    }
+    const { values, positionals } = parseCommandArgs(found.cmd, found.rest);
+    const ctx = makeContext(io, env, values, positionals);
+    try {
+      return (await found.cmd.run(ctx)) ?? 0;
+    } finally {
+      ctx.dispose();
+    }
+  } catch (e) {
+    const err = toAppError(e);
+    const msg = redactText(err.message).split("\n")[0]!;
+    if (jsonMode) io.err(JSON.stringify({ error: { code: err.code, message: msg } }));
+    else io.err(`opensentience: ${msg}`);
+    if (err.code === "internal" && env.OPENSENTIENCE_DEBUG) io.err(String((e as Error).stack));
+    return exitCodeFor(err.code);
+  }
+}

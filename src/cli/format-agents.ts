@@ -1,0 +1,58 @@
+import type { AgentDetail, AgentSummary } from "../core/catalog/types.ts";
+import type { SearchPage } from "../core/search/search.ts";
+import { clean, keyValues, table } from "./output.ts";
+
+export function statusLabel(a: Pick<AgentSummary, "status" | "enabled" | "duplicateOf">): string {
+  let s: string = a.status;
+  if (a.enabled) s += ",enabled";
+  if (a.duplicateOf) s += ",duplicate";
+  return s;
+}
+
+export function agentsTable(page: SearchPage): string {
+  if (page.agents.length === 0) return "No agents found.";
+  const rows = page.agents.map((a) => [
+    a.id ?? "(invalid)",
+    a.name,
+    a.version,
+    statusLabel(a),
+    a.source === "remote" ? `registry:${a.registry}` : "local",
+    a.status === "invalid" ? (a.errors[0] ? `${a.errors[0].path}: ${a.errors[0].message}` : "") : a.description,
+  ]);
+  const t = table(["ID", "NAME", "VERSION", "STATUS", "SOURCE", "DESCRIPTION"], rows, [48, 28, 12, 28, 24, 60]);
+  const shown = page.offset + page.agents.length;
+  return page.total > shown || page.offset > 0 ? `${t}\n\n${page.offset + 1}-${shown} of ${page.total} (use --offset/--limit)` : t;
+}
+
+export function agentDetailText(a: AgentDetail): string {
+  const approved = new Set(a.approvals.map((p) => p.permission));
+  const lines = [
+    keyValues([
+      ["id", a.id ?? "(invalid)"],
+      ["name", a.name],
+      ["version", a.version],
+      ["status", statusLabel(a)],
+      ["source", a.source === "remote" ? `registry ${a.registry}` : "local"],
+      ["path", a.path],
+      ["git", a.gitUrl ? `${a.gitUrl}${a.ref ? ` @ ${a.ref}` : ""}` : null],
+      ["pinned commit", a.pinnedCommit ?? undefined],
+      ["verification", a.verification ?? undefined],
+      ["trust score", a.trustScore ?? undefined],
+      ["deprecated", a.deprecated ? `yes${a.replacementId ? `, use ${a.replacementId}` : ""}` : undefined],
+      ["capabilities", a.capabilities.join(", ")],
+      ["integrations", a.integrationPoints.join(", ")],
+      ["keywords", a.keywords.join(", ")],
+      ["manifest sha256", a.manifestSha256 ?? undefined],
+      ["install", a.install ? `${a.install.state} at ${a.install.installPath}${a.install.commit ? ` (${a.install.commit.slice(0, 12)})` : ""}` : "not installed"],
+      ["duplicate of", a.duplicateOf ?? undefined],
+    ]),
+  ];
+  if (a.description) lines.push("", clean(a.description));
+  if (a.errors.length) lines.push("", "Manifest problems:", ...a.errors.map((e) => `  ${clean(e.path)}: ${clean(e.message)}`));
+  if (a.toolSummary.length) lines.push("", "Tools:", ...a.toolSummary.map((t) => `  ${clean(t.name)}  ${clean(t.description)}`));
+  if (a.permissionsRequested.length) {
+    lines.push("", "Permissions (requested → approved):", ...a.permissionsRequested.map((p) => `  [${approved.has(p) ? "x" : " "}] ${clean(p)}`));
+  }
+  if (a.otherListings.length) lines.push("", "Also listed:", ...a.otherListings.map((o) => `  ${o.source === "remote" ? `registry ${o.registry}` : o.path} (${o.status})`));
+  return lines.join("\n");
+}

@@ -1,0 +1,36 @@
+import { AppError } from "../core/errors.ts";
+import { startDaemon } from "../daemon/daemon.ts";
+import { type Command, intOption, stringOption } from "./command.ts";
+
+export const serve: Command = {
+  path: ["serve"],
+  summary: "Run the daemon (catalog, discovery, agent runtime, web UI on 127.0.0.1:6767)",
+  usage: "[--port N] [--host H] [--allow-remote]",
+  options: { port: { type: "string" }, host: { type: "string" }, "allow-remote": { type: "boolean" } },
+  async run(ctx) {
+    const config = ctx.config();
+    const port = intOption(ctx.values, "port", 0, 65535);
+    if (port !== undefined) config.port = port;
+    const host = stringOption(ctx.values, "host");
+    if (host !== undefined) config.host = host;
+    if (!isLoopback(config.host) && ctx.values["allow-remote"] !== true) {
+      throw new AppError("usage", `refusing to listen on ${config.host}: only loopback is safe; pass --allow-remote to override`);
+    }
+    const log = {
+      info: (m: string) => ctx.io.err(`[opensentience] ${m}`),
+      warn: (m: string) => ctx.io.err(`[opensentience] warning: ${m}`),
+    };
+    if (!isLoopback(config.host)) log.warn(`listening on ${config.host}: anyone who can reach this address can try to log in`);
+    const daemon = await startDaemon({ config, log });
+    const onSignal = (sig: string) => void daemon.stop(sig);
+    process.on("SIGINT", () => onSignal("SIGINT"));
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
+    log.info(`ready (pid ${process.pid}, home ${config.paths.home})`);
+    await daemon.stopped;
+    return 0;
+  },
+};
+
+export function isLoopback(host: string): boolean {
+  return host === "127.0.0.1" || host === "::1" || host === "[::1]" || host === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,127 @@
+import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import type { Db } from "../../db/open.ts";
+import { type Actor, auditEvents, type Outcome } from "../../db/schema.ts";
+import type { Clock } from "../clock.ts";
+import { redactValue } from "../redact.ts";
+
+export interface AuditInput {
+  actor: Actor;
+  action: string;
+  outcome: Outcome;
+  agentId?: string | null;
+  requestId?: string | null;
+  correlationId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEvent {
+  id: number;
+  at: string;
+  actor: Actor;
+  action: string;
+  agentId: string | null;
+  outcome: Outcome;
+  requestId: string | null;
+  correlationId: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  agentId?: string;
+  action?: string;
+  /** ISO timestamp or relative (`15m`, `2h`, `7d`) — parsed by the adapter via `parseSince`. */
+  since?: string;
+  correlationId?: string;
+  /** Only events with an id below this (pagination). */
+  beforeId?: number;
+  limit?: number;
+}
+
+const MAX_DETAILS_BYTES = 16_384;
+
+/**
+ * Append-only audit trail. Details are redacted before they are stored; the
+ * table itself refuses UPDATE and DELETE (see migration triggers).
+ */
+export class AuditLog {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly onRecord?: (e: AuditEvent) => void,
+  ) {}
+
+  record(input: AuditInput): AuditEvent {
+    let details = (redactValue(input.details ?? {}) ?? {}) as Record<string, unknown>;
+    let json = JSON.stringify(details);
+    if (json.length > MAX_DETAILS_BYTES) {
+      details = { truncated: true, preview: json.slice(0, 1024) };
+      json = JSON.stringify(details);
+    }
+    const row = this.db
+      .insert(auditEvents)
+      .values({
+        at: this.clock.iso(),
+        actor: input.actor,
+        action: input.action,
+        agentId: input.agentId ?? null,
+        outcome: input.outcome,
+        requestId: input.requestId ?? null,
+        correlationId: input.correlationId ?? null,
+        detailsJson: json,
+      })
+      .returning()
+      .get();
+    const ev = toEvent(row);
+    this.onRecord?.(ev);
+    return ev;
+  }
+
+  query(f: AuditFilter = {}): AuditEvent[] {
+    const where: SQL[] = [];
+    if (f.agentId) where.push(eq(auditEvents.agentId, f.agentId));
+    if (f.action) where.push(eq(auditEvents.action, f.action));
+    if (f.since) where.push(gte(auditEvents.at, f.since));
+    if (f.correlationId) where.push(eq(auditEvents.correlationId, f.correlationId));
+    if (f.beforeId) where.push(lt(auditEvents.id, f.beforeId));
+    const limit = Math.min(Math.max(f.limit ?? 100, 1), 10_000);
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(auditEvents.id))
+      .limit(limit)
+      .all()
+      .map(toEvent);
+  }
+}
+
+function toEvent(r: typeof auditEvents.$inferSelect): AuditEvent {
+  let details: Record<string, unknown> = {};
+  try {
+    details = JSON.parse(r.detailsJson) as Record<string, unknown>;
+  } catch {
+    details = { unreadable: true };
+  }
+  return {
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    agentId: r.agentId,
+    outcome: r.outcome,
+    requestId: r.requestId,
+    correlationId: r.correlationId,
+    details,
+  };
+}
+
+/** Parses `--since`: an ISO date/time, or a relative age like `30s`, `15m`, `2h`, `7d`. */
+export function parseSince(s: string, now: number): string | null {
+  const rel = /^(\d{1,9})([smhd])$/.exec(s.trim());
+  if (rel) {
+    const mult = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[rel[2] as "s" | "m" | "h" | "d"];
+    return new Date(now - Number(rel[1]) * mult).toISOString();
+  }
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}

@@ -1,0 +1,94 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import type { z } from "zod";
+import { AppError } from "../errors.ts";
+import { type DataPaths, dataPaths, expandHome, resolveHome } from "./paths.ts";
+import { type ConfigFile, configSchema, type Limits } from "./schema.ts";
+
+export interface Config {
+  paths: DataPaths;
+  scanRoots: string[];
+  registries: ConfigFile["registries"];
+  host: string;
+  port: number;
+  limits: Limits;
+  /** Where each value came from, for `config show`. */
+  sources: Record<string, "default" | "file" | "env">;
+}
+
+/** Formats the first zod issue as `field.path: reason` (one line, no stack). */
+export function formatZodIssue(err: z.ZodError, prefix = ""): string {
+  const issue = err.issues[0];
+  if (!issue) return `${prefix}invalid`;
+  const path = issue.path.map(String).join(".") || "(root)";
+  return `${prefix}${path}: ${issue.message}`;
+}
+
+/** Creates the data directory with mode 0700 and refuses one others can write to. */
+export function ensureDataDir(home: string): void {
+  if (!existsSync(home)) mkdirSync(home, { recursive: true, mode: 0o700 });
+  // Follows a symlinked home on purpose: what matters is the directory we end up writing into.
+  const st = statSync(home);
+  if (!st.isDirectory()) throw new AppError("io", `data directory ${home} is not a directory`);
+  if (typeof process.getuid === "function" && st.uid !== process.getuid()) {
+    throw new AppError("forbidden", `data directory ${home} is owned by another user (uid ${st.uid})`);
+  }
+  if ((st.mode & 0o022) !== 0) {
+    throw new AppError("forbidden", `data directory ${home} is group- or world-writable (mode ${(st.mode & 0o777).toString(8)}); run: chmod 700 ${home}`);
+  }
+  if ((st.mode & 0o077) !== 0) chmodSync(home, 0o700);
+}
+
+export interface LoadOptions {
+  env?: Record<string, string | undefined>;
+  /** Create the data directory if missing (commands that only read may skip it). */
+  create?: boolean;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const home = resolveHome(env);
+  const paths = dataPaths(home);
+  if (opts.create !== false) ensureDataDir(home);
+
+  let raw: unknown = {};
+  const sources: Config["sources"] = {};
+  if (existsSync(paths.config)) {
+    let text: string;
+    try {
+      text = readFileSync(paths.config, "utf8");
+    } catch (e) {
+      throw new AppError("invalid_config", `cannot read ${paths.config}: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new AppError("invalid_config", `${paths.config}: not valid JSON (${(e as Error).message})`, { cause: e });
+    }
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+      throw new AppError("invalid_config", `${paths.config}: must be a JSON object`);
+    }
+    for (const k of Object.keys(raw)) sources[k] = "file";
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new AppError("invalid_config", formatZodIssue(parsed.error, `${paths.config}: `));
+  const file = parsed.data;
+
+  let scanRoots = (file.scan_roots ?? [join(homedir(), "Projects"), paths.agentsDir]).map((p) => resolve(expandHome(p)));
+  sources.scan_roots ??= "default";
+  if (env.OPENSENTIENCE_SCAN_ROOTS !== undefined) {
+    scanRoots = env.OPENSENTIENCE_SCAN_ROOTS.split(":").filter(Boolean).map((p) => resolve(expandHome(p)));
+    sources.scan_roots = "env";
+  }
+  let port = file.port;
+  if (env.OPENSENTIENCE_PORT !== undefined) {
+    const n = Number(env.OPENSENTIENCE_PORT);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      throw new AppError("invalid_config", `OPENSENTIENCE_PORT: expected a port number 0-65535, got ${JSON.stringify(env.OPENSENTIENCE_PORT)}`);
+    }
+    port = n;
+    sources.port = "env";
+  }
+  return { paths, scanRoots, registries: file.registries, host: file.host, port, limits: file.limits, sources };
+}

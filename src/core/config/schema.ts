@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+/** Operator limits. Every bound the daemon enforces is configurable here, in one place. */
+export const limitsSchema = z
+  .object({
+    max_manifest_bytes: z.number().int().min(1024).max(1_048_576).default(262_144),
+    max_scan_depth: z.number().int().min(1).max(64).default(16),
+    max_scan_entries: z.number().int().min(1000).max(10_000_000).default(2_000_000),
+    max_frame_bytes: z.number().int().min(4096).max(16_777_216).default(1_048_576),
+    handshake_timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
+    heartbeat_interval_ms: z.number().int().min(100).max(60_000).default(5000),
+    token_ttl_ms: z.number().int().min(1000).max(600_000).default(60_000),
+    default_tool_timeout_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+    max_tool_timeout_ms: z.number().int().min(100).max(3_600_000).default(600_000),
+    max_concurrency: z.number().int().min(1).max(1024).default(16),
+    calls_per_minute: z.number().int().min(1).max(1_000_000).default(6000),
+    git_timeout_ms: z.number().int().min(1000).max(3_600_000).default(120_000),
+    build_timeout_ms: z.number().int().min(1000).max(7_200_000).default(600_000),
+    agent_log_max_bytes: z.number().int().min(4096).max(1_073_741_824).default(5_242_880),
+    shutdown_grace_ms: z.number().int().min(0).max(120_000).default(5000),
+    restart_budget: z.number().int().min(0).max(1000).default(5),
+    restart_base_delay_ms: z.number().int().min(10).max(600_000).default(1000),
+    restart_max_delay_ms: z.number().int().min(10).max(3_600_000).default(60_000),
+    healthy_reset_ms: z.number().int().min(100).max(86_400_000).default(60_000),
+    session_ttl_ms: z.number().int().min(60_000).max(30 * 86_400_000).default(12 * 3_600_000),
+  })
+  .strict();
+
+export const registryConfigSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lowercase letters, digits, _ and -, at most 64"),
+    git_url: z.string().min(1).max(2048),
+    ref: z.string().min(1).max(255).default("main"),
+  })
+  .strict();
+
+/** config.json. Strict: a misspelt key is an error naming it, not a silently ignored setting. */
+export const configSchema = z
+  .object({
+    scan_roots: z.array(z.string().min(1).max(4096)).max(64).optional(),
+    registries: z.array(registryConfigSchema).max(64).default([]),
+    host: z.string().min(1).max(255).default("127.0.0.1"),
+    port: z.number().int().min(0).max(65535).default(6767),
+    limits: limitsSchema.default(() => limitsSchema.parse({})),
+  })
+  .strict();
+
+export type Limits = z.infer<typeof limitsSchema>;
+export type ConfigFile = z.infer<typeof configSchema>;

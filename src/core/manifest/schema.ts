@@ -1,0 +1,99 @@
+/**
+ * Agent manifest v1 (`opensentience.agent.json`), exactly as the design baseline
+ * defines it. Parsed as data only. Unknown top-level fields are kept for display
+ * (`extra`) but never trusted; self-declared `verification`/`trust_score` are ignored.
+ */
+import { z } from "zod";
+import { AGENT_ID_RE, permissionSchema, TOOL_NAME_RE } from "./permissions.ts";
+
+export const MANIFEST_FILENAME = "opensentience.agent.json";
+export const MAX_MANIFEST_BYTES = 262_144;
+
+const SEMVER_RE =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const MIX_TASK_RE = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
+
+const str = (max: number) =>
+  z.string().max(max).refine((s) => !CONTROL_RE.test(s), "must not contain control characters");
+const word = (max = 64) => z.string().min(1).max(max).regex(/^[a-z0-9][a-z0-9_.:-]*$/, "lowercase word (a-z, 0-9, _ . : -)");
+
+export const agentIdSchema = z
+  .string()
+  .max(128, "at most 128 characters")
+  .regex(AGENT_ID_RE, "must be reverse-DNS: lowercase segments separated by dots, e.g. com.example.my_agent");
+
+/** A git URL the core may hand to git: https, ssh, scp-like, or file. Never an option, never ext::. */
+export function gitUrlProblem(url: string): string | null {
+  if (url.length === 0 || url.length > 2048) return "must be 1-2048 characters";
+  if (url.startsWith("-")) return "must not start with '-'";
+  if (/[\s\u0000-\u001f\u007f]/.test(url)) return "must not contain whitespace or control characters";
+  if (/^[a-z0-9+.-]+::/i.test(url)) return "transport helpers (ext::, fd:: …) are not allowed";
+  if (/^https:\/\/[^/]+\/?/.test(url)) return null;
+  if (/^file:\/\/\//.test(url)) return null;
+  const ssh = /^ssh:\/\/(?:([^@/]+)@)?([^/:]+)(?::\d+)?\//.exec(url);
+  if (ssh) return ssh[2]!.startsWith("-") || ssh[1]?.startsWith("-") ? "ssh host or user must not start with '-'" : null;
+  const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/.exec(url);
+  if (scp) return scp[1]!.startsWith("-") || scp[2]!.startsWith("-") ? "ssh host or user must not start with '-'" : null;
+  return "must be https://, ssh://, git@host:path or file:/// URL";
+}
+
+export const gitUrlSchema = z.string().superRefine((s, ctx) => {
+  const p = gitUrlProblem(s);
+  if (p) ctx.addIssue({ code: "custom", message: p });
+});
+
+const entrypointSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("mix"),
+    task: z.string().max(128).regex(MIX_TASK_RE, "a mix task name like opensentience.agent").default("opensentience.agent"),
+    args: z.array(str(1024)).max(32).default([]),
+  }),
+  z.object({ type: z.literal("mix_run"), args: z.array(str(1024)).max(32).default([]) }),
+  z.object({
+    type: z.literal("release"),
+    path: z
+      .string()
+      .max(1024)
+      .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a relative path inside the install dir"),
+    args: z.array(str(1024)).max(32).default([]),
+  }),
+]);
+
+const urlSchema = z
+  .string()
+  .max(2048)
+  .refine((u) => /^https?:\/\/[^\s]+$/.test(u), "must be an http(s) URL");
+
+export const manifestSchema = z.looseObject({
+  manifest_version: z.literal(1, "must be 1"),
+  id: agentIdSchema,
+  name: str(128).min(1),
+  version: z.string().max(64).regex(SEMVER_RE, "must be a semantic version like 1.2.3"),
+  description: str(4096).default(""),
+  source: z.object({ git_url: gitUrlSchema, ref: z.string().min(1).max(255).optional() }).optional(),
+  entrypoint: entrypointSchema.default({ type: "mix", task: "opensentience.agent", args: [] }),
+  permissions: z.array(permissionSchema).max(128).default([]),
+  capabilities: z.array(word()).max(32).default([]),
+  keywords: z.array(str(64).min(1)).max(32).default([]),
+  tool_summary: z
+    .array(z.object({ name: z.string().regex(TOOL_NAME_RE, "tool names are lowercase, e.g. suggest_message"), description: str(1024).default("") }))
+    .max(256)
+    .default([]),
+  integration_points: z.array(word()).max(32).default([]),
+  docs_url: urlSchema.optional(),
+  resources: z.object({ memory_mb: z.number().int().min(1).max(1_048_576).optional() }).optional(),
+  execution_limits: z
+    .object({
+      timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
+      max_concurrency: z.number().int().min(1).max(1024).optional(),
+      calls_per_minute: z.number().int().min(1).max(1_000_000).optional(),
+    })
+    .optional(),
+  publisher: z.object({ name: str(128), url: urlSchema.optional() }).optional(),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export const KNOWN_MANIFEST_FIELDS = new Set(Object.keys(manifestSchema.shape));
+/** Fields a manifest may carry but the core never takes from it. */
+export const IGNORED_SELF_DECLARED = ["verification", "trust_score"] as const;

@@ -1,0 +1,121 @@
+/**
+ * The daemon: owns live state. Start order: lock → services → discovery →
+ * watcher → servers → daemon file. Stop is the reverse, idempotent.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import type { Config } from "../core/config/load.ts";
+import { createServices, type Services } from "../core/services.ts";
+import { VERSION } from "../version.ts";
+import { removeDaemonFile, writeDaemonFile } from "./daemon-file.ts";
+import { acquireLock, type Lock } from "./lock.ts";
+import { watchManifests } from "./manifest-watcher.ts";
+
+export interface DaemonLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export interface DaemonOptions {
+  config: Config;
+  log: DaemonLog;
+  /** Extra components started after services (HTTP server, agent hub …); stopped in reverse order. */
+  components?: Array<(d: DaemonContext) => Promise<Component> | Component>;
+}
+
+export interface Component {
+  name: string;
+  /** The URL clients use, for the component that serves HTTP. */
+  url?: string;
+  stop(): Promise<void> | void;
+}
+
+export interface DaemonContext {
+  config: Config;
+  services: Services;
+  log: DaemonLog;
+  /** Random per-start value; lets clients tell one daemon run from the next. */
+  nonce: string;
+}
+
+export interface Daemon extends DaemonContext {
+  url: string | null;
+  stop(reason?: string): Promise<void>;
+  stopped: Promise<void>;
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const { config, log } = opts;
+  mkdirSync(config.paths.runDir, { recursive: true, mode: 0o700 });
+  const lock: Lock = acquireLock(config.paths.lockFile);
+  const components: Component[] = [];
+  let services: Services | undefined;
+  const nonce = randomBytes(16).toString("hex");
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let stopping: Promise<void> | undefined;
+
+  const stop = (reason = "stop"): Promise<void> =>
+    (stopping ??= (async () => {
+      log.info(`shutting down (${reason})`);
+      removeDaemonFile(config.paths.daemonFile, nonce);
+      for (const c of components.reverse()) {
+        try {
+          await c.stop();
+        } catch (e) {
+          log.warn(`stopping ${c.name}: ${(e as Error).message}`);
+        }
+      }
+      services?.audit.record({ actor: "system", action: "daemon.stop", outcome: "ok", details: { reason } });
+      services?.close();
+      lock.release();
+      resolveStopped();
+    })());
+
+  try {
+    services = createServices(config);
+    const ctx: DaemonContext = { config, services, log, nonce };
+    services.audit.record({ actor: "system", action: "daemon.start", outcome: "ok", details: { pid: process.pid, version: VERSION } });
+    const report = services.discovery.run({ actor: "system" });
+    log.info(`discovery: ${report.found} manifests (${report.invalid.length} invalid) in ${report.roots.length} roots, ${report.durationMs} ms`);
+    const s = services;
+    let running = false;
+    const watcher = watchManifests({
+      roots: config.scanRoots,
+      onChange: () => {
+        if (running) return;
+        running = true;
+        try {
+          const r = s.discovery.run({ actor: "system" });
+          if (r.added.length || r.updated.length || r.missing.length) {
+            log.info(`rescan: ${r.added.length} new, ${r.updated.length} updated, ${r.missing.length} missing`);
+            s.events.emit({ type: "catalog.changed", reason: "discovery" });
+          }
+        } catch (e) {
+          log.warn(`rescan failed: ${(e as Error).message}`);
+        } finally {
+          running = false;
+        }
+      },
+      onError: (m) => log.warn(m),
+    });
+    components.push({ name: "manifest watcher", stop: () => watcher.close() });
+    let url: string | null = null;
+    for (const make of opts.components ?? []) {
+      const c = await make(ctx);
+      components.push(c);
+      if (c.url) url = c.url;
+    }
+    writeDaemonFile(config.paths.daemonFile, {
+      url: url ?? `http://${config.host}:${config.port}`,
+      pid: process.pid,
+      nonce,
+      started_at: new Date().toISOString(),
+      version: VERSION,
+    });
+    return { ...ctx, url, stop, stopped };
+  } catch (e) {
+    await stop("start failed");
+    throw e;
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Migrations are imported as text so `bun build --compile` embeds them: the
+ * binary needs no migrations folder beside it. Add new files here in order.
+ */
+import m0001 from "../../migrations/0001_init.sql" with { type: "text" };
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "0001_init", sql: m0001 }];

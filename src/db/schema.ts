@@ -1,0 +1,130 @@
+/** Drizzle view of the tables created by migrations/*.sql (the SQL is the source of truth). */
+import { integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const registries = sqliteTable("registries", {
+  name: text("name").primaryKey(),
+  gitUrl: text("git_url").notNull(),
+  ref: text("ref").notNull(),
+  description: text("description").notNull().default(""),
+  addedAt: text("added_at").notNull(),
+  lastSyncAt: text("last_sync_at"),
+  lastSyncStatus: text("last_sync_status", { enum: ["ok", "partial", "failed"] }),
+  lastCommit: text("last_commit"),
+  lastError: text("last_error"),
+  entryErrorsJson: text("entry_errors_json").notNull().default("[]"),
+});
+
+export const AGENT_STATUSES = ["local_dev", "local_uninstalled", "available", "invalid", "missing"] as const;
+export type ListingStatus = (typeof AGENT_STATUSES)[number];
+
+export const agents = sqliteTable("agents", {
+  pk: integer("pk").primaryKey(),
+  key: text("key").notNull().unique(),
+  agentId: text("agent_id"),
+  source: text("source", { enum: ["local", "remote"] }).notNull(),
+  registryName: text("registry_name"),
+  status: text("status", { enum: AGENT_STATUSES }).notNull(),
+  name: text("name").notNull().default(""),
+  version: text("version").notNull().default(""),
+  description: text("description").notNull().default(""),
+  keywords: text("keywords").notNull().default(""),
+  toolSummary: text("tool_summary").notNull().default(""),
+  capabilitiesJson: text("capabilities_json").notNull().default("[]"),
+  integrationPointsJson: text("integration_points_json").notNull().default("[]"),
+  permissionsJson: text("permissions_json").notNull().default("[]"),
+  manifestJson: text("manifest_json"),
+  errorsJson: text("errors_json").notNull().default("[]"),
+  path: text("path"),
+  manifestSha256: text("manifest_sha256"),
+  manifestMtimeMs: integer("manifest_mtime_ms"),
+  manifestSize: integer("manifest_size"),
+  gitUrl: text("git_url"),
+  ref: text("ref"),
+  pinnedCommit: text("pinned_commit"),
+  manifestPath: text("manifest_path"),
+  verification: text("verification"),
+  trustScore: real("trust_score"),
+  deprecated: integer("deprecated", { mode: "boolean" }).notNull().default(false),
+  replacementId: text("replacement_id"),
+  publisherJson: text("publisher_json"),
+  duplicateOf: text("duplicate_of"),
+  firstSeenAt: text("first_seen_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const installs = sqliteTable("installs", {
+  agentId: text("agent_id").primaryKey(),
+  source: text("source", { enum: ["local", "remote"] }).notNull(),
+  registryName: text("registry_name"),
+  gitUrl: text("git_url"),
+  ref: text("ref"),
+  commitSha: text("commit_sha"),
+  installPath: text("install_path").notNull(),
+  state: text("state", { enum: ["installing", "installed", "install_failed"] }).notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(false),
+  devMode: integer("dev_mode", { mode: "boolean" }).notNull().default(false),
+  manifestJson: text("manifest_json"),
+  buildLogPath: text("build_log_path"),
+  lastError: text("last_error"),
+  installedAt: text("installed_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const approvals = sqliteTable(
+  "approvals",
+  {
+    agentId: text("agent_id").notNull(),
+    permission: text("permission").notNull(),
+    approvedAt: text("approved_at").notNull(),
+    actor: text("actor").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.permission] })],
+);
+
+export const runs = sqliteTable("runs", {
+  id: integer("id").primaryKey(),
+  agentId: text("agent_id").notNull(),
+  pid: integer("pid"),
+  pgid: integer("pgid"),
+  daemonPid: integer("daemon_pid").notNull(),
+  startedAt: text("started_at").notNull(),
+  endedAt: text("ended_at"),
+  exitCode: integer("exit_code"),
+  signal: text("signal"),
+  reason: text("reason"),
+});
+
+export const ACTORS = ["cli", "ui", "api", "system", "agent"] as const;
+export type Actor = (typeof ACTORS)[number];
+export const OUTCOMES = ["ok", "error", "denied", "started"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const auditEvents = sqliteTable("audit_events", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  at: text("at").notNull(),
+  actor: text("actor", { enum: ACTORS }).notNull(),
+  action: text("action").notNull(),
+  agentId: text("agent_id"),
+  outcome: text("outcome", { enum: OUTCOMES }).notNull(),
+  requestId: text("request_id"),
+  correlationId: text("correlation_id"),
+  detailsJson: text("details_json").notNull().default("{}"),
+});
+
+export const chatSessions = sqliteTable("chat_sessions", {
+  id: text("id").primaryKey(),
+  title: text("title").notNull(),
+  agentId: text("agent_id"),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const chatMessages = sqliteTable("chat_messages", {
+  id: text("id").primaryKey(),
+  sessionId: text("session_id").notNull(),
+  role: text("role", { enum: ["user", "assistant", "tool", "error"] }).notNull(),
+  text: text("text").notNull(),
+  dataJson: text("data_json"),
+  correlationId: text("correlation_id"),
+  createdAt: text("created_at").notNull(),
+});

@@ -11,7 +11,17 @@ export type CoreEvent =
   | { type: "agent.log"; agentId: string; stream: string; line: string; at: string }
   | { type: "progress"; topic: string; agentId?: string; step: string; message: string; done?: boolean; ok?: boolean }
   | { type: "tool.progress"; requestId: string; correlationId?: string; seq: number; chunk: unknown }
-  | { type: "chat"; sessionId: string; data: Record<string, unknown> };
+  | { type: "chat"; sessionId: string; data: Record<string, unknown> }
+  | {
+      type: "tool.invoke";
+      phase: "start" | "end";
+      callerAgentId: string;
+      tool: string;
+      requestId: string;
+      correlationId?: string | undefined;
+      arguments?: unknown;
+      outcome?: unknown;
+    };
 
 export type Listener = (e: CoreEvent) => void;
 

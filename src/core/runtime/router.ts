@@ -1,0 +1,365 @@
+/**
+ * The tool router: the only path from a caller (CLI, API, UI, chat, another
+ * agent) to an agent's tool. It checks, in order: tool exists, agent enabled,
+ * connected and healthy, every declared permission approved, arguments valid
+ * against the input schema, rate and concurrency limits. Then it sends
+ * `tool.call`, relays progress, enforces the timeout, handles cancellation,
+ * and audits the outcome.
+ */
+import {
+  buildChatMessage,
+  buildToolCall,
+  buildToolCancel,
+  buildToolError,
+  buildToolProgress,
+  buildToolResult,
+  type ErrorCode,
+  type Message,
+  type MessageOf,
+} from "../../protocol/index.ts";
+import type { AuditLog } from "../audit/audit-log.ts";
+import type { EventBus } from "../events.ts";
+import { allowsInvoke } from "../manifest/permissions.ts";
+import { shapeOf } from "../redact.ts";
+import type { AgentConnection } from "./agent-connection.ts";
+import type { CallLimiter } from "./call-limits.ts";
+import { type ToolInfo, toolInfo, ToolRegistry } from "./tool-registry.ts";
+
+export type Caller = { kind: "cli" | "ui" | "chat" | "api" | "agent"; id: string };
+
+export interface CallError {
+  code: ErrorCode;
+  message: string;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+}
+
+export type CallOutcome = { ok: true; output: unknown; durationMs: number; requestId: string } | { ok: false; error: CallError; durationMs: number; requestId: string };
+
+export interface CallRequest {
+  tool: string;
+  arguments: unknown;
+  caller: Caller;
+  timeoutMs?: number;
+  correlationId?: string;
+  causationId?: string;
+  signal?: AbortSignal;
+  onProgress?(seq: number, chunk: unknown): void;
+}
+
+export interface ChatRequest {
+  agentId: string;
+  sessionId: string;
+  messageId: string;
+  text: string;
+  history: Array<{ role: string; text: string }>;
+  correlationId: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onDelta(text: string): void;
+}
+
+export type ChatOutcome = { ok: true; text: string } | { ok: false; error: CallError };
+
+/** What the router needs to know about a running agent (provided by the supervisor). */
+export interface AgentLink {
+  conn: AgentConnection;
+  healthy: boolean;
+  limiter: CallLimiter;
+  defaultTimeoutMs: number;
+  capabilities: string[];
+}
+
+export interface RouterDeps {
+  audit: AuditLog;
+  events: EventBus;
+  link(agentId: string): AgentLink | undefined;
+  isEnabled(agentId: string): boolean;
+  approvals(agentId: string): Set<string>;
+  requestedPermissions(agentId: string): Set<string>;
+  maxTimeoutMs: number;
+}
+
+interface Pending {
+  requestId: string;
+  agentId: string;
+  kind: "tool" | "chat";
+  onProgress?(seq: number, chunk: unknown): void;
+  onDelta?(text: string): void;
+  chatText: string;
+  finish(result: { ok: true; output: unknown } | { ok: false; error: CallError }): void;
+}
+
+export class Router {
+  readonly tools = new ToolRegistry();
+  private readonly pending = new Map<string, Pending>();
+  /** Calls made by agents via tool.invoke: caller agent + its request id → our AbortController. */
+  private readonly invokes = new Map<string, AbortController>();
+
+  constructor(private readonly deps: RouterDeps) {}
+
+  register(agentId: string, msg: MessageOf<"tools.register">) {
+    const result = this.tools.register(agentId, msg.payload.tools, this.deps.requestedPermissions(agentId));
+    this.deps.audit.record({
+      actor: "agent",
+      action: "tools.register",
+      agentId,
+      outcome: result.rejected.length ? "error" : "ok",
+      details: { accepted: result.accepted, rejected: result.rejected },
+    });
+    return result;
+  }
+
+  listTools(agentId?: string): ToolInfo[] {
+    const cache = new Map<string, Set<string>>();
+    return this.tools.list(agentId).map((t) => {
+      let approved = cache.get(t.agentId);
+      if (!approved) cache.set(t.agentId, (approved = this.deps.approvals(t.agentId)));
+      return toolInfo(t, approved);
+    });
+  }
+
+  /** Routes one tool call. Always resolves (never rejects) with a result or a coded error. */
+  async call(req: CallRequest): Promise<CallOutcome> {
+    const started = performance.now();
+    const requestId = crypto.randomUUID();
+    const slash = req.tool.lastIndexOf("/");
+    const agentId = slash > 0 ? req.tool.slice(0, slash) : "";
+    const done = (r: { ok: true; output: unknown } | { ok: false; error: CallError }, audit = true): CallOutcome => {
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      if (audit) {
+        this.deps.audit.record({
+          actor: auditActor(req.caller),
+          action: "tool.call",
+          agentId: agentId || null,
+          outcome: r.ok ? "ok" : r.error.code === "permission_denied" || r.error.code === "unknown_tool" ? "denied" : "error",
+          requestId,
+          correlationId: req.correlationId ?? null,
+          details: {
+            tool: req.tool,
+            caller: req.caller,
+            duration_ms: durationMs,
+            arguments: shapeOf(req.arguments),
+            ...(r.ok ? {} : { error: r.error.code, message: r.error.message }),
+          },
+        });
+      }
+      return r.ok ? { ok: true, output: r.output, durationMs, requestId } : { ok: false, error: r.error, durationMs, requestId };
+    };
+    const fail = (code: ErrorCode, message: string, details?: Record<string, unknown>) => done({ ok: false, error: { code, message, ...(details ? { details } : {}) } });
+
+    const tool = this.tools.get(req.tool);
+    if (!tool) {
+      const link = agentId ? this.deps.link(agentId) : undefined;
+      return link ? fail("unknown_tool", `agent ${agentId} has no tool '${req.tool.slice(slash + 1)}'`) : fail(agentId && this.deps.isEnabled(agentId) ? "agent_unavailable" : "unknown_tool", agentId && this.deps.isEnabled(agentId) ? `agent ${agentId} is not running` : `no tool '${req.tool}' is registered`);
+    }
+    if (!this.deps.isEnabled(agentId)) return fail("permission_denied", `agent ${agentId} is not enabled`);
+    const link = this.deps.link(agentId);
+    if (!link || link.conn.isClosed()) return fail("agent_unavailable", `agent ${agentId} is not connected`);
+    if (!link.healthy) return fail("agent_unavailable", `agent ${agentId} is unhealthy (missed heartbeats)`);
+    const approved = this.deps.approvals(agentId);
+    const missing = tool.spec.permissions.filter((p) => !approved.has(p));
+    if (missing.length) return fail("permission_denied", `tool ${req.tool} needs unapproved permission${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`, { missing });
+    const problems = this.tools.validate(tool, req.arguments);
+    if (problems.length) return fail("invalid_arguments", `arguments do not match the input schema: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { problems });
+
+    const timeoutMs = Math.min(req.timeoutMs ?? tool.spec.timeout_ms ?? link.defaultTimeoutMs, this.deps.maxTimeoutMs);
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const waitSignal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    const admission = await link.limiter.admit(waitSignal);
+    if (!admission.ok) {
+      if (admission.code === "canceled") return deadline.aborted ? fail("timeout", `timed out after ${timeoutMs} ms waiting for a free slot`) : fail("canceled", "canceled by the caller");
+      return fail(admission.code, admission.message);
+    }
+    try {
+      const r = await this.dispatch(link, agentId, requestId, req, tool.spec.name, timeoutMs, deadline);
+      return done(r);
+    } finally {
+      admission.release();
+    }
+  }
+
+  private dispatch(link: AgentLink, agentId: string, requestId: string, req: CallRequest, name: string, timeoutMs: number, deadline: AbortSignal) {
+    return new Promise<{ ok: true; output: unknown } | { ok: false; error: CallError }>((resolve) => {
+      const cancel = (reason: string) => link.conn.send(buildToolCancel({ reason }, { request_id: requestId, ...(req.correlationId ? { correlation_id: req.correlationId } : {}) }));
+      const onTimeout = () => {
+        cancel("timeout");
+        p.finish({ ok: false, error: { code: "timeout", message: `no result within ${timeoutMs} ms` } });
+      };
+      const onAbort = () => {
+        cancel("canceled");
+        p.finish({ ok: false, error: { code: "canceled", message: "canceled by the caller" } });
+      };
+      const p: Pending = {
+        requestId,
+        agentId,
+        kind: "tool",
+        chatText: "",
+        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+        finish: (r) => {
+          if (!this.pending.delete(requestId)) return;
+          deadline.removeEventListener("abort", onTimeout);
+          req.signal?.removeEventListener("abort", onAbort);
+          resolve(r);
+        },
+      };
+      this.pending.set(requestId, p);
+      deadline.addEventListener("abort", onTimeout, { once: true });
+      if (req.signal?.aborted) return onAbort();
+      req.signal?.addEventListener("abort", onAbort, { once: true });
+      const sent = link.conn.send(
+        buildToolCall(
+          { tool: name, arguments: req.arguments as never, timeout_ms: timeoutMs, caller: req.caller },
+          { request_id: requestId, ...(req.correlationId ? { correlation_id: req.correlationId } : {}), ...(req.causationId ? { causation_id: req.causationId } : {}) },
+        ),
+      );
+      if (!sent) p.finish({ ok: false, error: { code: "agent_unavailable", message: `could not send to agent ${agentId}` } });
+    });
+  }
+
+  /** Sends one chat turn to an agent with the `chat` capability. */
+  async chat(req: ChatRequest): Promise<ChatOutcome> {
+    const link = this.deps.link(req.agentId);
+    if (!this.deps.isEnabled(req.agentId)) return { ok: false, error: { code: "permission_denied", message: `agent ${req.agentId} is not enabled` } };
+    if (!link || link.conn.isClosed()) return { ok: false, error: { code: "agent_unavailable", message: `agent ${req.agentId} is not running` } };
+    if (!link.capabilities.includes("chat")) return { ok: false, error: { code: "unknown_tool", message: `agent ${req.agentId} does not support chat` } };
+    if (!link.healthy) return { ok: false, error: { code: "agent_unavailable", message: `agent ${req.agentId} is unhealthy` } };
+    const requestId = crypto.randomUUID();
+    const timeoutMs = Math.min(req.timeoutMs ?? link.defaultTimeoutMs * 4, this.deps.maxTimeoutMs);
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const started = performance.now();
+    const r = await new Promise<{ ok: true; output: unknown } | { ok: false; error: CallError }>((resolve) => {
+      const cancel = (reason: string) => link.conn.send(buildToolCancel({ reason }, { request_id: requestId, correlation_id: req.correlationId }));
+      const onTimeout = () => {
+        cancel("timeout");
+        p.finish({ ok: false, error: { code: "timeout", message: `no reply within ${timeoutMs} ms` } });
+      };
+      const onAbort = () => {
+        cancel("canceled");
+        p.finish({ ok: false, error: { code: "canceled", message: "canceled" } });
+      };
+      const p: Pending = {
+        requestId,
+        agentId: req.agentId,
+        kind: "chat",
+        chatText: "",
+        onDelta: req.onDelta,
+        finish: (res) => {
+          if (!this.pending.delete(requestId)) return;
+          deadline.removeEventListener("abort", onTimeout);
+          req.signal?.removeEventListener("abort", onAbort);
+          resolve(res);
+        },
+      };
+      this.pending.set(requestId, p);
+      deadline.addEventListener("abort", onTimeout, { once: true });
+      if (req.signal?.aborted) return onAbort();
+      req.signal?.addEventListener("abort", onAbort, { once: true });
+      link.conn.send(
+        buildChatMessage(
+          { session_id: req.sessionId, message_id: req.messageId, text: req.text, history: req.history },
+          { request_id: requestId, correlation_id: req.correlationId },
+        ),
+      );
+    });
+    this.deps.audit.record({
+      actor: "ui",
+      action: "chat.turn",
+      agentId: req.agentId,
+      outcome: r.ok ? "ok" : "error",
+      requestId,
+      correlationId: req.correlationId,
+      details: { session_id: req.sessionId, duration_ms: Math.round(performance.now() - started), ...(r.ok ? {} : { error: r.error.code }) },
+    });
+    return r.ok ? { ok: true, text: String(r.output ?? "") } : r;
+  }
+
+  /** Frames from a ready agent that belong to calls (replies, progress, invokes). */
+  handleAgentFrame(conn: AgentConnection, msg: Message): boolean {
+    switch (msg.type) {
+      case "tool.progress":
+      case "tool.result":
+      case "tool.error":
+      case "chat.delta":
+      case "chat.done": {
+        const p = this.pending.get(msg.request_id);
+        // Late frames (after cancel/timeout) and frames for another agent's calls are dropped.
+        if (!p || p.agentId !== conn.agentId) return true;
+        if (msg.type === "tool.progress") p.onProgress?.(msg.payload.seq, msg.payload.chunk);
+        else if (msg.type === "chat.delta") {
+          p.chatText += msg.payload.text;
+          p.onDelta?.(msg.payload.text);
+        } else if (msg.type === "chat.done") p.finish({ ok: true, output: msg.payload.text ?? p.chatText });
+        else if (msg.type === "tool.result") p.finish({ ok: true, output: msg.payload.output });
+        else p.finish({ ok: false, error: msg.payload.error as CallError });
+        return true;
+      }
+      case "tool.invoke":
+        void this.invokeFromAgent(conn, msg);
+        return true;
+      case "tool.cancel": {
+        this.invokes.get(`${conn.agentId}\0${msg.request_id}`)?.abort();
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private async invokeFromAgent(conn: AgentConnection, msg: MessageOf<"tool.invoke">): Promise<void> {
+    const callerId = conn.agentId!;
+    const reply = { request_id: msg.request_id, ...(msg.correlation_id ? { correlation_id: msg.correlation_id } : {}), causation_id: msg.id };
+    const target = msg.payload.tool;
+    const slash = target.lastIndexOf("/");
+    if (!allowsInvoke(this.deps.approvals(callerId), target.slice(0, slash), target.slice(slash + 1))) {
+      this.deps.audit.record({
+        actor: "agent",
+        action: "tool.invoke",
+        agentId: callerId,
+        outcome: "denied",
+        requestId: msg.request_id,
+        correlationId: msg.correlation_id ?? null,
+        details: { tool: target, reason: "no approved tool:invoke permission" },
+      });
+      conn.send(buildToolError({ error: { code: "permission_denied", message: `${callerId} has no approved tool:invoke:${target} permission` } }, reply));
+      return;
+    }
+    const key = `${callerId}\0${msg.request_id}`;
+    const ac = new AbortController();
+    this.invokes.set(key, ac);
+    this.deps.events.emit({ type: "tool.invoke", phase: "start", callerAgentId: callerId, tool: target, arguments: msg.payload.arguments, requestId: msg.request_id, correlationId: msg.correlation_id });
+    const outcome = await this.call({
+      tool: target,
+      arguments: msg.payload.arguments,
+      caller: { kind: "agent", id: callerId },
+      ...(msg.payload.timeout_ms ? { timeoutMs: msg.payload.timeout_ms } : {}),
+      ...(msg.correlation_id ? { correlationId: msg.correlation_id } : {}),
+      causationId: msg.id,
+      signal: ac.signal,
+      onProgress: (seq, chunk) => conn.send(buildToolProgress({ seq, chunk: chunk as never }, reply)),
+    });
+    this.invokes.delete(key);
+    this.deps.events.emit({ type: "tool.invoke", phase: "end", callerAgentId: callerId, tool: target, requestId: msg.request_id, correlationId: msg.correlation_id, outcome });
+    if (outcome.ok) conn.send(buildToolResult({ output: outcome.output as never }, reply));
+    else conn.send(buildToolError({ error: outcome.error }, reply));
+  }
+
+  /** Fails every pending call of an agent that went away (crash, stop, kill switch). */
+  agentGone(agentId: string, reason: string): void {
+    for (const p of [...this.pending.values()]) {
+      if (p.agentId === agentId) p.finish({ ok: false, error: { code: "agent_unavailable", message: `agent ${agentId} went away: ${reason}`, retryable: true } });
+    }
+    for (const [k, ac] of this.invokes) if (k.startsWith(`${agentId}\0`)) ac.abort();
+    this.tools.removeAgent(agentId);
+  }
+
+  pendingCount(agentId?: string): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (!agentId || p.agentId === agentId) n++;
+    return n;
+  }
+}
+
+function auditActor(c: Caller): "cli" | "ui" | "api" | "agent" {
+  return c.kind === "chat" ? "ui" : c.kind;
+}

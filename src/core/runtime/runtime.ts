@@ -1,0 +1,109 @@
+/**
+ * The agent runtime as one service: hub + supervisor + router. Adapters (CLI
+ * via the daemon API, web UI, chat) call these methods only.
+ */
+import { AppError } from "../errors.ts";
+import type { Services } from "../services.ts";
+import type { LogLine } from "./agent-log.ts";
+import { Hub } from "./hub.ts";
+import { type CallOutcome, type CallRequest, type ChatOutcome, type ChatRequest, Router } from "./router.ts";
+import type { RuntimeStatus } from "./runtime-status.ts";
+import { type Actor, Supervisor } from "./supervisor.ts";
+import type { ToolInfo } from "./tool-registry.ts";
+
+export class Runtime {
+  readonly router: Router;
+  readonly supervisor: Supervisor;
+  readonly hub: Hub;
+
+  constructor(private readonly s: Services) {
+    const L = s.config.limits;
+    this.router = new Router({
+      audit: s.audit,
+      events: s.events,
+      link: (id) => this.supervisor.link(id),
+      isEnabled: (id) => {
+        const i = s.catalog.installFor(id);
+        return !!i && i.state === "installed" && i.enabled;
+      },
+      approvals: (id) => new Set(s.catalog.approvalsFor(id).map((a) => a.permission)),
+      requestedPermissions: (id) => {
+        const m = s.catalog.installFor(id)?.manifestJson;
+        try {
+          const perms = m ? (JSON.parse(m) as { permissions?: unknown }).permissions : [];
+          return new Set(Array.isArray(perms) ? perms.filter((p): p is string => typeof p === "string") : []);
+        } catch {
+          return new Set();
+        }
+      },
+      maxTimeoutMs: L.max_tool_timeout_ms,
+    });
+    this.supervisor = new Supervisor(s, this.router);
+    this.hub = new Hub(
+      {
+        socketPath: s.config.paths.agentSocket,
+        maxFrameBytes: L.max_frame_bytes,
+        handshakeTimeoutMs: L.handshake_timeout_ms,
+        heartbeatIntervalMs: L.heartbeat_interval_ms,
+      },
+      this.supervisor,
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.hub.start();
+    this.supervisor.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.supervisor.shutdown();
+    await this.hub.stop();
+  }
+
+  run(agentId: string, actor: Actor, correlationId?: string): Promise<RuntimeStatus> {
+    return this.supervisor.run(agentId, actor, correlationId);
+  }
+
+  stopAgent(agentId: string, actor: Actor): Promise<RuntimeStatus> {
+    return this.supervisor.stop(agentId, actor);
+  }
+
+  restart(agentId: string, actor: Actor): Promise<RuntimeStatus> {
+    return this.supervisor.restart(agentId, actor);
+  }
+
+  killSwitch(agentId: string, reason: string): Promise<void> {
+    return this.supervisor.killSwitch(agentId, reason);
+  }
+
+  status(agentId: string): RuntimeStatus {
+    return this.supervisor.status(agentId);
+  }
+
+  statuses(): RuntimeStatus[] {
+    return this.supervisor.statuses();
+  }
+
+  logs(agentId: string, n = 200): LogLine[] {
+    return this.supervisor.logFor(agentId).tail(n);
+  }
+
+  followLogs(agentId: string, fn: (l: LogLine) => void): () => void {
+    return this.supervisor.logFor(agentId).subscribe(fn);
+  }
+
+  tools(agentId?: string): ToolInfo[] {
+    return this.router.listTools(agentId);
+  }
+
+  call(req: CallRequest): Promise<CallOutcome> {
+    if (typeof req.tool !== "string" || !req.tool.includes("/")) {
+      throw new AppError("invalid_argument", "tool id must look like <agent_id>/<tool>");
+    }
+    return this.router.call(req);
+  }
+
+  chat(req: ChatRequest): Promise<ChatOutcome> {
+    return this.router.chat(req);
+  }
+}

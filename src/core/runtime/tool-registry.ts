@@ -1,0 +1,116 @@
+/**
+ * Tools registered by connected agents, by global id `<agent_id>/<name>`.
+ * Input schemas come from untrusted processes: they are compiled by a
+ * non-evaluating validator (@cfworker/json-schema interprets schemas; it never
+ * generates code), and a schema it cannot handle rejects the tool.
+ */
+import { Validator } from "@cfworker/json-schema";
+import type { ToolSpec } from "../../protocol/index.ts";
+import { parsePermission } from "../manifest/permissions.ts";
+
+export interface RegisteredTool {
+  globalId: string;
+  agentId: string;
+  spec: ToolSpec;
+  validator: Validator;
+}
+
+export interface ToolInfo {
+  id: string;
+  agentId: string;
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  permissions: string[];
+  streaming: boolean;
+  cancellable: boolean;
+  timeoutMs: number | null;
+  /** Declared permissions that are not approved: calls are denied until they are. */
+  blockedBy: string[];
+}
+
+export interface ArgumentProblem {
+  path: string;
+  message: string;
+}
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, RegisteredTool>();
+
+  /** Replaces all tools of an agent; returns accepted names and per-tool rejections. */
+  register(agentId: string, specs: ToolSpec[], requested: ReadonlySet<string>): { accepted: string[]; rejected: Array<{ name: string; reason: string }> } {
+    this.removeAgent(agentId);
+    const accepted: string[] = [];
+    const rejected: Array<{ name: string; reason: string }> = [];
+    for (const spec of specs) {
+      const globalId = `${agentId}/${spec.name}`;
+      if (this.tools.has(globalId)) {
+        rejected.push({ name: spec.name, reason: `duplicate tool name '${spec.name}'` });
+        continue;
+      }
+      const badPerm = spec.permissions.find((p) => !parsePermission(p).ok);
+      if (badPerm) {
+        rejected.push({ name: spec.name, reason: `invalid permission '${badPerm.slice(0, 80)}'` });
+        continue;
+      }
+      const notRequested = spec.permissions.find((p) => !requested.has(p));
+      if (notRequested) {
+        rejected.push({ name: spec.name, reason: `permission '${notRequested.slice(0, 80)}' is not requested by the agent's manifest` });
+        continue;
+      }
+      let validator: Validator;
+      try {
+        validator = new Validator(spec.input_schema as never, "2020-12", false);
+        validator.validate({}); // surfaces schemas the validator cannot interpret
+      } catch (e) {
+        rejected.push({ name: spec.name, reason: `input_schema is not usable: ${(e as Error).message.slice(0, 200)}` });
+        continue;
+      }
+      this.tools.set(globalId, { globalId, agentId, spec, validator });
+      accepted.push(spec.name);
+    }
+    return { accepted, rejected };
+  }
+
+  removeAgent(agentId: string): void {
+    for (const [id, t] of this.tools) if (t.agentId === agentId) this.tools.delete(id);
+  }
+
+  get(globalId: string): RegisteredTool | undefined {
+    return this.tools.get(globalId);
+  }
+
+  list(agentId?: string): RegisteredTool[] {
+    return [...this.tools.values()].filter((t) => !agentId || t.agentId === agentId).sort((a, b) => a.globalId.localeCompare(b.globalId));
+  }
+
+  validate(tool: RegisteredTool, args: unknown): ArgumentProblem[] {
+    let r;
+    try {
+      r = tool.validator.validate(args);
+    } catch (e) {
+      return [{ path: "(arguments)", message: `schema evaluation failed: ${(e as Error).message}` }];
+    }
+    if (r.valid) return [];
+    // The validator reports the failing keyword chain; keep the leaf errors, most specific first.
+    return r.errors
+      .slice(-5)
+      .reverse()
+      .map((e) => ({ path: e.instanceLocation.replace(/^#/, "") || "/", message: e.error }));
+  }
+}
+
+export function toolInfo(t: RegisteredTool, approved: ReadonlySet<string>): ToolInfo {
+  return {
+    id: t.globalId,
+    agentId: t.agentId,
+    name: t.spec.name,
+    description: t.spec.description,
+    inputSchema: t.spec.input_schema as Record<string, unknown>,
+    permissions: t.spec.permissions,
+    streaming: t.spec.streaming,
+    cancellable: t.spec.cancellable,
+    timeoutMs: t.spec.timeout_ms ?? null,
+    blockedBy: t.spec.permissions.filter((p) => !approved.has(p)),
+  };
+}

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Config } from "../core/config/load.ts";
+import { Runtime } from "../core/runtime/runtime.ts";
 import { createServices, type Services } from "../core/services.ts";
 import { VERSION } from "../version.ts";
 import { removeDaemonFile, writeDaemonFile } from "./daemon-file.ts";
@@ -33,6 +34,8 @@ export interface Component {
 export interface DaemonContext {
   config: Config;
   services: Services;
+  /** Live agent processes, the hub socket and the tool router. */
+  runtime: Runtime;
   log: DaemonLog;
   /** Random per-start value; lets clients tell one daemon run from the next. */
   nonce: string;
@@ -74,8 +77,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   try {
     services = createServices(config);
-    const ctx: DaemonContext = { config, services, log, nonce };
     services.audit.record({ actor: "system", action: "daemon.start", outcome: "ok", details: { pid: process.pid, version: VERSION } });
+    // The runtime starts first (it kills orphans of a crashed daemon) and stops last.
+    const runtime = new Runtime(services);
+    await runtime.start();
+    components.push({ name: "agent runtime", stop: () => runtime.stop() });
+    const ctx: DaemonContext = { config, services, runtime, log, nonce };
     const report = services.discovery.run({ actor: "system" });
     log.info(`discovery: ${report.found} manifests (${report.invalid.length} invalid) in ${report.roots.length} roots, ${report.durationMs} ms`);
     const s = services;

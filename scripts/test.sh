@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs (bun, deps, git, Elixir, Chromium),
+# builds the binary, runs every suite, and ends with ONE line:
+#   tests: N passed, N failed
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+root="$(pwd)"
+
+need=()
+command -v git >/dev/null 2>&1 || need+=(git)
+command -v mix >/dev/null 2>&1 || need+=(elixir)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "==> apt-get install ${need[*]}"
+  if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y -qq "${need[@]}" >/dev/null || { echo "setup: apt-get install failed"; echo "tests: 0 passed, 1 failed"; exit 1; }
+fi
+. scripts/ensure-bun.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
+
+echo "==> bun install"
+bun install --frozen-lockfile >/dev/null || { echo "tests: 0 passed, 1 failed"; exit 1; }
+echo "==> typecheck"
+typecheck_failed=0
+bunx tsc --noEmit -p . || typecheck_failed=1
+echo "==> build"
+bun run build || { echo "tests: 0 passed, 1 failed"; exit 1; }
+
+# Hermetic tool caches: nothing the suite does writes into the real HOME.
+export MIX_HOME="$root/.test-tmp/mix-home" HEX_HOME="$root/.test-tmp/hex-home" HEX_OFFLINE=1
+export XDG_CONFIG_HOME="$root/.test-tmp/xdg-config" XDG_CACHE_HOME="$root/.test-tmp/xdg-cache"
+export OPENSENTIENCE_SDK_PATH="$root/sdk/elixir"
+mkdir -p "$MIX_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" test-results
+
+passed=0; failed=0
+echo "==> ExUnit (sdk/elixir)"
+exunit_out="$( (cd sdk/elixir && MIX_ENV=test mix test 2>&1) )"; exunit_rc=$?
+echo "$exunit_out" | tail -n 15
+line="$(echo "$exunit_out" | grep -E '[0-9]+ tests?, [0-9]+ failures?' | tail -n 1)"
+if [ -n "$line" ]; then
+  t="$(echo "$line" | grep -oE '[0-9]+ tests?' | grep -oE '[0-9]+')"
+  f="$(echo "$line" | grep -oE '[0-9]+ failures?' | grep -oE '[0-9]+')"
+  passed=$((passed + t - f)); failed=$((failed + f))
+elif [ $exunit_rc -ne 0 ]; then failed=$((failed + 1)); fi
+
+echo "==> bun test"
+rm -f test-results/junit.xml
+bun test --timeout 120000 --reporter=junit --reporter-outfile=test-results/junit.xml "$@"
+bun_rc=$?
+if [ -f test-results/junit.xml ]; then
+  read -r t f e s < <(bun -e '
+    const x = await Bun.file("test-results/junit.xml").text();
+    const m = x.match(/<testsuites[^>]*>/)?.[0] ?? "";
+    const g = (k) => Number(m.match(new RegExp(`\\b${k}="(\\d+)"`))?.[1] ?? 0);
+    console.log(g("tests"), g("failures"), g("errors"), g("skipped"));')
+  passed=$((passed + t - f - e - s)); failed=$((failed + f + e))
+  [ $bun_rc -ne 0 ] && [ $((f + e)) -eq 0 ] && failed=$((failed + 1))
+else
+  failed=$((failed + 1))
+fi
+[ $typecheck_failed -ne 0 ] && failed=$((failed + 1)) && echo "typecheck failed (counted as one failure)"
+
+echo "tests: ${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]

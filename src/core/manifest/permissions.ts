@@ -3,9 +3,11 @@
  * definition used by the manifest schema, approvals, the launcher and the router.
  */
 import { z } from "zod";
+import { AGENT_ID_PATTERN, TOOL_NAME_PATTERN } from "../../protocol/index.ts";
 
-export const AGENT_ID_RE = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/;
-export const TOOL_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
+/** Defined once, in the wire protocol; the manifest and permissions use the same rules. */
+export const AGENT_ID_RE = AGENT_ID_PATTERN;
+export const TOOL_NAME_RE = TOOL_NAME_PATTERN;
 const ENV_VAR_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const HOST_RE = /^(\*|[A-Za-z0-9*]([A-Za-z0-9.*-]{0,252})(:\d{1,5})?)$/;
 

@@ -1,0 +1,26 @@
+defmodule EchoAgent.MixProject do
+  use Mix.Project
+
+  def project do
+    [
+      app: :echo_agent,
+      version: "0.1.0",
+      elixir: "~> 1.14",
+      start_permanent: Mix.env() == :prod,
+      deps: deps()
+    ]
+  end
+
+  def application do
+    [extra_applications: [:logger]]
+  end
+
+  # The core sets OPENSENTIENCE_SDK_PATH when it builds an installed agent;
+  # the fallback works inside the OpenSentience source tree.
+  defp deps do
+    [
+      {:opensentience_agent_sdk,
+       path: System.get_env("OPENSENTIENCE_SDK_PATH") || "../../sdk/elixir"}
+    ]
+  end
+end

@@ -1,0 +1,111 @@
+defmodule Mix.Tasks.Opensentience.Agent do
+  @shortdoc "Runs this project's agent, connected to the OpenSentience core"
+
+  @moduledoc """
+  Runs the agent of the current project, connected to the OpenSentience core.
+
+      mix opensentience.agent [--agent MyApp.Agent]
+
+  This is what the core runs for a manifest entrypoint
+  `{"type": "mix", "task": "opensentience.agent"}`. It needs the environment the
+  core's launcher sets:
+
+    * `OPENSENTIENCE_SOCKET` - path of the core's Unix socket
+    * `OPENSENTIENCE_AGENT_ID` - the agent's id
+    * `OPENSENTIENCE_TOKEN` - the single-use launch token
+
+  and exits with status 2 when one is missing. It then starts the project's
+  application, starts the agent (unless the application already did, see
+  `OpenSentience.Agent`), and blocks. The VM stops when the core closes the
+  connection.
+
+  The agent is the module given with `--agent`, else the single module of the
+  project's application that uses `OpenSentience.Agent`.
+  """
+
+  use Mix.Task
+
+  alias OpenSentience.Agent.Config
+
+  @impl Mix.Task
+  def run(args) do
+    agent_name = parse_args(args)
+    {socket, agent_id, token} = read_env()
+
+    Mix.Task.run("app.start")
+
+    unless OpenSentience.Agent.running?() do
+      agent = find_agent(agent_name)
+      System.delete_env("OPENSENTIENCE_TOKEN")
+      start(agent, socket: socket, agent_id: agent_id, token: token)
+    end
+
+    unless iex_running?(), do: Process.sleep(:infinity)
+  end
+
+  defp parse_args(args) do
+    case OptionParser.parse(args, strict: [agent: :string]) do
+      {opts, [], []} -> opts[:agent]
+      _ -> fail(2, "usage: mix opensentience.agent [--agent MyApp.Agent]")
+    end
+  end
+
+  defp read_env do
+    {socket, agent_id, token} = env = Config.from_env()
+    missing = for {nil, name} <- Enum.zip([socket, agent_id, token], Config.env_vars()), do: name
+
+    if missing != [] do
+      fail(
+        2,
+        "mix opensentience.agent: missing environment variable(s) #{Enum.join(missing, ", ")}; " <>
+          "this task is started by the OpenSentience core, which sets them"
+      )
+    end
+
+    env
+  end
+
+  defp find_agent(name) when is_binary(name) do
+    agent = Module.concat([name])
+
+    if Code.ensure_loaded?(agent) and function_exported?(agent, :__opensentience_agent__, 0),
+      do: agent,
+      else: fail(2, "#{name} is not a module that uses OpenSentience.Agent")
+  end
+
+  defp find_agent(nil) do
+    case Mix.Project.config()[:app] do
+      nil ->
+        fail(2, "no application in this project; pass --agent MyApp.Agent")
+
+      app ->
+        case OpenSentience.Agent.find_agents(app) do
+          [agent] ->
+            agent
+
+          [] ->
+            fail(2, "no module in :#{app} uses OpenSentience.Agent")
+
+          many ->
+            fail(
+              2,
+              "several agents in :#{app} (#{Enum.map_join(many, ", ", &inspect/1)}); pass --agent"
+            )
+        end
+    end
+  end
+
+  defp start(agent, opts) do
+    case DynamicSupervisor.start_child(OpenSentience.AgentSupervisor, {agent, opts}) do
+      {:ok, _pid} -> :ok
+      {:error, reason} -> fail(1, "could not start #{inspect(agent)}: #{inspect(reason)}")
+    end
+  end
+
+  defp iex_running?, do: Code.ensure_loaded?(IEx) and IEx.started?()
+
+  defp fail(status, message) do
+    Mix.shell().error(message)
+    exit({:shutdown, status})
+  end
+end

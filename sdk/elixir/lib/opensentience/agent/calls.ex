@@ -1,0 +1,236 @@
+defmodule OpenSentience.Agent.Calls do
+  @moduledoc false
+  # Tool calls and chat turns, as seen by the connection process: these
+  # functions run inside OpenSentience.Agent.Connection and take and return
+  # its state.
+  #
+  # state.calls holds request_id => %Call{} for each call whose process is
+  # still alive. `status` says whether its terminal frame may still be sent
+  # (:running), was sent (:finished) or was replaced by `canceled`
+  # (:canceled). Entries go when the process exits, so the map's size is the
+  # number of busy slots, compared with the core's max_concurrent_calls.
+
+  require Logger
+
+  alias OpenSentience.{Context, Protocol}
+  alias OpenSentience.Agent.{CallRunner, Connection, Invocations, Spec}
+  alias OpenSentience.Protocol.Frame
+
+  defmodule Call do
+    @moduledoc false
+    defstruct [:pid, :ctx, :status, :kill_timer]
+  end
+
+  @doc "Handles a `tool.call` frame."
+  @spec tool_call(Frame.t(), map()) :: map()
+  def tool_call(%Frame{payload: p} = frame, state) do
+    with {:ok, state} <- admit(frame, state),
+         {:ok, name} <- tool_name(p),
+         {:ok, tool} <- find_tool(state, name),
+         {:ok, arguments} <- arguments(p) do
+      ctx = context(frame, state, kind: :tool, tool: name, streaming?: tool.streaming?)
+      start(ctx, state, fn conn -> CallRunner.run_tool(tool.module, arguments, ctx, conn) end)
+    else
+      {:rejected, state} -> state
+      {:error, code, message} -> send_tool_error(frame, code, message, state)
+    end
+  end
+
+  @doc "Handles a `chat.message` frame."
+  @spec chat_message(Frame.t(), map()) :: map()
+  def chat_message(%Frame{payload: p} = frame, state) do
+    with {:ok, state} <- admit(frame, state),
+         {:ok, handler} <- chat_handler(state) do
+      ctx = context(frame, state, kind: :chat)
+      message = CallRunner.chat_message(p)
+      start(ctx, state, fn conn -> CallRunner.run_chat(handler, message, ctx, conn) end)
+    else
+      {:rejected, state} -> state
+      {:error, code, message} -> send_tool_error(frame, code, message, state)
+    end
+  end
+
+  # Checks that apply to every call: it has a fresh request id and a free slot.
+  defp admit(%Frame{request_id: nil} = frame, state) do
+    payload = Protocol.error_payload("bad_frame", "#{frame.type} needs a request_id")
+    _ = Connection.send_frame(state, Protocol.caused_by(frame, "error", payload, reply: true))
+    {:rejected, state}
+  end
+
+  defp admit(%Frame{request_id: rid} = frame, state) do
+    cond do
+      Map.has_key?(state.calls, rid) ->
+        payload = Protocol.error_payload("bad_frame", "request_id #{rid} is already in use")
+        _ = Connection.send_frame(state, Protocol.caused_by(frame, "error", payload, reply: true))
+        {:rejected, state}
+
+      map_size(state.calls) >= state.max_calls ->
+        message = "#{state.max_calls} calls are already running"
+        {:rejected, send_tool_error(frame, "overloaded", message, state, retryable: true)}
+
+      true ->
+        {:ok, state}
+    end
+  end
+
+  defp tool_name(%{"tool" => name}) when is_binary(name), do: {:ok, name}
+  defp tool_name(_payload), do: {:error, "bad_frame", "tool.call needs a tool name"}
+
+  defp find_tool(state, name) do
+    case state.spec.tools do
+      %{^name => tool} -> {:ok, tool}
+      _ -> {:error, "unknown_tool", "this agent has no tool named #{inspect(name)}"}
+    end
+  end
+
+  defp arguments(%{"arguments" => args}) when is_map(args), do: {:ok, args}
+  defp arguments(%{"arguments" => nil}), do: {:ok, %{}}
+  defp arguments(p) when not is_map_key(p, "arguments"), do: {:ok, %{}}
+  defp arguments(_payload), do: {:error, "invalid_arguments", "arguments must be an object"}
+
+  defp chat_handler(%{spec: %Spec{chat: nil}}),
+    do: {:error, "unknown_tool", "this agent has no chat handler"}
+
+  defp chat_handler(%{spec: %Spec{chat: chat}}), do: {:ok, chat}
+
+  defp context(%Frame{payload: p} = frame, state, fields) do
+    timeout = if is_integer(p["timeout_ms"]) and p["timeout_ms"] > 0, do: p["timeout_ms"]
+
+    Context.new(
+      [
+        request_id: frame.request_id,
+        correlation_id: frame.correlation_id,
+        frame_id: frame.id,
+        caller: if(is_map(p["caller"]), do: p["caller"]),
+        timeout_ms: timeout,
+        agent_id: state.config.agent_id,
+        transport: {:socket, state.socket, self()},
+        max_frame_bytes: state.max_frame_bytes
+      ] ++ fields
+    )
+  end
+
+  defp start(%Context{} = ctx, state, fun) do
+    conn = self()
+
+    case Task.Supervisor.start_child(state.tasks, fn -> fun.(conn) end) do
+      {:ok, pid} ->
+        ref = Process.monitor(pid)
+        state = %{state | monitors: Map.put(state.monitors, ref, {:call, ctx.request_id})}
+        put_call(state, ctx.request_id, %Call{pid: pid, ctx: ctx, status: :running})
+
+      {:error, reason} ->
+        Logger.error("OpenSentience: could not start a call process: #{inspect(reason)}")
+
+        _ =
+          Connection.send_body(
+            state,
+            CallRunner.error_body(ctx, "internal", "could not start the call")
+          )
+
+        state
+    end
+  end
+
+  @doc "Handles a `tool.cancel` frame from the core."
+  @spec cancel(Frame.t(), map()) :: map()
+  def cancel(%Frame{request_id: rid, payload: p} = frame, state) do
+    case state.calls do
+      %{^rid => %Call{status: :running} = call} ->
+        reason = if is_binary(p["reason"]), do: p["reason"], else: "canceled"
+        signal_cancel(call, reason)
+        message = "canceled (#{reason})"
+
+        _ =
+          Connection.send_body(
+            state,
+            CallRunner.error_body(call.ctx, "canceled", message, causation_id: frame.id)
+          )
+
+        timer = Process.send_after(self(), {:kill_call, rid}, state.config.cancel_grace_ms)
+        state = Invocations.fail_for(state, rid)
+        put_call(state, rid, %{call | status: :canceled, kill_timer: timer})
+
+      _ ->
+        # Unknown, or its terminal frame was already sent: nothing to answer.
+        state
+    end
+  end
+
+  defp signal_cancel(%Call{pid: pid, ctx: ctx}, reason) do
+    Context.mark_canceled(ctx)
+    send(pid, {:opensentience_cancel, reason})
+  end
+
+  @doc "The process of a call exited."
+  @spec exited(String.t(), term(), map()) :: map()
+  def exited(request_id, reason, state) do
+    {call, calls} = Map.pop(state.calls, request_id)
+    state = %{state | calls: calls}
+    if call.kill_timer, do: Process.cancel_timer(call.kill_timer)
+
+    if call.status == :running do
+      # The process died without reporting (killed by a linked process, ...).
+      Logger.error(
+        "OpenSentience: call #{request_id} exited without a result: #{inspect(reason)}"
+      )
+
+      _ =
+        Connection.send_body(
+          state,
+          CallRunner.error_body(call.ctx, "internal", "the call's process exited unexpectedly")
+        )
+    end
+
+    Invocations.fail_for(state, request_id)
+  end
+
+  defp send_tool_error(frame, code, message, state, opts \\ []) do
+    payload =
+      Protocol.tool_error_payload(%{code: code, message: message, retryable: opts[:retryable]})
+
+    _ =
+      Connection.send_frame(state, Protocol.caused_by(frame, "tool.error", payload, reply: true))
+
+    state
+  end
+
+  defp put_call(state, request_id, call),
+    do: %{state | calls: Map.put(state.calls, request_id, call)}
+
+  @doc "A call's process reported its terminal frame: send it unless the call was canceled."
+  @spec finished(String.t(), binary(), map()) :: map()
+  def finished(request_id, body, state) do
+    case state.calls do
+      %{^request_id => %Call{status: :running} = call} ->
+        _ = Connection.send_body(state, body)
+        put_call(state, request_id, %{call | status: :finished})
+
+      _ ->
+        state
+    end
+  end
+
+  @doc "The grace period of a canceled call is over: kill it if it still runs."
+  @spec kill(String.t(), map()) :: map()
+  def kill(request_id, state) do
+    case state.calls do
+      %{^request_id => %Call{status: :canceled, pid: pid}} -> Process.exit(pid, :kill)
+      _ -> :ok
+    end
+
+    state
+  end
+
+  @doc "Tells every running call to stop (the connection is closing); sends nothing."
+  @spec signal_all(map(), String.t()) :: :ok
+  def signal_all(state, reason) do
+    for {_rid, %Call{status: :running} = call} <- state.calls, do: signal_cancel(call, reason)
+    :ok
+  end
+
+  @doc "True when `request_id` is a call that was canceled."
+  @spec canceled?(map(), String.t()) :: boolean()
+  def canceled?(state, request_id),
+    do: match?(%{^request_id => %Call{status: :canceled}}, state.calls)
+end

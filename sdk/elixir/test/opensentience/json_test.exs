@@ -1,0 +1,216 @@
+defmodule OpenSentience.JSONTest do
+  use ExUnit.Case, async: true
+
+  alias OpenSentience.JSON
+  alias OpenSentience.JSON.{DecodeError, EncodeError}
+
+  defp roundtrip(term), do: term |> JSON.encode!() |> JSON.decode!()
+
+  describe "decode" do
+    test "scalars" do
+      assert JSON.decode("null") == {:ok, nil}
+      assert JSON.decode("true") == {:ok, true}
+      assert JSON.decode(" false ") == {:ok, false}
+      assert JSON.decode("0") == {:ok, 0}
+      assert JSON.decode("-0") == {:ok, 0}
+      assert JSON.decode("-12") == {:ok, -12}
+
+      assert JSON.decode("123456789012345678901234567890") ==
+               {:ok, 123_456_789_012_345_678_901_234_567_890}
+
+      assert JSON.decode(~s("hi")) == {:ok, "hi"}
+    end
+
+    test "numbers with fraction and exponent are floats" do
+      assert JSON.decode("1.5") == {:ok, 1.5}
+      assert JSON.decode("-0.25") == {:ok, -0.25}
+      assert JSON.decode("1e3") == {:ok, 1000.0}
+      assert JSON.decode("1E+3") == {:ok, 1000.0}
+      assert JSON.decode("2.5e-3") == {:ok, 0.0025}
+      assert JSON.decode("-1.0E2") == {:ok, -100.0}
+    end
+
+    test "containers, whitespace, duplicate keys (last wins)" do
+      assert JSON.decode(~s( { "a" : [1, 2, {"b": null}], "c": {} , "d": [] } \n)) ==
+               {:ok, %{"a" => [1, 2, %{"b" => nil}], "c" => %{}, "d" => []}}
+
+      assert JSON.decode(~s({"k": 1, "k": 2})) == {:ok, %{"k" => 2}}
+    end
+
+    test "string escapes" do
+      assert JSON.decode(~S("a\"b\\c\/d\b\f\n\r\t")) == {:ok, "a\"b\\c/d\b\f\n\r\t"}
+      assert JSON.decode(~S("\u00e9\u4e2d")) == {:ok, "é中"}
+      assert JSON.decode(~S("\u0000")) == {:ok, <<0>>}
+    end
+
+    test "surrogate pairs join into one code point" do
+      assert JSON.decode(~S("\ud83d\ude00")) == {:ok, "😀"}
+      assert JSON.decode(~S("x\uD834\uDD1Ey")) == {:ok, "x𝄞y"}
+    end
+
+    test "raw UTF-8 passes through" do
+      assert JSON.decode(~s("héllo 😀 中文")) == {:ok, "héllo 😀 中文"}
+    end
+
+    test "rejects invalid input" do
+      bad = [
+        "",
+        " ",
+        "nul",
+        "tru",
+        "[1,]",
+        "[1 2]",
+        ~s({"a" 1}),
+        ~s({"a":1,}),
+        ~s({a:1}),
+        "{'a':1}",
+        "01",
+        "-",
+        "1.",
+        ".5",
+        "1e",
+        "1e+",
+        "+1",
+        "NaN",
+        "Infinity",
+        "1e400",
+        ~s("abc),
+        ~s("a\x01b"),
+        ~s("tab\there"),
+        ~S("\x"),
+        ~S("\u12"),
+        ~S("\uzzzz"),
+        ~S("\ud83d"),
+        ~S("\ud83dx"),
+        ~S("\ud83d\u0041"),
+        ~S("\ude00"),
+        <<?", 0xFF, ?">>,
+        <<?", 0xC3, ?">>,
+        <<?", 0xED, 0xA0, 0x80, ?">>,
+        "[1] x",
+        "{} {}",
+        "[",
+        "]"
+      ]
+
+      for input <- bad do
+        assert {:error, %DecodeError{}} = JSON.decode(input), "accepted #{inspect(input)}"
+      end
+    end
+
+    test "errors carry the byte position" do
+      assert {:error, %DecodeError{position: 4}} = JSON.decode("[1, x]")
+      assert {:error, %DecodeError{} = e} = JSON.decode("[1, x]")
+      assert Exception.message(e) =~ "byte 4"
+    end
+
+    test "nesting is bounded" do
+      deep = String.duplicate("[", 600) <> String.duplicate("]", 600)
+      assert {:error, %DecodeError{}} = JSON.decode(deep)
+      assert {:ok, _} = JSON.decode(deep, max_depth: 600)
+      assert {:error, _} = JSON.decode("[[1]]", max_depth: 1)
+    end
+
+    test "non-binaries are rejected" do
+      assert {:error, %DecodeError{}} = JSON.decode(:nope)
+    end
+  end
+
+  describe "encode" do
+    test "scalars" do
+      assert JSON.encode(nil) == {:ok, "null"}
+      assert JSON.encode(true) == {:ok, "true"}
+      assert JSON.encode(:hello) == {:ok, ~s("hello")}
+      assert JSON.encode(42) == {:ok, "42"}
+      assert JSON.encode(1.5) == {:ok, "1.5"}
+      assert JSON.encode(1.0e300) == {:ok, "1.0e300"}
+    end
+
+    test "strings are escaped" do
+      assert JSON.encode("a\"b\\c\n\r\t\b\f") == {:ok, ~S("a\"b\\c\n\r\t\b\f")}
+      assert JSON.encode(<<1, 31>>) == {:ok, ~S("\u0001\u001F")}
+      assert JSON.encode("é😀/") == {:ok, ~s("é😀/")}
+    end
+
+    test "maps with atom and string keys, lists, dates" do
+      assert JSON.encode(%{a: [1, %{"b" => nil}]}) == {:ok, ~s({"a":[1,{"b":null}]})}
+      assert JSON.encode(~D[2026-01-02]) == {:ok, ~s("2026-01-02")}
+      assert JSON.encode(%{}) == {:ok, "{}"}
+      assert JSON.encode([]) == {:ok, "[]"}
+    end
+
+    test "rejects what JSON cannot represent, without quoting the value" do
+      for term <- [
+            {:a, 1},
+            self(),
+            make_ref(),
+            fn -> 1 end,
+            <<1::3>>,
+            %{1 => 2},
+            [1 | 2],
+            <<0xFF>>,
+            URI.parse("x:y")
+          ] do
+        assert {:error, %EncodeError{reason: reason}} = JSON.encode(term),
+               "accepted #{inspect(term)}"
+
+        refute inspect(reason) =~ "secret"
+      end
+
+      assert {:error, %EncodeError{reason: {:unsupported_type, :tuple}}} = JSON.encode({"secret"})
+      assert {:error, %EncodeError{reason: :duplicate_key}} = JSON.encode(%{:a => 1, "a" => 2})
+    end
+
+    test "max_depth" do
+      assert {:ok, _} = JSON.encode([[1]], max_depth: 2)
+      assert {:error, %EncodeError{reason: {:too_deep, 1}}} = JSON.encode([[1]], max_depth: 1)
+    end
+  end
+
+  test "round trips" do
+    values = [
+      %{"nested" => %{"list" => [1, -2.5, "x", true, false, nil, [], %{}]}},
+      "quote \" backslash \\ controls \u0000\u001f unicode é 😀 𝄞",
+      [1.0e-7, 123_456_789.125, -0.0, 1.7976931348623157e308, 5.0e-324],
+      Enum.map(0..200, &<<&1::utf8>>) |> Enum.join()
+    ]
+
+    for value <- values, do: assert(roundtrip(value) == value)
+  end
+
+  test "round trips random terms" do
+    :rand.seed(:exsss, {1, 2, 3})
+
+    for _ <- 1..200 do
+      value = random_term(4)
+      assert roundtrip(value) == value
+    end
+  end
+
+  defp random_term(0), do: random_scalar()
+
+  defp random_term(depth) do
+    case :rand.uniform(4) do
+      1 -> for _ <- 1..:rand.uniform(4), do: random_term(depth - 1)
+      2 -> Map.new(1..:rand.uniform(4), fn _ -> {random_string(), random_term(depth - 1)} end)
+      _ -> random_scalar()
+    end
+  end
+
+  defp random_scalar do
+    case :rand.uniform(6) do
+      1 -> nil
+      2 -> :rand.uniform(2) == 1
+      3 -> :rand.uniform(1_000_000_000_000) - 500_000_000_000
+      4 -> :rand.uniform() * :math.pow(10, :rand.uniform(40) - 20)
+      _ -> random_string()
+    end
+  end
+
+  defp random_string do
+    for _ <- 1..:rand.uniform(8), into: "" do
+      Enum.random([?a, ?", ?\\, 0, 10, 0xE9, 0x4E2D, 0x1F600, 0x7F, 0x2028])
+      |> then(&<<&1::utf8>>)
+    end
+  end
+end

@@ -1,3 +1,4 @@
+import type { Database, Statement } from "bun:sqlite";
 import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/open.ts";
 import { type Actor, auditEvents, type Outcome } from "../../db/schema.ts";
@@ -44,11 +45,19 @@ const MAX_DETAILS_BYTES = 16_384;
  * table itself refuses UPDATE and DELETE (see migration triggers).
  */
 export class AuditLog {
+  /** Prepared once: every tool call writes an event, so this is on the hot path. */
+  private readonly insert: Statement<{ id: number }, [string, Actor, string, string | null, Outcome, string | null, string | null, string]>;
+
   constructor(
+    sqlite: Database,
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly onRecord?: (e: AuditEvent) => void,
-  ) {}
+  ) {
+    this.insert = sqlite.query(
+      "INSERT INTO audit_events (at, actor, action, agent_id, outcome, request_id, correlation_id, details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    );
+  }
 
   record(input: AuditInput): AuditEvent {
     let details = (redactValue(input.details ?? {}) ?? {}) as Record<string, unknown>;
@@ -57,21 +66,12 @@ export class AuditLog {
       details = { truncated: true, preview: json.slice(0, 1024) };
       json = JSON.stringify(details);
     }
-    const row = this.db
-      .insert(auditEvents)
-      .values({
-        at: this.clock.iso(),
-        actor: input.actor,
-        action: input.action,
-        agentId: input.agentId ?? null,
-        outcome: input.outcome,
-        requestId: input.requestId ?? null,
-        correlationId: input.correlationId ?? null,
-        detailsJson: json,
-      })
-      .returning()
-      .get();
-    const ev = toEvent(row);
+    const at = this.clock.iso();
+    const agentId = input.agentId ?? null;
+    const requestId = input.requestId ?? null;
+    const correlationId = input.correlationId ?? null;
+    const { id } = this.insert.get(at, input.actor, input.action, agentId, input.outcome, requestId, correlationId, json)!;
+    const ev: AuditEvent = { id, at, actor: input.actor, action: input.action, agentId, outcome: input.outcome, requestId, correlationId, details };
     this.onRecord?.(ev);
     return ev;
   }

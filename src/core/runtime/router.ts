@@ -61,6 +61,11 @@ export interface ChatRequest {
 
 export type ChatOutcome = { ok: true; text: string } | { ok: false; error: CallError };
 
+export interface AgentPolicy {
+  enabled: boolean;
+  approved: Set<string>;
+}
+
 /** What the router needs to know about a running agent (provided by the supervisor). */
 export interface AgentLink {
   conn: AgentConnection;
@@ -74,8 +79,8 @@ export interface RouterDeps {
   audit: AuditLog;
   events: EventBus;
   link(agentId: string): AgentLink | undefined;
-  isEnabled(agentId: string): boolean;
-  approvals(agentId: string): Set<string>;
+  /** Enabled flag and approved permissions, read fresh for every call (revocation is immediate). */
+  policy(agentId: string): AgentPolicy;
   requestedPermissions(agentId: string): Set<string>;
   maxTimeoutMs: number;
 }
@@ -114,7 +119,7 @@ export class Router {
     const cache = new Map<string, Set<string>>();
     return this.tools.list(agentId).map((t) => {
       let approved = cache.get(t.agentId);
-      if (!approved) cache.set(t.agentId, (approved = this.deps.approvals(t.agentId)));
+      if (!approved) cache.set(t.agentId, (approved = this.deps.policy(t.agentId).approved));
       return toolInfo(t, approved);
     });
   }
@@ -149,16 +154,17 @@ export class Router {
     const fail = (code: ErrorCode, message: string, details?: Record<string, unknown>) => done({ ok: false, error: { code, message, ...(details ? { details } : {}) } });
 
     const tool = this.tools.get(req.tool);
+    const policy = this.deps.policy(agentId);
     if (!tool) {
-      const link = agentId ? this.deps.link(agentId) : undefined;
-      return link ? fail("unknown_tool", `agent ${agentId} has no tool '${req.tool.slice(slash + 1)}'`) : fail(agentId && this.deps.isEnabled(agentId) ? "agent_unavailable" : "unknown_tool", agentId && this.deps.isEnabled(agentId) ? `agent ${agentId} is not running` : `no tool '${req.tool}' is registered`);
+      if (agentId && this.deps.link(agentId)) return fail("unknown_tool", `agent ${agentId} has no tool '${req.tool.slice(slash + 1)}'`);
+      if (agentId && policy.enabled) return fail("agent_unavailable", `agent ${agentId} is not running`);
+      return fail("unknown_tool", `no tool '${req.tool}' is registered`);
     }
-    if (!this.deps.isEnabled(agentId)) return fail("permission_denied", `agent ${agentId} is not enabled`);
+    if (!policy.enabled) return fail("permission_denied", `agent ${agentId} is not enabled`);
     const link = this.deps.link(agentId);
     if (!link || link.conn.isClosed()) return fail("agent_unavailable", `agent ${agentId} is not connected`);
     if (!link.healthy) return fail("agent_unavailable", `agent ${agentId} is unhealthy (missed heartbeats)`);
-    const approved = this.deps.approvals(agentId);
-    const missing = tool.spec.permissions.filter((p) => !approved.has(p));
+    const missing = tool.spec.permissions.filter((p) => !policy.approved.has(p));
     if (missing.length) return fail("permission_denied", `tool ${req.tool} needs unapproved permission${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`, { missing });
     const problems = this.tools.validate(tool, req.arguments);
     if (problems.length) return fail("invalid_arguments", `arguments do not match the input schema: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { problems });
@@ -220,7 +226,7 @@ export class Router {
   /** Sends one chat turn to an agent with the `chat` capability. */
   async chat(req: ChatRequest): Promise<ChatOutcome> {
     const link = this.deps.link(req.agentId);
-    if (!this.deps.isEnabled(req.agentId)) return { ok: false, error: { code: "permission_denied", message: `agent ${req.agentId} is not enabled` } };
+    if (!this.deps.policy(req.agentId).enabled) return { ok: false, error: { code: "permission_denied", message: `agent ${req.agentId} is not enabled` } };
     if (!link || link.conn.isClosed()) return { ok: false, error: { code: "agent_unavailable", message: `agent ${req.agentId} is not running` } };
     if (!link.capabilities.includes("chat")) return { ok: false, error: { code: "unknown_tool", message: `agent ${req.agentId} does not support chat` } };
     if (!link.healthy) return { ok: false, error: { code: "agent_unavailable", message: `agent ${req.agentId} is unhealthy` } };
@@ -311,7 +317,7 @@ export class Router {
     const reply = { request_id: msg.request_id, ...(msg.correlation_id ? { correlation_id: msg.correlation_id } : {}), causation_id: msg.id };
     const target = msg.payload.tool;
     const slash = target.lastIndexOf("/");
-    if (!allowsInvoke(this.deps.approvals(callerId), target.slice(0, slash), target.slice(slash + 1))) {
+    if (!allowsInvoke(this.deps.policy(callerId).approved, target.slice(0, slash), target.slice(slash + 1))) {
       this.deps.audit.record({
         actor: "agent",
         action: "tool.invoke",

@@ -18,15 +18,20 @@ export class Runtime {
 
   constructor(private readonly s: Services) {
     const L = s.config.limits;
+    // One prepared statement per call: enabled flag and approvals together (hot path).
+    const policyQuery = s.store.sqlite.query<{ enabled: number; approved: string }, [string]>(
+      `SELECT (i.state = 'installed' AND i.enabled = 1) AS enabled,
+              (SELECT json_group_array(permission) FROM approvals WHERE agent_id = i.agent_id) AS approved
+       FROM installs i WHERE i.agent_id = ?`,
+    );
     this.router = new Router({
       audit: s.audit,
       events: s.events,
       link: (id) => this.supervisor.link(id),
-      isEnabled: (id) => {
-        const i = s.catalog.installFor(id);
-        return !!i && i.state === "installed" && i.enabled;
+      policy: (id) => {
+        const row = policyQuery.get(id);
+        return { enabled: row?.enabled === 1, approved: new Set(row ? (JSON.parse(row.approved) as string[]) : []) };
       },
-      approvals: (id) => new Set(s.catalog.approvalsFor(id).map((a) => a.permission)),
       requestedPermissions: (id) => {
         const m = s.catalog.installFor(id)?.manifestJson;
         try {

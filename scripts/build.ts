@@ -10,8 +10,10 @@ const { values } = parseArgs({
   args: Bun.argv.slice(2),
   options: { target: { type: "string" }, outfile: { type: "string" } },
 });
-const commit = (await $`git rev-parse --short=12 HEAD`.nothrow().quiet()).stdout.toString().trim() || "unknown";
-const dirty = (await $`git status --porcelain`.nothrow().quiet()).stdout.toString().trim() ? "-dirty" : "";
+// OPENSENTIENCE_COMMIT names the build where there is no .git (e.g. a Docker build context).
+const commitFromEnv = process.env.OPENSENTIENCE_COMMIT?.trim();
+const commit = commitFromEnv || (await $`git rev-parse --short=12 HEAD`.nothrow().quiet()).stdout.toString().trim() || "unknown";
+const dirty = !commitFromEnv && (await $`git status --porcelain`.nothrow().quiet()).stdout.toString().trim() ? "-dirty" : "";
 const outfile = values.outfile ?? (values.target ? `dist/opensentience-${values.target.replace(/^bun-/, "")}` : "dist/opensentience");
 
 const args = [

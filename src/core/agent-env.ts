@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { hasEmbeddedSdk, materializeSdk } from "./bundled/bundled.ts";
 import type { DataPaths } from "./config/paths.ts";
 
 /** Agents are built and run in `prod`: no dev-only deps, consolidated protocols. */
@@ -16,6 +17,8 @@ export function sdkPath(paths: DataPaths, env: Record<string, string | undefined
   if (env.OPENSENTIENCE_SDK_PATH) return resolve(env.OPENSENTIENCE_SDK_PATH);
   const fromSource = resolve(import.meta.dir, "../../sdk/elixir");
   if (existsSync(join(fromSource, "mix.exs"))) return fromSource;
+  // The single binary: the SDK it carries, written out under the data dir on first use.
+  if (hasEmbeddedSdk()) return materializeSdk(paths);
   return join(paths.home, "sdk", "elixir");
 }
 

@@ -1,0 +1,190 @@
+/**
+ * The individual `doctor` checks. Each returns ok / warn / fail with a message
+ * and, unless ok, how to fix it. Programs, the port probe, daemon.json and the
+ * disk are reached through `DoctorDeps`, so every check runs in a unit test
+ * against a scripted machine; file modes are checked on real (temp) files.
+ */
+import { existsSync, lstatSync, type Stats, statSync } from "node:fs";
+import { dirname } from "node:path";
+import type { DataPaths } from "../config/paths.ts";
+import { compareVersions, formatVersion, gitHasSecurityFixes, parseElixirVersion, parseGitVersion } from "./versions.ts";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  message: string;
+  /** How to fix it (absent when ok). */
+  fix?: string;
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type PortProbe = { state: "free" } | { state: "in_use" } | { state: "error"; message: string };
+
+export interface DoctorDeps {
+  env: Record<string, string | undefined>;
+  /** Our uid; null where the platform has none. */
+  uid: number | null;
+  /** Runs a program to completion; null when it is not installed. */
+  run(cmd: string[]): Promise<CommandResult | null>;
+  /** Whether a program is on PATH. */
+  which(name: string): string | null;
+  /** Tries to bind host:port and releases it at once. */
+  probePort(host: string, port: number): Promise<PortProbe>;
+  /** The running daemon's daemon.json (null when none is running). */
+  readDaemon(path: string): { pid: number; url: string } | null;
+  /** Free and total bytes of the file system holding `path`. */
+  diskSpace(path: string): { free: number; total: number } | null;
+}
+
+const result = (id: string, title: string, status: CheckStatus, message: string, fix?: string): CheckResult =>
+  fix && status !== "ok" ? { id, title, status, message, fix } : { id, title, status, message };
+
+const MIN_ELIXIR: [number, number, number] = [1, 14, 0];
+const MIN_OTP = 24;
+/** sockaddr_un holds 104 (macOS) to 108 (Linux) bytes including the NUL; 100 leaves room on both. */
+export const MAX_SOCKET_PATH_BYTES = 100;
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+export async function checkGit(deps: DoctorDeps): Promise<CheckResult> {
+  const t = "git";
+  const r = await deps.run(["git", "--version"]);
+  if (r === null) return result("git", t, "fail", "git is not installed; installing agents needs it", "install git 2.45.1 or later (Debian/Ubuntu: apt-get install git; macOS: brew install git)");
+  const v = parseGitVersion(r.stdout);
+  if (r.code !== 0 || !v) return result("git", t, "fail", `git --version failed: ${(r.stderr || r.stdout).trim().slice(0, 200)}`, "reinstall git");
+  if (gitHasSecurityFixes(v)) return result("git", t, "ok", `git ${formatVersion(v)} (has the 2024 security fixes)`);
+  return result(
+    "git",
+    t,
+    "warn",
+    `git ${formatVersion(v)} predates the May 2024 security fixes (CVE-2024-32002 and others); opensentience never recurses into submodules or runs hooks, which blunts them, but upgrade anyway`,
+    "upgrade to git 2.45.1+ (or 2.39.4+, 2.40.2+, 2.41.1+, 2.42.2+, 2.43.4+, 2.44.1+); if your distribution backported the fixes into this version, ignore this",
+  );
+}
+
+/** elixir, mix and the OTP release, from one `elixir --version` (starting a VM costs ~0.3 s). */
+export async function checkElixir(deps: DoctorDeps): Promise<CheckResult[]> {
+  const install = "install Elixir 1.14+ (Debian/Ubuntu: apt-get install elixir; macOS: brew install elixir; or asdf)";
+  const r = await deps.run(["elixir", "--version"]);
+  const mix = deps.which("mix")
+    ? result("mix", "mix", "ok", `mix at ${deps.which("mix")}`)
+    : result("mix", "mix", "fail", "mix is not on PATH; agents are built and run with mix", install);
+  if (r === null) {
+    return [result("elixir", "elixir", "fail", "elixir is not installed; agents cannot be built or run", install), mix, result("otp", "erlang/OTP", "fail", "Erlang/OTP not found (it comes with Elixir)", install)];
+  }
+  const v = parseElixirVersion(r.stdout);
+  let elixir: CheckResult;
+  if (r.code !== 0 || !v.elixir) elixir = result("elixir", "elixir", "fail", `elixir --version failed: ${(r.stderr || r.stdout).trim().slice(0, 200)}`, install);
+  else if (compareVersions(v.elixir, MIN_ELIXIR) < 0) elixir = result("elixir", "elixir", "fail", `Elixir ${formatVersion(v.elixir)} is older than 1.14, which the agent SDK needs`, install);
+  else elixir = result("elixir", "elixir", "ok", `Elixir ${formatVersion(v.elixir)}`);
+  let otp: CheckResult;
+  if (v.otp === null) otp = result("otp", "erlang/OTP", "warn", "could not tell the Erlang/OTP release from `elixir --version`", "check your Erlang installation: erl -version");
+  else if (v.otp < MIN_OTP) otp = result("otp", "erlang/OTP", "warn", `Erlang/OTP ${v.otp} is older than ${MIN_OTP}; agents are tested on OTP 25`, "upgrade Erlang/OTP (it usually comes with your Elixir package)");
+  else otp = result("otp", "erlang/OTP", "ok", `Erlang/OTP ${v.otp}`);
+  return [elixir, mix, otp];
+}
+
+function modeString(st: Stats): string {
+  return (Number(st.mode) & 0o777).toString(8).padStart(4, "0");
+}
+
+/** The data directory: ours, private (0700). Mirrors what `ensureDataDir` enforces at start. */
+export function checkDataDir(paths: DataPaths, deps: Pick<DoctorDeps, "uid">): CheckResult {
+  const t = "data dir";
+  const home = paths.home;
+  if (!existsSync(home)) return result("data_dir", t, "ok", `${home} does not exist yet; it is created with mode 0700 on first use`);
+  const st = statSync(home);
+  if (!st.isDirectory()) return result("data_dir", t, "fail", `${home} is not a directory`, `move it away, or set OPENSENTIENCE_HOME to another directory`);
+  if (deps.uid !== null && st.uid !== deps.uid) {
+    return result("data_dir", t, "fail", `${home} is owned by uid ${st.uid}, not you (uid ${deps.uid}); the daemon refuses it`, `chown -R ${deps.uid} ${home}   (or set OPENSENTIENCE_HOME to a directory of yours)`);
+  }
+  const mode = Number(st.mode) & 0o777;
+  if ((mode & 0o022) !== 0) return result("data_dir", t, "fail", `${home} has mode ${modeString(st)}: other users can write to it; the daemon refuses it`, `chmod 700 ${home}`);
+  if ((mode & 0o077) !== 0) return result("data_dir", t, "warn", `${home} has mode ${modeString(st)}: other users can read it (the daemon tightens it to 0700 on start)`, `chmod 700 ${home}`);
+  const link = lstatSync(home).isSymbolicLink() ? " (through a symlink)" : "";
+  return result("data_dir", t, "ok", `${home}${link}: mode 0700, owned by you`);
+}
+
+/** The agent socket's directory and path length (Unix socket paths are short). */
+export function checkSocket(paths: DataPaths, deps: Pick<DoctorDeps, "uid">): CheckResult[] {
+  const out: CheckResult[] = [];
+  const dir = paths.runDir;
+  if (!existsSync(dir)) out.push(result("socket_dir", "socket dir", "ok", `${dir} does not exist yet; serve creates it with mode 0700`));
+  else {
+    const st = lstatSync(dir);
+    if (st.isSymbolicLink() || !st.isDirectory()) out.push(result("socket_dir", "socket dir", "fail", `${dir} is not a plain directory`, `rm ${dir}   (serve recreates it)`));
+    else if (deps.uid !== null && st.uid !== deps.uid) out.push(result("socket_dir", "socket dir", "fail", `${dir} is owned by uid ${st.uid}, not you`, `rm -r ${dir}   (serve recreates it)`));
+    else if ((Number(st.mode) & 0o077) !== 0) out.push(result("socket_dir", "socket dir", "warn", `${dir} has mode ${modeString(st)}; other users could reach the agent socket`, `chmod 700 ${dir}`));
+    else out.push(result("socket_dir", "socket dir", "ok", `${dir}: mode ${modeString(st)}`));
+  }
+  const bytes = Buffer.byteLength(paths.agentSocket);
+  out.push(
+    bytes < MAX_SOCKET_PATH_BYTES
+      ? result("socket_path", "socket path", "ok", `${paths.agentSocket} (${bytes} bytes, limit ${MAX_SOCKET_PATH_BYTES})`)
+      : result("socket_path", "socket path", "fail", `${paths.agentSocket} is ${bytes} bytes; Unix socket paths must stay under ${MAX_SOCKET_PATH_BYTES}, so agents could not connect`, "set OPENSENTIENCE_HOME to a shorter path, e.g. ~/.opensentience"),
+  );
+  return out;
+}
+
+/** The listening port: free, or held by our own daemon. */
+export async function checkPort(host: string, port: number, paths: DataPaths, deps: DoctorDeps): Promise<CheckResult> {
+  const t = "port";
+  if (port === 0) return result("port", t, "ok", "port 0: the daemon picks a free port at start");
+  const daemon = deps.readDaemon(paths.daemonFile);
+  const ours = daemon !== null && portOf(daemon.url) === port;
+  const probe = await deps.probePort(host, port);
+  if (probe.state === "free") return result("port", t, "ok", `${host}:${port} is free${daemon ? ` (the daemon, pid ${daemon.pid}, listens on ${daemon.url})` : ""}`);
+  if (probe.state === "in_use" && ours) return result("port", t, "ok", `${host}:${port} is held by the running daemon (pid ${daemon!.pid})`);
+  const fix = `stop the program using it, or choose another port: "port" in ${paths.config} or OPENSENTIENCE_PORT`;
+  if (probe.state === "in_use") return result("port", t, "fail", `${host}:${port} is in use by another program; serve would fail to start`, fix);
+  return result("port", t, "fail", `cannot listen on ${host}:${port}: ${probe.message}`, `check "host" and "port" in ${paths.config}`);
+}
+
+function portOf(url: string): number | null {
+  try {
+    const u = new URL(url);
+    return u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80;
+  } catch {
+    return null;
+  }
+}
+
+/** The admin token file, if present: a regular file of ours, mode 0600 (serve refuses anything else). */
+export function checkAdminToken(paths: DataPaths, deps: Pick<DoctorDeps, "uid" | "env">): CheckResult {
+  const t = "admin token";
+  const file = paths.adminToken;
+  const fromEnv = deps.env.OPENSENTIENCE_ADMIN_TOKEN ? " (OPENSENTIENCE_ADMIN_TOKEN is set and takes precedence)" : "";
+  let st: Stats;
+  try {
+    st = lstatSync(file);
+  } catch {
+    return result("admin_token", t, "ok", `no ${file} yet; serve creates it with mode 0600${fromEnv}`);
+  }
+  if (st.isSymbolicLink()) return result("admin_token", t, "fail", `${file} is a symlink; serve refuses it`, `rm ${file}   (a new token is created on the next serve)`);
+  if (!st.isFile()) return result("admin_token", t, "fail", `${file} is not a regular file`, `rm -r ${file}`);
+  if (deps.uid !== null && st.uid !== deps.uid) return result("admin_token", t, "fail", `${file} is owned by uid ${st.uid}, not you`, `rm ${file}   (a new token is created on the next serve)`);
+  if ((Number(st.mode) & 0o077) !== 0) return result("admin_token", t, "fail", `${file} has mode ${modeString(st)}: other users can read the admin token; serve refuses it`, `chmod 600 ${file}   (or delete it: serve creates a new token)`);
+  return result("admin_token", t, "ok", `${file}: mode ${modeString(st)}${fromEnv}`);
+}
+
+/** Free space where the data dir lives (or would live). */
+export function checkDisk(paths: DataPaths, deps: Pick<DoctorDeps, "diskSpace">): CheckResult {
+  const t = "disk space";
+  let p = paths.home;
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  const s = deps.diskSpace(p);
+  if (!s) return result("disk", t, "warn", `could not read free space for ${p}`, "check with: df -h");
+  const free = s.free >= GiB ? `${(s.free / GiB).toFixed(1)} GiB` : `${Math.round(s.free / MiB)} MiB`;
+  const fix = `free space on the file system of ${p}, or set OPENSENTIENCE_HOME to another disk`;
+  if (s.free < 100 * MiB) return result("disk", t, "fail", `${free} free for ${paths.home}; agent builds and the catalog need room`, fix);
+  if (s.free < GiB) return result("disk", t, "warn", `${free} free for ${paths.home}; each installed agent's build takes tens of MB`, fix);
+  return result("disk", t, "ok", `${free} free for ${paths.home}`);
+}

@@ -1,0 +1,222 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dataPaths } from "../config/paths.ts";
+import { checkAdminToken, checkDataDir, checkDisk, checkElixir, checkGit, checkPort, checkSocket, type CommandResult, type DoctorDeps } from "./checks.ts";
+import { probePort, runDoctor } from "./doctor.ts";
+import { compareVersions, gitHasSecurityFixes, parseElixirVersion, parseGitVersion } from "./versions.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function temp(): string {
+  const d = mkdtempSync(join(tmpdir(), "os-doctor-"));
+  dirs.push(d);
+  return d;
+}
+
+const ELIXIR_OUT = "Erlang/OTP 25 [erts-13.1.5] [source] [64-bit] [smp:2:2] [ds:2:2:10] [async-threads:1] [jit:ns]\n\nElixir 1.14.0 (compiled with Erlang/OTP 24)\n";
+const UID = typeof process.getuid === "function" ? process.getuid() : null;
+
+/** A scripted machine; `programs` maps a command line to its result (null: not installed). */
+function deps(over: Partial<DoctorDeps> & { programs?: Record<string, CommandResult | null> } = {}): DoctorDeps {
+  const programs: Record<string, CommandResult | null> = {
+    "git --version": { code: 0, stdout: "git version 2.45.2\n", stderr: "" },
+    "elixir --version": { code: 0, stdout: ELIXIR_OUT, stderr: "" },
+    ...over.programs,
+  };
+  return {
+    env: {},
+    uid: UID,
+    run: async (cmd) => programs[cmd.join(" ")] ?? null,
+    which: (name) => (name === "mix" ? "/usr/bin/mix" : null),
+    probePort: async () => ({ state: "free" }),
+    readDaemon: () => null,
+    diskSpace: () => ({ free: 50 * 1024 ** 3, total: 100 * 1024 ** 3 }),
+    ...over,
+  };
+}
+const out = (stdout: string): CommandResult => ({ code: 0, stdout, stderr: "" });
+
+describe("versions", () => {
+  test.each([
+    ["2.45.1", true],
+    ["2.45.0", false],
+    ["2.46.0", true],
+    ["3.0.0", true],
+    ["2.44.1", true],
+    ["2.44.0", false],
+    ["2.43.4", true],
+    ["2.43.3", false],
+    ["2.42.2", true],
+    ["2.41.1", true],
+    ["2.40.2", true],
+    ["2.40.1", false],
+    ["2.39.4", true],
+    ["2.39.5", true],
+    ["2.39.3", false],
+    ["2.38.9", false],
+    ["2.34.1", false],
+    ["1.9.9", false],
+  ])("git %s has the 2024 fixes: %p", (v, want) => {
+    expect(gitHasSecurityFixes(parseGitVersion(`git version ${v}`)!)).toBe(want);
+  });
+
+  test("parsing odd git and elixir outputs", () => {
+    expect(parseGitVersion("git version 2.39.3 (Apple Git-146)")).toEqual([2, 39, 3]);
+    expect(parseGitVersion("git version 2.45.1.windows.1")).toEqual([2, 45, 1]);
+    expect(parseGitVersion("git version 2.45")).toEqual([2, 45, 0]);
+    expect(parseGitVersion("nope")).toBeNull();
+    expect(parseElixirVersion(ELIXIR_OUT)).toEqual({ elixir: [1, 14, 0], otp: 25 });
+    expect(parseElixirVersion("garbage")).toEqual({ elixir: null, otp: null });
+    expect(compareVersions([1, 13, 4], [1, 14, 0])).toBeLessThan(0);
+  });
+});
+
+describe("tool checks", () => {
+  test("git: ok, old (warn with the backport caveat), missing (fail), broken (fail)", async () => {
+    expect((await checkGit(deps())).status).toBe("ok");
+    const old = await checkGit(deps({ programs: { "git --version": out("git version 2.34.1\n") } }));
+    expect(old).toMatchObject({ status: "warn" });
+    expect(old.message).toContain("CVE-2024-32002");
+    expect(old.fix).toContain("backported");
+    const missing = await checkGit(deps({ programs: { "git --version": null } }));
+    expect(missing.status).toBe("fail");
+    expect(missing.fix).toContain("apt-get install git");
+    expect((await checkGit(deps({ programs: { "git --version": { code: 127, stdout: "", stderr: "boom" } } }))).status).toBe("fail");
+  });
+
+  test("elixir, mix and OTP", async () => {
+    expect((await checkElixir(deps())).map((c) => [c.id, c.status])).toEqual([
+      ["elixir", "ok"],
+      ["mix", "ok"],
+      ["otp", "ok"],
+    ]);
+    const old = await checkElixir(deps({ programs: { "elixir --version": out("Erlang/OTP 23 [erts-11]\n\nElixir 1.13.4 (compiled with Erlang/OTP 23)\n") } }));
+    expect(old.map((c) => c.status)).toEqual(["fail", "ok", "warn"]);
+    expect(old[0]!.message).toContain("older than 1.14");
+    const none = await checkElixir(deps({ programs: { "elixir --version": null }, which: () => null }));
+    expect(none.map((c) => c.status)).toEqual(["fail", "fail", "fail"]);
+    for (const c of none) expect(c.fix).toContain("install Elixir");
+  });
+});
+
+describe("file checks (real temp files)", () => {
+  test("data dir: missing is fine, 0700 ok, 0750 warn, 0770 fail, a file fails", () => {
+    const base = temp();
+    const paths = dataPaths(join(base, "home"));
+    expect(checkDataDir(paths, { uid: UID }).status).toBe("ok");
+    mkdirSync(paths.home, { mode: 0o700 });
+    expect(checkDataDir(paths, { uid: UID })).toMatchObject({ status: "ok", message: `${paths.home}: mode 0700, owned by you` });
+    chmodSync(paths.home, 0o750);
+    expect(checkDataDir(paths, { uid: UID })).toMatchObject({ status: "warn", fix: `chmod 700 ${paths.home}` });
+    chmodSync(paths.home, 0o770);
+    expect(checkDataDir(paths, { uid: UID })).toMatchObject({ status: "fail", fix: `chmod 700 ${paths.home}` });
+    chmodSync(paths.home, 0o700);
+    expect(checkDataDir(paths, { uid: UID === null ? null : UID + 1 }).status).toBe(UID === null ? "ok" : "fail");
+    const file = dataPaths(join(base, "f"));
+    writeFileSync(file.home, "");
+    expect(checkDataDir(file, { uid: UID }).status).toBe("fail");
+  });
+
+  test("socket dir and socket path length", () => {
+    const paths = dataPaths(join(temp(), "home"));
+    expect(checkSocket(paths, { uid: UID }).map((c) => c.status)).toEqual(["ok", "ok"]);
+    mkdirSync(paths.runDir, { recursive: true, mode: 0o755 });
+    chmodSync(paths.runDir, 0o755);
+    expect(checkSocket(paths, { uid: UID })[0]).toMatchObject({ status: "warn", fix: `chmod 700 ${paths.runDir}` });
+    const long = dataPaths(join(temp(), "x".repeat(90)));
+    const [, len] = checkSocket(long, { uid: UID });
+    expect(len).toMatchObject({ id: "socket_path", status: "fail" });
+    expect(len!.fix).toContain("OPENSENTIENCE_HOME");
+  });
+
+  test("admin token: absent ok, 0600 ok, 0644 fail, symlink fail", () => {
+    const paths = dataPaths(temp());
+    expect(checkAdminToken(paths, { uid: UID, env: {} }).status).toBe("ok");
+    writeFileSync(paths.adminToken, "a".repeat(64), { mode: 0o600 });
+    expect(checkAdminToken(paths, { uid: UID, env: {} })).toMatchObject({ status: "ok", message: `${paths.adminToken}: mode 0600` });
+    chmodSync(paths.adminToken, 0o644);
+    expect(checkAdminToken(paths, { uid: UID, env: {} })).toMatchObject({ status: "fail", fix: expect.stringContaining(`chmod 600 ${paths.adminToken}`) });
+    rmSync(paths.adminToken);
+    symlinkSync("/etc/hostname", paths.adminToken);
+    expect(checkAdminToken(paths, { uid: UID, env: {} }).status).toBe("fail");
+  });
+
+  test("disk space thresholds; the nearest existing parent is measured", () => {
+    const paths = dataPaths(join(temp(), "not", "yet"));
+    const seen: string[] = [];
+    const at = (free: number) =>
+      checkDisk(paths, {
+        diskSpace: (p) => {
+          seen.push(p);
+          return { free, total: 1e12 };
+        },
+      }).status;
+    expect(at(5 * 1024 ** 3)).toBe("ok");
+    expect(at(500 * 1024 ** 2)).toBe("warn");
+    expect(at(50 * 1024 ** 2)).toBe("fail");
+    expect(seen[0]).toBe(dirs.at(-1)!);
+    expect(checkDisk(paths, { diskSpace: () => null }).status).toBe("warn");
+  });
+});
+
+describe("port", () => {
+  const paths = dataPaths("/nonexistent/home");
+
+  test("free, held by our daemon, held by someone else, cannot bind, port 0", async () => {
+    expect((await checkPort("127.0.0.1", 6767, paths, deps())).status).toBe("ok");
+    const inUse = deps({ probePort: async () => ({ state: "in_use" }) });
+    expect(await checkPort("127.0.0.1", 6767, paths, inUse)).toMatchObject({ status: "fail", fix: expect.stringContaining("OPENSENTIENCE_PORT") });
+    const ours = deps({ probePort: async () => ({ state: "in_use" }), readDaemon: () => ({ pid: 99, url: "http://127.0.0.1:6767" }) });
+    expect(await checkPort("127.0.0.1", 6767, paths, ours)).toMatchObject({ status: "ok", message: "127.0.0.1:6767 is held by the running daemon (pid 99)" });
+    const oursElsewhere = deps({ probePort: async () => ({ state: "in_use" }), readDaemon: () => ({ pid: 99, url: "http://127.0.0.1:7000" }) });
+    expect((await checkPort("127.0.0.1", 6767, paths, oursElsewhere)).status).toBe("fail");
+    expect((await checkPort("10.255.255.1", 6767, paths, deps({ probePort: async () => ({ state: "error", message: "EADDRNOTAVAIL" }) }))).status).toBe("fail");
+    expect((await checkPort("127.0.0.1", 0, paths, inUse)).status).toBe("ok");
+  });
+
+  test("the real probe sees a listener", async () => {
+    const server: Server = createServer();
+    await new Promise<void>((r) => server.listen({ host: "127.0.0.1", port: 0 }, r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(await probePort("127.0.0.1", port)).toEqual({ state: "in_use" });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(await probePort("127.0.0.1", port)).toEqual({ state: "free" });
+  });
+});
+
+describe("runDoctor", () => {
+  test("a healthy machine: every check ok, in a stable order", async () => {
+    const home = join(temp(), "home");
+    const r = await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home, OPENSENTIENCE_SDK_PATH: join(import.meta.dir, "../../../sdk/elixir") } }));
+    expect(r.checks.map((c) => c.id)).toEqual(["config", "git", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "port", "admin_token", "disk"]);
+    expect(r.checks.filter((c) => c.status !== "ok" && c.id !== "sdk")).toEqual([]);
+    expect(r.ok).toBe(true);
+    for (const c of r.checks) if (c.status !== "ok") expect(c.fix).toBeTruthy();
+  });
+
+  test("a bad config fails with the field named, and the rest still runs on defaults", async () => {
+    const home = join(temp(), "home");
+    mkdirSync(home, { mode: 0o700 });
+    writeFileSync(join(home, "config.json"), '{"prot": 1}');
+    const r = await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home } }));
+    expect(r.ok).toBe(false);
+    expect(r.counts.fail).toBe(1);
+    expect(r.checks[0]).toMatchObject({ id: "config", status: "fail" });
+    expect(r.checks[0]!.message).toContain("prot: unknown field");
+    expect(r.checks.find((c) => c.id === "port")!.message).toContain("6767");
+  });
+
+  test("doctor never creates the data dir", async () => {
+    const home = join(temp(), "home");
+    await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home } }));
+    expect(existsSync(home)).toBe(false);
+  });
+});

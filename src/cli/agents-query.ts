@@ -4,6 +4,28 @@ import type { SearchFilter } from "../core/search/search.ts";
 import { type Command, intOption, stringOption, type Values } from "./command.ts";
 import { agentDetailText, agentsTable } from "./format-agents.ts";
 import { printJson } from "./output.ts";
+import { z } from "zod";
+import { DaemonClient } from "../client/daemon-client.ts";
+import type { RuntimeStatus } from "../core/runtime/runtime-status.ts";
+import { runtimeStatusText } from "./agents-lifecycle.ts";
+import type { CommandContext } from "./command.ts";
+
+const indent = (s: string) => s.replace(/^/gm, "  ");
+
+/** Live state from the daemon when one is running; null otherwise (the catalog alone answers). */
+async function liveStatus(ctx: CommandContext, id: string): Promise<RuntimeStatus | null> {
+  let client: DaemonClient;
+  try {
+    client = DaemonClient.connect(ctx.config(), ctx.env);
+  } catch {
+    return null;
+  }
+  try {
+    return (await client.request("GET", `/agents/${encodeURIComponent(id)}/status`, z.looseObject({ agentId: z.string() }))) as unknown as RuntimeStatus;
+  } catch {
+    return null;
+  }
+}
 
 const FILTER_OPTIONS = {
   capability: { type: "string" },
@@ -76,10 +98,11 @@ export const agentsInfo: Command = {
   summary: "Show everything known about one agent",
   usage: "ID",
   args: { min: 1, max: 1 },
-  run(ctx) {
+  async run(ctx) {
     const detail = ctx.services().catalog.get(ctx.positionals[0]!);
-    if (ctx.json) printJson(ctx.io, detail);
-    else ctx.io.out(agentDetailText(detail));
+    const runtime = detail.id ? await liveStatus(ctx, detail.id) : null;
+    if (ctx.json) printJson(ctx.io, { ...detail, runtime });
+    else ctx.io.out(agentDetailText(detail) + (runtime ? `\n\nRuntime:\n${indent(runtimeStatusText(runtime))}` : ""));
     return 0;
   },
 };

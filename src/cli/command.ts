@@ -39,7 +39,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Values
   try {
     parsed = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new AppError("usage", `${(e as Error).message.replace(/\.$/, "").replace(/ To specify a positional argument.*$/, "")} (see: opensentience ${cmd.path.join(" ")} --help)`);
+    throw new AppError("usage", `${(e as Error).message.replace(/ To specify a positional argument.*$/, "").replace(/\.$/, "")} (see: opensentience ${cmd.path.join(" ")} --help)`);
   }
   const { min, max } = cmd.args ?? { min: 0, max: 0 };
   const n = parsed.positionals.length;

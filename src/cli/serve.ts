@@ -1,5 +1,7 @@
 import { AppError } from "../core/errors.ts";
+import { ADMIN_TOKEN_ENV, AdminToken, loginUrl } from "../daemon/admin-token.ts";
 import { startDaemon } from "../daemon/daemon.ts";
+import { httpServer } from "../daemon/http-server.ts";
 import { type Command, intOption, stringOption } from "./command.ts";
 
 export const serve: Command = {
@@ -21,11 +23,20 @@ export const serve: Command = {
       warn: (m: string) => ctx.io.err(`[opensentience] warning: ${m}`),
     };
     if (!isLoopback(config.host)) log.warn(`listening on ${config.host}: anyone who can reach this address can try to log in`);
-    const daemon = await startDaemon({ config, log });
+    // Before anything starts: a refused token file (symlink, mode 0644 …) must leave no trace.
+    const token = AdminToken.load(config.paths.adminToken, ctx.env);
+    delete process.env[ADMIN_TOKEN_ENV]; // nothing the daemon spawns may inherit it
+    const daemon = await startDaemon({ config, log, components: [httpServer({ token })] });
     const onSignal = (sig: string) => void daemon.stop(sig);
     process.on("SIGINT", () => onSignal("SIGINT"));
     process.on("SIGTERM", () => onSignal("SIGTERM"));
     log.info(`ready (pid ${process.pid}, home ${config.paths.home})`);
+    // The login URL carries the admin token: only ever to a terminal, never to a pipe or a
+    // log file (under systemd/launchd stderr is a file). Elsewhere `opensentience token` prints it.
+    if (daemon.url) {
+      if (process.stderr.isTTY) ctx.io.err(`Open the admin UI: ${loginUrl(daemon.url, token.reveal())}`);
+      else ctx.io.err(`Open the admin UI at ${daemon.url} (login link: run 'opensentience token')`);
+    }
     await daemon.stopped;
     return 0;
   },

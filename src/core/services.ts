@@ -10,6 +10,14 @@ import type { Config } from "./config/load.ts";
 import { Discovery } from "./discovery/discovery.ts";
 import { EventBus } from "./events.ts";
 import { CatalogSearch } from "./search/search.ts";
+import { sdkPath } from "./agent-env.ts";
+import { AgentHooks } from "./approvals/agent-hooks.ts";
+import { Approvals } from "./approvals/approvals.ts";
+import { Git } from "./git/git.ts";
+import { toolchainDirs } from "./installer/build.ts";
+import { Installer } from "./installer/installer.ts";
+import { Updater } from "./installer/updater.ts";
+import { Registries } from "./registry/registries.ts";
 
 export interface Services {
   config: Config;
@@ -20,15 +28,47 @@ export interface Services {
   catalog: Catalog;
   search: CatalogSearch;
   discovery: Discovery;
+  /** Hardened git (every git call of the core goes through it). */
+  git: Git;
+  registries: Registries;
+  installer: Installer;
+  updater: Updater;
+  approvals: Approvals;
+  /** The runtime registers here to stop agents that are disabled, updated or uninstalled. */
+  agentHooks: AgentHooks;
   close(): void;
 }
 
 export function createServices(config: Config, clock: Clock = systemClock): Services {
   const store = openDb(config.paths.db);
   const events = new EventBus();
-  const audit = new AuditLog(store.db, clock, (e: AuditEvent) => events.emit({ type: "audit", event: e }));
+  const audit = new AuditLog(store.sqlite, store.db, clock, (e: AuditEvent) => events.emit({ type: "audit", event: e }));
   const catalog = new Catalog(store.sqlite, store.db, clock);
   const search = new CatalogSearch(store.sqlite);
   const discovery = new Discovery(catalog, audit, clock, config.limits, () => config.scanRoots);
-  return { config, clock, store, events, audit, catalog, search, discovery, close: () => store.close() };
+  const git = new Git({ home: toolchainDirs(config.paths).home, timeoutMs: config.limits.git_timeout_ms });
+  const agentHooks = new AgentHooks((agentId, reason, error) =>
+    audit.record({ actor: "system", action: "agent.stop_hook", outcome: "error", agentId, details: { reason, error } }),
+  );
+  const registries = new Registries({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits });
+  const installer = new Installer({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, hooks: agentHooks, sdkPath: () => sdkPath(config.paths) });
+  const updater = new Updater(installer);
+  const approvals = new Approvals({ catalog, audit, events, clock, hooks: agentHooks });
+  return {
+    config,
+    clock,
+    store,
+    events,
+    audit,
+    catalog,
+    search,
+    discovery,
+    git,
+    registries,
+    installer,
+    updater,
+    approvals,
+    agentHooks,
+    close: () => store.close(),
+  };
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Config } from "../core/config/load.ts";
+import { killAllActive } from "../core/git/process.ts";
 import { Runtime } from "../core/runtime/runtime.ts";
 import { createServices, type Services } from "../core/services.ts";
 import { VERSION } from "../version.ts";
@@ -69,6 +70,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           log.warn(`stopping ${c.name}: ${(e as Error).message}`);
         }
       }
+      // git/mix processes of an install or sync in flight must not outlive the daemon.
+      killAllActive();
       services?.audit.record({ actor: "system", action: "daemon.stop", outcome: "ok", details: { reason } });
       services?.close();
       lock.release();
@@ -83,6 +86,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     await runtime.start();
     components.push({ name: "agent runtime", stop: () => runtime.stop() });
     const ctx: DaemonContext = { config, services, runtime, log, nonce };
+    const reg = services.registries.ensureConfigured(config.registries);
+    for (const p of reg.problems) log.warn(`registry ${p.name} from config.json: ${p.message}`);
     const report = services.discovery.run({ actor: "system" });
     log.info(`discovery: ${report.found} manifests (${report.invalid.length} invalid) in ${report.roots.length} roots, ${report.durationMs} ms`);
     const s = services;

@@ -21,6 +21,11 @@ export interface Config {
 export function formatZodIssue(err: z.ZodError, prefix = ""): string {
   const issue = err.issues[0];
   if (!issue) return `${prefix}invalid`;
+  if (issue.code === "unrecognized_keys") {
+    // Name the misspelt field itself rather than its parent object.
+    const field = [...issue.path.map(String), issue.keys[0] ?? "?"].join(".");
+    return `${prefix}${field}: unknown field`;
+  }
   const path = issue.path.map(String).join(".") || "(root)";
   return `${prefix}${path}: ${issue.message}`;
 }
@@ -84,7 +89,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   let port = file.port;
   if (env.OPENSENTIENCE_PORT !== undefined) {
     const n = Number(env.OPENSENTIENCE_PORT);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    // Digits only: Number() would read "" and " " as 0 (a random port) and accept "1e3" or "0x10".
+    if (!/^\d{1,5}$/.test(env.OPENSENTIENCE_PORT) || n > 65535) {
       throw new AppError("invalid_config", `OPENSENTIENCE_PORT: expected a port number 0-65535, got ${JSON.stringify(env.OPENSENTIENCE_PORT)}`);
     }
     port = n;

@@ -50,6 +50,13 @@ export class Discovery {
     const started = performance.now();
     const roots = [...new Set((opts.paths?.length ? opts.paths : this.defaultRoots()).map((p) => resolve(p)))];
     const known = new Map<string, LocalListingState>(this.catalog.localListings().map((l) => [l.key, l]));
+    // Stored problems of invalid listings: re-reported on a rescan that skips reading the file.
+    const knownErrors = new Map(
+      this.catalog.sqlite
+        .query<{ key: string; errors_json: string }, []>("SELECT key, errors_json FROM agents WHERE source = 'local' AND status = 'invalid'")
+        .all()
+        .map((r) => [r.key, r.errors_json]),
+    );
     const report: DiscoveryReport = {
       roots,
       dirsVisited: 0,
@@ -66,6 +73,7 @@ export class Discovery {
     const walkLimits = { maxDepth: this.limits.max_scan_depth, maxEntries: this.limits.max_scan_entries, maxManifestBytes: this.limits.max_manifest_bytes };
     const seen = new Set<string>();
     const completeRoots: string[] = [];
+    const unscanned: string[] = [];
     const writes: Array<() => void> = [];
 
     for (const root of roots) {
@@ -76,6 +84,7 @@ export class Discovery {
       report.dirsVisited += w.dirsVisited;
       report.problems.push(...w.problems);
       if (w.rootOk || w.rootMissing) completeRoots.push(root);
+      unscanned.push(...w.unscanned);
       for (const f of w.manifests) {
         const key = localKey(f.dir);
         if (seen.has(key)) continue;
@@ -84,7 +93,7 @@ export class Discovery {
         const prev = known.get(key);
         if (!f.bytes && !f.problem) {
           report.unchanged++;
-          if (prev?.status === "invalid") report.invalid.push({ path: f.file, problems: [] });
+          if (prev?.status === "invalid") report.invalid.push({ path: f.file, problems: storedProblems(knownErrors.get(key)) });
           continue;
         }
         const sha = f.bytes ? createHash("sha256").update(f.bytes).digest("hex") : null;
@@ -92,6 +101,19 @@ export class Discovery {
           ? { ok: false as const, problems: [{ path: "(file)", message: f.problem }], id: null, raw: null }
           : parseManifestBytes(f.bytes!, this.limits.max_manifest_bytes);
         if (!result.ok) report.invalid.push({ path: f.file, problems: result.problems });
+        if (
+          !result.ok &&
+          sha === null &&
+          prev?.status === "invalid" &&
+          prev.sha256 === null &&
+          prev.mtimeMs === f.mtimeMs &&
+          prev.size === f.size &&
+          knownErrors.get(key) === JSON.stringify(result.problems)
+        ) {
+          // A file we refuse to read (over the size cap, unopenable) that has not changed: leave the row alone.
+          report.unchanged++;
+          continue;
+        }
         const values = () =>
           listingValues(key, "local", result, "local_uninstalled", {
             path: f.dir,
@@ -114,7 +136,7 @@ export class Discovery {
 
     for (const [key, l] of known) {
       if (seen.has(key) || l.status === "missing" || !l.path) continue;
-      if (completeRoots.some((r) => under(l.path!, r))) {
+      if (completeRoots.some((r) => under(l.path!, r)) && !unscanned.some((d) => under(l.path!, d))) {
         report.missing.push(l.path);
         writes.push(() => this.catalog.setStatus(key, "missing"));
       }
@@ -166,5 +188,14 @@ export class Discovery {
       if (g.length > 1) dups.push({ id, paths: g.map((r) => r.path) });
     }
     return dups;
+  }
+}
+
+function storedProblems(json: string | undefined): Array<{ path: string; message: string }> {
+  try {
+    const v = JSON.parse(json ?? "[]");
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
   }
 }

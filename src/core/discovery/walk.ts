@@ -37,6 +37,8 @@ export interface WalkResult {
   /** False when the root itself could not be listed (missing, unreadable, not a directory). */
   rootOk: boolean;
   rootMissing: boolean;
+  /** Directories below the root whose contents were not seen (unlistable, or past max depth): listings under them are not "missing". */
+  unscanned: string[];
 }
 
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -47,7 +49,7 @@ const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
  * manifests whose stat matches what the catalog already holds.
  */
 export function walkRoot(root: string, limits: WalkLimits, isUnchanged: (file: string, mtimeMs: number, size: number) => boolean): WalkResult {
-  const res: WalkResult = { manifests: [], problems: [], dirsVisited: 0, rootOk: true, rootMissing: false };
+  const res: WalkResult = { manifests: [], problems: [], dirsVisited: 0, rootOk: true, rootMissing: false, unscanned: [] };
   try {
     const st = lstatSync(root);
     if (st.isSymbolicLink()) {
@@ -74,6 +76,7 @@ export function walkRoot(root: string, limits: WalkLimits, isUnchanged: (file: s
       list = readdirSync(dir, { withFileTypes: true });
     } catch (e) {
       if (dir === root) res.rootOk = false;
+      else res.unscanned.push(dir);
       res.problems.push({ path: dir, problem: `cannot list directory: ${describe(e)}` });
       continue;
     }
@@ -101,6 +104,7 @@ export function walkRoot(root: string, limits: WalkLimits, isUnchanged: (file: s
       subdirs.sort();
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push({ dir: subdirs[i]!, depth: depth + 1 });
     } else if (subdirs.length > 0) {
+      res.unscanned.push(...subdirs);
       res.problems.push({ path: dir, problem: `not descending: deeper than limits.max_scan_depth (${limits.maxDepth})` });
     }
   }

@@ -103,6 +103,10 @@ export class Router {
 
   constructor(private readonly deps: RouterDeps) {}
 
+  policy(agentId: string): AgentPolicy {
+    return this.deps.policy(agentId);
+  }
+
   register(agentId: string, msg: MessageOf<"tools.register">) {
     const result = this.tools.register(agentId, msg.payload.tools, this.deps.requestedPermissions(agentId));
     this.deps.audit.record({

@@ -55,12 +55,17 @@ export class Runtime {
     );
   }
 
+  private unhook: (() => void) | null = null;
+
   async start(): Promise<void> {
     await this.hub.start();
-    this.supervisor.start();
+    // Kill switch: disable, revoke, uninstall and update stop a running agent at once.
+    this.unhook = this.s.agentHooks.onStop((id, reason) => this.supervisor.killSwitch(id, reason));
+    this.supervisor.start((id) => this.router.policy(id).enabled);
   }
 
   async stop(): Promise<void> {
+    this.unhook?.();
     await this.supervisor.shutdown();
     await this.hub.stop();
   }

@@ -66,7 +66,14 @@ export class Supervisor implements HubHandler {
     return this.s.config.limits;
   }
 
-  start(): void {
+  private isEnabled: (agentId: string) => boolean = () => true;
+
+  /**
+   * `isEnabled` is re-checked on every heartbeat tick, so an agent disabled by
+   * another process (the CLI writing the catalog directly) is stopped too.
+   */
+  start(isEnabled?: (agentId: string) => boolean): void {
+    if (isEnabled) this.isEnabled = isEnabled;
     this.recoverOrphans();
     const every = this.limits.heartbeat_interval_ms;
     this.heartbeatTimer = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.floor(every / 2)));
@@ -482,6 +489,10 @@ export class Supervisor implements HubHandler {
     const interval = this.limits.heartbeat_interval_ms;
     const now = Date.now();
     for (const slot of this.slots.values()) {
+      if ((slot.state === "running" || slot.state === "starting" || slot.state === "backoff") && !this.isEnabled(slot.agentId)) {
+        void this.killSwitch(slot.agentId, "no longer installed and enabled");
+        continue;
+      }
       const link = slot.link;
       if (!link || slot.state !== "running") continue;
       if (link.healthy && now - link.conn.lastFrameAt > 3 * interval) {

@@ -114,14 +114,15 @@ export class CatalogSearch {
     const params: Array<string | number> = [];
     const match = f.query ? ftsQuery(f.query) : null;
     if (f.query && !match) return { total: 0, limit, offset, agents: [] };
-    let from = "agents a LEFT JOIN installs i ON i.agent_id = a.agent_id";
-    let order = "a.name COLLATE NOCASE, a.agent_id, a.key";
+    let from = "agents a";
+    const byName = "a.name COLLATE NOCASE, a.agent_id, a.key";
+    let rank = "0";
     if (match) {
-      from = `agents_fts f JOIN agents a ON a.pk = f.rowid LEFT JOIN installs i ON i.agent_id = a.agent_id`;
+      from = "agents_fts f JOIN agents a ON a.pk = f.rowid";
       where.push("agents_fts MATCH ?");
       params.push(match);
       // Column weights: agent_id, name, description, keywords, tool_summary.
-      order = `bm25(agents_fts, 5.0, 10.0, 2.0, 5.0, 1.0), ${order}`;
+      rank = "bm25(agents_fts, 5.0, 10.0, 2.0, 5.0, 1.0)";
     }
     if (f.capability) {
       where.push("EXISTS (SELECT 1 FROM json_each(a.capabilities_json) WHERE value = ?)");
@@ -148,9 +149,17 @@ export class CatalogSearch {
       params.push(f.source);
     }
     const whereSql = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM ${from} ${whereSql}`).get(...params)?.n ?? 0;
+    // installs is keyed by agent_id, so its LEFT JOIN never changes the count: the count skips it unless the status filter reads it.
+    const joined = `${from} LEFT JOIN installs i ON i.agent_id = a.agent_id`;
+    const total = this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM ${f.status ? joined : from} ${whereSql}`).get(...params)?.n ?? 0;
+    // Deferred join: sort and page on (rank, sort keys, pk) only, then fetch the page's full rows.
+    // Sorting narrow rows is 3-4x faster on a 100k catalog than sorting every column (bench/search.ts).
+    const order = match ? `r, ${byName}` : byName; // a constant first key would stop SQLite from walking a name index
+    const page = `SELECT a.pk AS pk, ${rank} AS r FROM ${f.status ? joined : from} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`;
     const rows = this.sqlite
-      .query<SummaryRow, Array<string | number>>(`SELECT ${SELECT_COLUMNS} FROM ${from} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .query<SummaryRow, Array<string | number>>(
+        `SELECT ${SELECT_COLUMNS} FROM (${page}) p JOIN agents a ON a.pk = p.pk LEFT JOIN installs i ON i.agent_id = a.agent_id ORDER BY p.r, ${byName}`,
+      )
       .all(...params, limit, offset);
     return { total, limit, offset, agents: rows.map(rowToSummary) };
   }

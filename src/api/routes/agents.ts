@@ -1,0 +1,9 @@
+/** GET /api/v1/agents (list + full-text search with the CLI's filters), GET /api/v1/agents/:id. */
+import { Elysia } from "elysia";
+import type { HttpDeps } from "../context.ts";
+import { agentIdParamSchema, agentQuerySchema, toSearchFilter } from "../schemas.ts";
+
+export const agentsRoutes = (deps: HttpDeps) =>
+  new Elysia({ name: "api.agents", prefix: "/agents" })
+    .get("/", ({ query }) => deps.services.search.search(toSearchFilter(query)), { query: agentQuerySchema })
+    .get("/:id", ({ params }) => deps.services.catalog.get(params.id), { params: agentIdParamSchema });

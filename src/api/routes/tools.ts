@@ -1,0 +1,71 @@
+/**
+ * Tools over HTTP. `POST /tools/call` routes one call through the router;
+ * with `stream: true` the response is NDJSON (`progress` lines, then one
+ * `result` or `error` line). A client that disconnects cancels its call.
+ */
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { AppError, ERROR_CODES, type ErrorCode } from "../../core/errors.ts";
+import type { CallOutcome } from "../../core/runtime/router.ts";
+import { actorOf, type HttpDeps } from "../context.ts";
+import { ndjsonStream } from "../ndjson.ts";
+import { queryObject } from "../schemas.ts";
+
+const callBody = z
+  .object({
+    tool: z.string().min(3).max(200),
+    arguments: z.unknown().default({}),
+    timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
+    stream: z.boolean().default(false),
+    correlation_id: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+
+export type StreamLine =
+  | { type: "progress"; seq: number; chunk: unknown }
+  | { type: "result"; output: unknown; duration_ms: number; request_id: string }
+  | { type: "error"; error: { code: string; message: string; details?: unknown }; duration_ms: number; request_id: string };
+
+/** Protocol error codes that are not domain codes (e.g. `bad_frame`) surface as `internal`. */
+export function outcomeError(o: Extract<CallOutcome, { ok: false }>): AppError {
+  const code = (ERROR_CODES as readonly string[]).includes(o.error.code) ? (o.error.code as ErrorCode) : "internal";
+  return new AppError(code, o.error.message, { details: o.error.details ?? {} });
+}
+
+export const toolsRoutes = (deps: HttpDeps) =>
+  new Elysia({ name: "api.tools", prefix: "/tools" })
+    .get("/", ({ query }) => ({ tools: deps.runtime.tools(query.agent) }), { query: queryObject({ agent: z.string().max(200).optional() }) })
+    .post(
+      "/call",
+      async ({ body, request }) => {
+        const actor = actorOf(request);
+        const kind = actor === "ui" ? "ui" : actor;
+        const ac = new AbortController();
+        const onGone = () => ac.abort();
+        request.signal.addEventListener("abort", onGone, { once: true });
+        const base = {
+          tool: body.tool,
+          arguments: body.arguments,
+          caller: { kind, id: actor } as const,
+          signal: ac.signal,
+          ...(body.timeout_ms ? { timeoutMs: body.timeout_ms } : {}),
+          ...(body.correlation_id ? { correlationId: body.correlation_id } : {}),
+        };
+        if (!body.stream) {
+          const o = await deps.runtime.call(base);
+          request.signal.removeEventListener("abort", onGone);
+          if (!o.ok) throw outcomeError(o);
+          return { output: o.output, duration_ms: o.durationMs, request_id: o.requestId };
+        }
+        return ndjsonStream<StreamLine>(ac.signal, (push, end) => {
+          void deps.runtime
+            .call({ ...base, onProgress: (seq, chunk) => push({ type: "progress", seq, chunk }) })
+            .then((o) => {
+              push(o.ok ? { type: "result", output: o.output, duration_ms: o.durationMs, request_id: o.requestId } : { type: "error", error: o.error, duration_ms: o.durationMs, request_id: o.requestId });
+              end();
+            });
+          return () => request.signal.removeEventListener("abort", onGone);
+        });
+      },
+      { body: callBody },
+    );

@@ -1,0 +1,31 @@
+import { AppError } from "../core/errors.ts";
+import type { Command } from "./command.ts";
+import { clean, printJson } from "./output.ts";
+
+/** `--approve` may repeat; each value is a comma-separated list. */
+export function approveList(v: unknown): string[] {
+  const raw = Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
+  return raw.flatMap((s) => String(s).split(",")).map((s) => s.trim()).filter(Boolean);
+}
+
+export const agentsEnable: Command = {
+  path: ["agents", "enable"],
+  summary: "Approve permissions (a subset of those requested) and enable an installed agent",
+  usage: "ID [--approve PERM,... | --approve-all]",
+  options: { approve: { type: "string", multiple: true }, "approve-all": { type: "boolean" } },
+  args: { min: 1, max: 1 },
+  run(ctx) {
+    const id = ctx.positionals[0]!;
+    const approve = approveList(ctx.values.approve);
+    const approveAll = ctx.values["approve-all"] === true;
+    if (approveAll && approve.length) throw new AppError("usage", "give --approve PERM,... or --approve-all, not both");
+    const r = ctx.services().approvals.enable(id, { actor: "cli", approve, approveAll });
+    if (ctx.json) printJson(ctx.io, r);
+    else {
+      const lines = [`Enabled ${r.agentId}.`, `  approved:     ${r.approved.map(clean).join(", ") || "none"}`];
+      if (r.notApproved.length) lines.push(`  not approved: ${r.notApproved.map(clean).join(", ")} (tools that need these cannot be called)`);
+      ctx.io.out(lines.join("\n"));
+    }
+    return 0;
+  },
+};

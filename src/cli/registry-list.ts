@@ -1,0 +1,41 @@
+import type { RegistryInfo } from "../core/registry/registries.ts";
+import type { Command } from "./command.ts";
+import { clean, printJson, table } from "./output.ts";
+
+export function registriesText(regs: RegistryInfo[]): string {
+  if (regs.length === 0) return "No registries. Add one: opensentience registry add NAME GIT_URL";
+  const lines = [
+    table(
+      ["NAME", "URL", "REF", "AGENTS", "LAST SYNC", "STATUS", "COMMIT"],
+      regs.map((r) => [
+        r.name,
+        r.gitUrl,
+        r.ref,
+        String(r.agentCount),
+        r.lastSyncAt ? r.lastSyncAt.replace("T", " ").slice(0, 19) : "never",
+        r.lastSyncStatus ?? "-",
+        r.lastCommit?.slice(0, 12) ?? "-",
+      ]),
+      [24, 60, 24, 6, 19, 8, 12],
+    ),
+  ];
+  for (const r of regs) {
+    if (r.lastSyncStatus === "failed" && r.lastError) lines.push(`  ! ${r.name}: ${clean(r.lastError)}`);
+    for (const e of r.entryErrors.slice(0, 20)) lines.push(`  ! ${r.name}: ${clean(e.file)}: ${clean(e.message)}`);
+    if (r.entryErrors.length > 20) lines.push(`  ! ${r.name}: … ${r.entryErrors.length - 20} more bad entries (see --json)`);
+  }
+  return lines.join("\n");
+}
+
+export const registryList: Command = {
+  path: ["registry", "list"],
+  summary: "List registries with their last sync time, commit, status and bad entries",
+  run(ctx) {
+    const s = ctx.services();
+    s.registries.ensureConfigured(s.config.registries, { actor: "cli" });
+    const regs = s.registries.list();
+    if (ctx.json) printJson(ctx.io, { registries: regs });
+    else ctx.io.out(registriesText(regs));
+    return 0;
+  },
+};

@@ -1,0 +1,82 @@
+/** `tools list [--agent ID]` and `tools call AGENT_ID/TOOL --args JSON [--timeout MS]`. */
+import { z } from "zod";
+import type { StreamLine } from "../api/routes/tools.ts";
+import { DaemonClient } from "../client/daemon-client.ts";
+import { AppError, ERROR_CODES, type ErrorCode } from "../core/errors.ts";
+import type { ToolInfo } from "../core/runtime/tool-registry.ts";
+import { type Command, intOption, stringOption } from "./command.ts";
+import { clean, printJson, table } from "./output.ts";
+
+const toolsSchema = z.object({ tools: z.array(z.looseObject({ id: z.string() })) });
+
+export const toolsList: Command = {
+  path: ["tools", "list"],
+  summary: "List the tools registered by running agents",
+  usage: "[--agent ID]",
+  options: { agent: { type: "string" } },
+  async run(ctx) {
+    const client = DaemonClient.connect(ctx.config(), ctx.env);
+    const { tools } = (await client.request("GET", "/tools", toolsSchema, { query: { agent: stringOption(ctx.values, "agent") } })) as unknown as { tools: ToolInfo[] };
+    if (ctx.json) printJson(ctx.io, { tools });
+    else if (tools.length === 0) ctx.io.out("No tools registered (start an agent with: opensentience agents run ID).");
+    else
+      ctx.io.out(
+        table(
+          ["TOOL", "FLAGS", "STATUS", "DESCRIPTION"],
+          tools.map((t) => [t.id, [t.streaming && "streaming", t.cancellable && "cancellable"].filter(Boolean).join(","), t.blockedBy.length ? `blocked: ${t.blockedBy.join(", ")}` : "ok", t.description]),
+          [64, 22, 40, 60],
+        ),
+      );
+    return 0;
+  },
+};
+
+export const toolsCall: Command = {
+  path: ["tools", "call"],
+  summary: "Call a tool through the router; progress streams to stderr, Ctrl-C cancels",
+  usage: "AGENT_ID/TOOL [--args JSON] [--timeout MS]",
+  options: { args: { type: "string" }, timeout: { type: "string" } },
+  args: { min: 1, max: 1 },
+  async run(ctx) {
+    const tool = ctx.positionals[0]!;
+    if (!/^[^/]+\/[^/]+$/.test(tool)) throw new AppError("usage", `tool must look like AGENT_ID/TOOL, got ${JSON.stringify(tool)}`);
+    let args: unknown = {};
+    const raw = stringOption(ctx.values, "args");
+    if (raw !== undefined) {
+      try {
+        args = JSON.parse(raw);
+      } catch (e) {
+        throw new AppError("usage", `--args is not valid JSON: ${(e as Error).message}`);
+      }
+    }
+    const timeout = intOption(ctx.values, "timeout", 1, 3_600_000);
+    const client = DaemonClient.connect(ctx.config(), ctx.env);
+    const ac = new AbortController();
+    const onInt = () => {
+      ctx.io.err("canceling…");
+      ac.abort();
+    };
+    process.once("SIGINT", onInt);
+    let last: Exclude<StreamLine, { type: "progress" }> | undefined;
+    try {
+      for await (const line of client.stream("POST", "/tools/call", { body: { tool, arguments: args, stream: true, ...(timeout ? { timeout_ms: timeout } : {}) }, signal: ac.signal })) {
+        const l = line as StreamLine;
+        if (l.type === "progress") {
+          if (ctx.json) ctx.io.err(JSON.stringify(l));
+          else ctx.io.err(`  … ${clean(typeof l.chunk === "string" ? l.chunk : JSON.stringify(l.chunk))}`);
+        } else last = l;
+      }
+    } finally {
+      process.off("SIGINT", onInt);
+    }
+    if (ac.signal.aborted && !last) throw new AppError("canceled", "call canceled");
+    if (!last) throw new AppError("internal", "the daemon closed the stream without a result");
+    if (last.type === "error") {
+      const code = (ERROR_CODES as readonly string[]).includes(last.error.code) ? (last.error.code as ErrorCode) : "internal";
+      throw new AppError(code, `${last.error.code}: ${last.error.message}`);
+    }
+    if (ctx.json) printJson(ctx.io, { output: last.output, duration_ms: last.duration_ms, request_id: last.request_id });
+    else ctx.io.out(typeof last.output === "string" ? last.output : JSON.stringify(last.output, null, 2));
+    return 0;
+  },
+};

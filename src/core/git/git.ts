@@ -1,0 +1,221 @@
+/**
+ * The only place the core runs git. Every call:
+ * - validates URLs (`gitUrlProblem`) and refs (`refProblem`) first, and puts
+ *   `--end-of-options` before them so nothing user-supplied is read as an option;
+ * - runs with the hardened environment and `-c` allowlist (see env.ts): only
+ *   https/ssh/file transports, no hooks, no submodules, no prompts, no fsmonitor;
+ * - has a deadline (`limits.git_timeout_ms`); the process tree is killed on
+ *   expiry and a repository this call created is removed again.
+ * Repositories are created with `git init --template=` (no template hooks) and
+ * filled with `git fetch` into a private ref, so remote config never applies.
+ */
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { AppError } from "../errors.ts";
+import { gitUrlProblem } from "../manifest/schema.ts";
+import { redactText } from "../redact.ts";
+import { gitConfigArgs, hardenedEnv } from "./env.ts";
+import { type RunResult, runBounded } from "./process.ts";
+import { isFullSha, refProblem } from "./refs.ts";
+
+/** A repository on disk: a bare one (registries) or a work tree (agent sources). */
+export interface Repo {
+  dir: string;
+  bare: boolean;
+}
+
+export interface TreeEntry {
+  mode: string;
+  type: "blob" | "tree" | "commit";
+  oid: string;
+  size: number | null;
+  path: string;
+}
+
+export interface GitOptions {
+  /** Private HOME for git (inside the data directory). */
+  home: string;
+  timeoutMs: number;
+  /** Caller environment: only PATH and LANG are taken from it. */
+  parentEnv?: Record<string, string | undefined>;
+}
+
+/** Ref our fetches write to; never a branch, so nothing in the remote can collide. */
+export const FETCHED_REF = "refs/opensentience/fetched";
+
+export function assertGitUrl(url: string): void {
+  const p = gitUrlProblem(url);
+  if (p) throw new AppError("invalid_argument", `invalid git URL ${JSON.stringify(url.slice(0, 200))}: ${p}`);
+}
+
+export function assertRef(ref: string): void {
+  const p = refProblem(ref);
+  if (p) throw new AppError("invalid_argument", `invalid git ref ${JSON.stringify(ref.slice(0, 200))}: ${p}`);
+}
+
+export class Git {
+  constructor(private readonly opts: GitOptions) {}
+
+  /** Environment for git processes (exported shape: see hardenedEnv). */
+  env(): Record<string, string> {
+    return hardenedEnv({ home: this.opts.home, parent: this.opts.parentEnv });
+  }
+
+  private homeReady = false;
+
+  private async run(repo: Repo | null, args: string[], what: string, extra: { input?: string; cwd?: string } = {}): Promise<RunResult> {
+    if (!this.homeReady) {
+      mkdirSync(this.opts.home, { recursive: true, mode: 0o700 });
+      this.homeReady = true;
+    }
+    const location = repo ? (repo.bare ? [`--git-dir=${repo.dir}`] : ["-C", repo.dir]) : [];
+    const argv = ["git", "--no-replace-objects", ...gitConfigArgs(), ...location, ...args];
+    let r: RunResult;
+    try {
+      r = await runBounded(argv, {
+        cwd: extra.cwd ?? (repo && !repo.bare ? repo.dir : this.opts.home),
+        env: this.env(),
+        timeoutMs: this.opts.timeoutMs,
+        input: extra.input,
+      });
+    } catch (e) {
+      throw new AppError("git_failed", redactText(`${what}: cannot run git: ${(e as Error).message}`), { cause: e });
+    }
+    if (r.timedOut) throw new AppError("timeout", redactText(`${what}: git did not finish within ${this.opts.timeoutMs} ms (killed)`));
+    return r;
+  }
+
+  private async ok(repo: Repo | null, args: string[], what: string, extra: { input?: string; cwd?: string } = {}): Promise<RunResult> {
+    const r = await this.run(repo, args, what, extra);
+    if (r.exitCode !== 0) {
+      const msg = lastLines(r.stderr) || `exit ${r.exitCode ?? r.signal}`;
+      throw new AppError("git_failed", redactText(`${what}: ${msg}`), { details: { stderr: redactText(r.stderr.slice(-4000)) } });
+    }
+    return r;
+  }
+
+  /** Creates an empty repository without template files (so without template hooks). */
+  async init(repo: Repo): Promise<void> {
+    await this.ok(null, ["init", "--quiet", "--template=", ...(repo.bare ? ["--bare"] : []), "--", repo.dir], `git init ${repo.dir}`);
+  }
+
+  /**
+   * Fetches `ref` (branch, tag or full commit id) from `url` into FETCHED_REF and
+   * returns the commit it resolves to. Full history, no tags, no submodules.
+   */
+  async fetch(repo: Repo, url: string, ref: string): Promise<string> {
+    assertGitUrl(url);
+    assertRef(ref);
+    await this.ok(
+      repo,
+      ["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head", "--end-of-options", url, `+${ref}:${FETCHED_REF}`],
+      `git fetch ${url} ${ref}`,
+    );
+    const sha = await this.resolve(repo, FETCHED_REF);
+    if (!sha) throw new AppError("git_failed", `git fetch ${url} ${ref}: ref did not resolve to a commit`);
+    return sha;
+  }
+
+  /**
+   * `init` + `fetch` into a directory that must not exist yet; the directory is
+   * removed again if anything fails (including the deadline).
+   */
+  async cloneInto(repo: Repo, url: string, ref: string): Promise<string> {
+    assertGitUrl(url);
+    assertRef(ref);
+    if (existsSync(repo.dir)) throw new AppError("conflict", `${repo.dir} already exists`);
+    try {
+      await this.init(repo);
+      const sha = await this.fetch(repo, url, ref);
+      if (!repo.bare) await this.checkout(repo, sha);
+      return sha;
+    } catch (e) {
+      rmSync(repo.dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Detached, forced checkout of a commit; submodules are never touched. */
+  async checkout(repo: Repo, sha: string): Promise<void> {
+    if (repo.bare) throw new AppError("internal", "checkout in a bare repository");
+    if (!isFullSha(sha)) throw new AppError("invalid_argument", `not a full commit id: ${sha}`);
+    await this.ok(repo, ["checkout", "--quiet", "--force", "--no-recurse-submodules", "--detach", sha, "--"], `git checkout ${sha}`);
+  }
+
+  /** The commit `rev` names, or null when it names none. */
+  async resolve(repo: Repo, rev: string): Promise<string | null> {
+    const r = await this.run(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`], `git rev-parse ${rev}`);
+    const out = new TextDecoder().decode(r.stdout).trim();
+    return r.exitCode === 0 && isFullSha(out) ? out : null;
+  }
+
+  /** True when `ancestor` is `descendant` or one of its ancestors (false when `ancestor` is unknown). */
+  async isAncestor(repo: Repo, ancestor: string, descendant: string): Promise<boolean> {
+    if (!isFullSha(ancestor) || !isFullSha(descendant)) return false;
+    const r = await this.run(repo, ["merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant], "git merge-base");
+    return r.exitCode === 0;
+  }
+
+  /** Points a private ref at a commit (keeps it from garbage collection). */
+  async updateRef(repo: Repo, ref: string, sha: string): Promise<void> {
+    if (!ref.startsWith("refs/opensentience/") || !isFullSha(sha)) throw new AppError("internal", `bad update-ref ${ref} ${sha}`);
+    await this.ok(repo, ["update-ref", "--no-deref", ref, sha], `git update-ref ${ref}`);
+  }
+
+  /** Lists entries of `commit` at the given paths (a trailing `/` lists a directory's children). */
+  async lsTree(repo: Repo, commit: string, paths: string[]): Promise<TreeEntry[]> {
+    if (!isFullSha(commit)) throw new AppError("internal", `lsTree needs a full commit id, got ${commit}`);
+    const r = await this.ok(repo, ["ls-tree", "-z", "--long", "--full-tree", commit, "--", ...paths], `git ls-tree ${commit}`);
+    const out: TreeEntry[] = [];
+    for (const rec of new TextDecoder().decode(r.stdout).split("\0")) {
+      if (!rec) continue;
+      const tab = rec.indexOf("\t");
+      const m = /^(\d{6}) (blob|tree|commit) ([0-9a-f]{40})\s+(-|\d+)$/.exec(rec.slice(0, tab));
+      if (tab < 0 || !m) continue;
+      out.push({ mode: m[1]!, type: m[2] as TreeEntry["type"], oid: m[3]!, size: m[4] === "-" ? null : Number(m[4]), path: rec.slice(tab + 1) });
+    }
+    return out;
+  }
+
+  /** Reads blobs by object id in one `git cat-file --batch` process. */
+  async readBlobs(repo: Repo, oids: string[]): Promise<Map<string, Uint8Array>> {
+    const result = new Map<string, Uint8Array>();
+    const unique = [...new Set(oids)].filter(isFullSha);
+    if (unique.length === 0) return result;
+    const r = await this.ok(repo, ["cat-file", "--batch"], "git cat-file", { input: `${unique.join("\n")}\n` });
+    const buf = r.stdout;
+    let pos = 0;
+    const dec = new TextDecoder();
+    while (pos < buf.length) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const header = dec.decode(buf.subarray(pos, nl)).split(" ");
+      pos = nl + 1;
+      if (header[1] === "missing" || header.length < 3) continue;
+      const size = Number(header[2]);
+      if (header[1] === "blob") result.set(header[0]!, buf.slice(pos, pos + size));
+      pos += size + 1;
+    }
+    return result;
+  }
+
+  /** Commits in `from..to`, newest first, at most `max` (subjects only). */
+  async log(repo: Repo, from: string, to: string, max = 50): Promise<Array<{ sha: string; subject: string }>> {
+    if (!isFullSha(from) || !isFullSha(to)) return [];
+    const r = await this.run(repo, ["log", `--max-count=${max}`, "--format=%H%x09%s", "--end-of-options", `${from}..${to}`, "--"], "git log");
+    if (r.exitCode !== 0) return [];
+    return new TextDecoder()
+      .decode(r.stdout)
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => ({ sha: l.slice(0, 40), subject: l.slice(41, 241) }));
+  }
+}
+
+function lastLines(s: string, n = 3): string {
+  return s
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-n)
+    .join(" / ");
+}

@@ -1,0 +1,151 @@
+/**
+ * The build step: `mix deps.get` then `mix compile` in an agent's directory.
+ * This runs third-party code (mix.exs and macros execute at build time), which
+ * is why callers must have the user's explicit confirmation first.
+ *
+ * Environment: the hardened git environment (so git processes started by
+ * `mix deps.get` inherit the protocol allowlist, no hooks, no submodules, no
+ * prompts) plus:
+ * - MIX_ENV=prod (BUILD_MIX_ENV = agent-env's AGENT_MIX_ENV): agents run as they
+ *   are built; `only: :dev/:test` dependencies are never fetched. MIX_HOME, HEX_HOME
+ *   and the SDK path match agent-env.ts's `mixEnv`, which the runtime launches
+ *   with, so mix does not recompile (or refuse) at launch.
+ * - HEX_OFFLINE=1 and a private HOME inside the data directory.
+ * - OPENSENTIENCE_SDK_PATH (agents depend on the SDK by path): agent-env's `sdkPath`.
+ * Output is redacted line by line into `agents/<id>/build.log`.
+ */
+import { closeSync, openSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { AGENT_MIX_ENV } from "../agent-env.ts";
+import type { DataPaths } from "../config/paths.ts";
+import { hardenedEnv } from "../git/env.ts";
+import { runBounded } from "../git/process.ts";
+import { redactText } from "../redact.ts";
+import { removePath } from "./safe-paths.ts";
+
+/** Same value the runtime launches with (agent-env.ts), so mix never recompiles at launch. */
+export const BUILD_MIX_ENV = AGENT_MIX_ENV;
+/** The exact commands a build runs, in order (shown to the user before confirming). */
+export const BUILD_COMMANDS: ReadonlyArray<readonly string[]> = [
+  ["mix", "deps.get"],
+  ["mix", "compile"],
+];
+const MAX_LOG_BYTES = 8 * 1024 * 1024;
+const TAIL_LINES = 20;
+
+/** Directories under the data dir that builds (and the agents they produce) use. */
+export function toolchainDirs(paths: DataPaths) {
+  return { home: join(paths.home, "home"), mixHome: join(paths.home, "mix"), hexHome: join(paths.home, "hex") };
+}
+
+/** Variables specific to building and running agents (non-secret; shown in plans). */
+export function mixVars(paths: DataPaths, sdkPath: string | null): Record<string, string> {
+  const t = toolchainDirs(paths);
+  return {
+    MIX_ENV: BUILD_MIX_ENV,
+    MIX_HOME: t.mixHome,
+    HEX_HOME: t.hexHome,
+    HEX_OFFLINE: "1",
+    MIX_XDG: "0",
+    ...(sdkPath ? { OPENSENTIENCE_SDK_PATH: sdkPath } : {}),
+  };
+}
+
+/** Full environment for `mix` in an agent directory (build, and the runtime's launch). */
+export function agentMixEnv(paths: DataPaths, sdkPath: string | null, parent: Record<string, string | undefined> = process.env): Record<string, string> {
+  return hardenedEnv({ home: toolchainDirs(paths).home, parent, extra: mixVars(paths, sdkPath) });
+}
+
+export interface BuildStepResult {
+  command: string;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** Set when the command could not be started at all. */
+  error?: string;
+}
+
+export interface BuildResult {
+  ok: boolean;
+  timedOut: boolean;
+  steps: BuildStepResult[];
+  /** Last lines of output (redacted), for the error message. */
+  tail: string[];
+  logPath: string;
+  durationMs: number;
+}
+
+export interface BuildOptions {
+  dir: string;
+  env: Record<string, string>;
+  /** Deadline for all steps together (`limits.build_timeout_ms`). */
+  timeoutMs: number;
+  logPath: string;
+  onLine?: (line: string) => void;
+  onStep?: (command: string) => void;
+}
+
+/** Runs BUILD_COMMANDS in `dir`; stops at the first failure. Never throws for a failed build. */
+export async function runBuild(o: BuildOptions): Promise<BuildResult> {
+  const started = performance.now();
+  removePath(o.logPath); // never write through a planted symlink
+  const fd = openSync(o.logPath, "wx", 0o600);
+  let logBytes = 0;
+  const tail: string[] = [];
+  const write = (s: string) => {
+    if (logBytes >= MAX_LOG_BYTES) return;
+    const b = Buffer.from(s.length + logBytes > MAX_LOG_BYTES ? `${s.slice(0, MAX_LOG_BYTES - logBytes)}\n[log truncated]\n` : s);
+    logBytes += b.byteLength;
+    writeSync(fd, b);
+  };
+  const steps: BuildStepResult[] = [];
+  let timedOut = false;
+  try {
+    write(`# opensentience build in ${o.dir}\n# env: MIX_ENV=${o.env.MIX_ENV ?? ""} HEX_OFFLINE=${o.env.HEX_OFFLINE ?? ""}\n`);
+    for (const cmd of BUILD_COMMANDS) {
+      const command = cmd.join(" ");
+      const left = o.timeoutMs - (performance.now() - started);
+      if (left <= 0) {
+        timedOut = true;
+        break;
+      }
+      o.onStep?.(command);
+      write(`\n$ ${command}\n`);
+      let r: Awaited<ReturnType<typeof runBounded>>;
+      try {
+        r = await runBounded([...cmd], {
+          cwd: o.dir,
+          env: o.env,
+          timeoutMs: Math.max(1, Math.floor(left)),
+          maxStdoutBytes: 0,
+          onLine: (raw) => {
+            const line = redactText(raw);
+            write(`${line}\n`);
+            tail.push(line);
+            if (tail.length > TAIL_LINES) tail.shift();
+            o.onLine?.(line);
+          },
+        });
+      } catch (e) {
+        const error = `cannot run ${cmd[0]}: ${(e as Error).message} (is Elixir installed and on PATH?)`;
+        write(`# ${error}\n`);
+        tail.push(error);
+        steps.push({ command, exitCode: null, signal: null, timedOut: false, durationMs: 0, error });
+        break;
+      }
+      steps.push({ command, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, durationMs: r.durationMs });
+      if (r.timedOut) {
+        timedOut = true;
+        write(`\n# ${command}: killed after the ${o.timeoutMs} ms build deadline\n`);
+        break;
+      }
+      write(`# ${command}: exit ${r.exitCode ?? r.signal}\n`);
+      if (r.exitCode !== 0) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const ok = !timedOut && steps.length === BUILD_COMMANDS.length && steps.every((s) => s.exitCode === 0);
+  return { ok, timedOut, steps, tail, logPath: o.logPath, durationMs: Math.round(performance.now() - started) };
+}

@@ -1,0 +1,420 @@
+/**
+ * Install and uninstall. Installing = fetching third-party code with hardened
+ * git, then BUILDING it (`mix deps.get`, `mix compile`: their code runs), so it
+ * happens only after an explicit confirmation that was shown the source, the
+ * commit, the directory and the exact commands. Every step is audited under one
+ * correlation id and reported as `progress` events on topic `install:<id>`.
+ *
+ * Remote agents are fetched into `agents/<id>/next`, built there and renamed to
+ * `agents/<id>/src` only when the build succeeds. Local agents are built in place
+ * (dev mode). A failed build leaves `installs.state = install_failed`, never
+ * `installed`.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { eq } from "drizzle-orm";
+import { installs } from "../../db/schema.ts";
+import { AppError, toAppError } from "../errors.ts";
+import { assertAgentId } from "../approvals/approvals.ts";
+import { permissionDiff, requestedPermissions } from "../approvals/permission-diff.ts";
+import { assertRef } from "../git/git.ts";
+import type { Manifest } from "../manifest/schema.ts";
+import { type AgentDirs, agentDirs, lockAgent, recoverDirs, swapIn } from "./agent-dirs.ts";
+import { type BuildResult, runBuild, toolchainDirs } from "./build.ts";
+import { applyPermissionChange, COMMANDS_TEXT, type Confirm, InstallerContext, type InstallerDeps, type ListingRow, type OperationOptions } from "./context.ts";
+import { readLocalManifest, readManifestAtCommit } from "./read-manifest.ts";
+import { removePath } from "./safe-paths.ts";
+
+export interface InstallPlan {
+  agentId: string;
+  source: "local" | "remote";
+  registry: string | null;
+  gitUrl: string | null;
+  ref: string | null;
+  /** Commit the registry pins for its default ref (verified after fetching). */
+  pinnedCommit: string | null;
+  /** Where the commands run (third-party code executes here). */
+  buildDirectory: string;
+  /** Where the agent lives once installed. */
+  installPath: string;
+  /** Exact commands, in order. */
+  commands: string[];
+  /** Build variables (non-secret). */
+  env: Record<string, string>;
+  /** Permissions requested: the registry's copy before fetching, the fetched manifest after. */
+  permissionsRequested: string[];
+  /** Set once the code is fetched (in the confirm callback). */
+  commit: string | null;
+  /** Fetched manifest vs the registry's copy (remote only, after fetching). */
+  permissionDiff: { added: string[]; removed: string[] } | null;
+  /** True when re-building an installed local agent. */
+  rebuild: boolean;
+  warnings: string[];
+}
+
+export interface InstallOptions extends OperationOptions {
+  /** Branch, tag or commit instead of the registry's default_ref. */
+  ref?: string;
+  /** Use this registry's listing. */
+  registry?: string;
+  /** Use the local checkout. */
+  local?: boolean;
+  confirm?: Confirm<InstallPlan>;
+}
+
+export interface InstallResult {
+  agentId: string;
+  state: "installed";
+  source: "local" | "remote";
+  registry: string | null;
+  gitUrl: string | null;
+  ref: string | null;
+  commit: string | null;
+  installPath: string;
+  devMode: boolean;
+  buildLogPath: string;
+  permissionsRequested: string[];
+  permissionDiff: { added: string[]; removed: string[] } | null;
+  enabled: boolean;
+  correlationId: string;
+  durationMs: number;
+}
+
+export interface UninstallPlan {
+  agentId: string;
+  source: "local" | "remote";
+  installPath: string;
+  /** Paths that will be deleted (a local checkout is never deleted). */
+  removes: string[];
+}
+
+export interface UninstallResult {
+  agentId: string;
+  removed: string[];
+  correlationId: string;
+}
+
+export async function confirmed<P>(confirm: Confirm<P> | undefined, plan: P): Promise<boolean> {
+  if (confirm === undefined || confirm === false) return false;
+  if (confirm === true) return true;
+  return (await confirm(plan)) === true;
+}
+
+/** Message for a failed build: the reason plus the last lines of output. */
+export function buildFailureMessage(id: string, b: BuildResult, timeoutMs: number): string {
+  const failed = b.steps[b.steps.length - 1];
+  const why = b.timedOut
+    ? `did not finish within ${timeoutMs} ms and was killed`
+    : failed?.error
+      ? failed.error
+      : `'${failed?.command}' exited with ${failed?.exitCode ?? failed?.signal}`;
+  return `build of ${id} failed: ${why} (log: ${b.logPath})`;
+}
+
+export class Installer {
+  readonly ctx: InstallerContext;
+
+  constructor(deps: InstallerDeps) {
+    this.ctx = new InstallerContext(deps);
+  }
+
+  private get d() {
+    return this.ctx.d;
+  }
+
+  /** The plan before anything is fetched (for a confirmation screen). Pure catalog read. */
+  planInstall(id: string, opts: Omit<InstallOptions, "actor" | "confirm"> = {}): InstallPlan {
+    assertAgentId(id);
+    if (opts.ref !== undefined) assertRef(opts.ref);
+    const listing = this.ctx.pickListing(id, opts);
+    return this.planFor(id, listing, opts.ref);
+  }
+
+  private planFor(id: string, l: ListingRow, refOverride?: string): InstallPlan {
+    const dirs = agentDirs(this.d.paths.agentsDir, id);
+    const existing = this.d.catalog.installFor(id);
+    const warnings: string[] = [];
+    if (l.source === "remote") {
+      const ref = refOverride ?? l.ref ?? "HEAD";
+      if (refOverride && l.pinnedCommit && refOverride !== l.ref) warnings.push(`--ref ${refOverride} overrides the registry's default ref; its pinned commit is not checked`);
+      if (l.deprecated) warnings.push(`registry ${l.registryName} marks ${id} as deprecated${l.replacementId ? `; it suggests ${l.replacementId} instead` : ""}`);
+      return {
+        agentId: id,
+        source: "remote",
+        registry: l.registryName,
+        gitUrl: l.gitUrl,
+        ref,
+        pinnedCommit: ref === l.ref ? l.pinnedCommit : null,
+        buildDirectory: dirs.next,
+        installPath: dirs.src,
+        commands: COMMANDS_TEXT,
+        env: this.ctx.buildVars(),
+        permissionsRequested: safeList(l.permissionsJson),
+        commit: null,
+        permissionDiff: null,
+        rebuild: false,
+        warnings,
+      };
+    }
+    if (refOverride) throw new AppError("invalid_argument", "--ref applies to registry agents only; a local checkout is built as it is");
+    return {
+      agentId: id,
+      source: "local",
+      registry: null,
+      gitUrl: null,
+      ref: null,
+      pinnedCommit: null,
+      buildDirectory: l.path!,
+      installPath: l.path!,
+      commands: COMMANDS_TEXT,
+      env: this.ctx.buildVars(),
+      permissionsRequested: safeList(l.permissionsJson),
+      commit: null,
+      permissionDiff: null,
+      rebuild: existing?.source === "local" && existing.state === "installed",
+      warnings: existing?.source === "local" && existing.installPath !== l.path ? [`replaces the local install at ${existing.installPath}`] : [],
+    };
+  }
+
+  async install(id: string, opts: InstallOptions): Promise<InstallResult> {
+    assertAgentId(id);
+    if (opts.ref !== undefined) assertRef(opts.ref);
+    const listing = this.ctx.pickListing(id, opts);
+    const plan = this.planFor(id, listing, opts.ref);
+    const existing = this.d.catalog.installFor(id);
+    if (existing && existing.state === "installed" && !(plan.source === "local" && existing.source === "local")) {
+      throw new AppError("conflict", `${id} is already installed from ${existing.source === "remote" ? `registry ${existing.registryName}` : existing.installPath}; use 'agents update ${id}' or uninstall it first`);
+    }
+    const correlationId = opts.correlationId ?? randomUUID();
+    const started = performance.now();
+    const dirs = agentDirs(this.d.paths.agentsDir, id);
+    const release = lockAgent(dirs, id);
+    const audit = (action: string, outcome: "ok" | "error" | "denied" | "started", details: Record<string, unknown>) =>
+      this.d.audit.record({ actor: opts.actor, action, outcome, agentId: id, correlationId, details });
+    const base = { source: plan.source, registry: plan.registry, git_url: plan.gitUrl, ref: plan.ref, install_path: plan.installPath, build_directory: plan.buildDirectory };
+    let rowWritten = false;
+    try {
+      if (plan.source === "remote") recoverDirs(dirs);
+      audit("agent.install", "started", base);
+      this.ctx.progress(id, "start", `installing ${id} from ${plan.source === "remote" ? `registry ${plan.registry}` : plan.installPath}`);
+      let manifest: Manifest;
+      if (plan.source === "remote") {
+        manifest = await this.fetchRemote(id, listing, plan, dirs, audit);
+      } else {
+        manifest = readLocalManifest(plan.buildDirectory, this.d.limits.max_manifest_bytes);
+        if (manifest.id !== id) throw new AppError("invalid_manifest", `manifest in ${plan.buildDirectory} now has id '${manifest.id}', not '${id}'`);
+        plan.permissionsRequested = manifest.permissions;
+      }
+      this.ctx.progress(id, "confirm", `waiting for confirmation to build in ${plan.buildDirectory}`);
+      if (!(await confirmed(opts.confirm, plan))) {
+        audit("agent.install", "denied", { ...base, commit: plan.commit, reason: "build not confirmed" });
+        throw new AppError("confirmation_required", `not installing ${id}: building runs its code (${plan.commands.join(", ")} in ${plan.buildDirectory}) and was not confirmed`);
+      }
+      const wasEnabled = existing?.enabled ?? false;
+      this.ctx.upsertInstall({
+        agentId: id,
+        source: plan.source,
+        registryName: plan.registry,
+        gitUrl: plan.gitUrl,
+        ref: plan.ref,
+        commitSha: plan.commit,
+        installPath: plan.installPath,
+        state: "installing",
+        enabled: plan.rebuild ? wasEnabled : false,
+        devMode: plan.source === "local",
+        manifestJson: existing?.manifestJson ?? null,
+        buildLogPath: dirs.buildLog,
+        lastError: null,
+      });
+      rowWritten = true;
+      if (!plan.rebuild) this.ctx.clearApprovals(id);
+      const build = await this.build(id, plan.buildDirectory, dirs, audit);
+      if (!build.ok) {
+        const msg = buildFailureMessage(id, build, this.d.limits.build_timeout_ms);
+        if (plan.source === "remote") removePath(dirs.next);
+        this.ctx.setInstall(id, { state: "install_failed", lastError: msg });
+        throw new AppError(build.timedOut ? "timeout" : "build_failed", msg, { details: { tail: build.tail, logPath: build.logPath } });
+      }
+      if (plan.source === "remote") swapIn(dirs);
+      let change = null;
+      this.d.catalog.transaction(() => {
+        this.ctx.setInstall(id, { state: "installed", manifestJson: JSON.stringify(manifest), commitSha: plan.commit, lastError: null, installPath: plan.installPath, installedAt: this.d.clock.iso() });
+        if (plan.rebuild) change = applyPermissionChange(this.ctx, id, requestedPermissions(existing?.manifestJson ?? null), manifest.permissions, wasEnabled);
+      });
+      const c = change as ReturnType<typeof applyPermissionChange> | null;
+      if (c?.escalation.length) {
+        audit("agent.permission_escalation", "ok", { added: c.added, unapproved: c.escalation, was_enabled: wasEnabled, disabled: c.disabled });
+        if (c.disabled) await this.d.hooks.stop(id, "permission_escalation");
+      }
+      const enabled = this.d.catalog.installFor(id)?.enabled ?? false;
+      audit("agent.install", "ok", {
+        ...base,
+        commit: plan.commit,
+        commands: plan.commands,
+        manifest_version: manifest.version,
+        permissions_requested: manifest.permissions,
+        dev_mode: plan.source === "local",
+        duration_ms: Math.round(performance.now() - started),
+      });
+      this.d.events.emit({ type: "agent.status", agentId: id, status: { state: "installed", enabled, reason: "installed" } });
+      this.d.events.emit({ type: "catalog.changed", reason: `agent ${id} installed` });
+      this.ctx.progress(id, "done", `installed ${id} ${manifest.version}${plan.commit ? ` (${plan.commit.slice(0, 12)})` : ""}`, { ok: true });
+      return {
+        agentId: id,
+        state: "installed",
+        source: plan.source,
+        registry: plan.registry,
+        gitUrl: plan.gitUrl,
+        ref: plan.ref,
+        commit: plan.commit,
+        installPath: plan.installPath,
+        devMode: plan.source === "local",
+        buildLogPath: dirs.buildLog,
+        permissionsRequested: manifest.permissions,
+        permissionDiff: plan.permissionDiff,
+        enabled,
+        correlationId,
+        durationMs: Math.round(performance.now() - started),
+      };
+    } catch (e) {
+      const err = toAppError(e, `installing ${id}`);
+      if (plan.source === "remote") removePath(dirs.next);
+      if (rowWritten && this.d.catalog.installFor(id)?.state === "installing") this.ctx.setInstall(id, { state: "install_failed", lastError: err.message });
+      if (err.code !== "confirmation_required") audit("agent.install", "error", { ...base, commit: plan.commit, code: err.code, error: err.message });
+      this.ctx.progress(id, "done", err.message, { ok: false });
+      if (rowWritten) this.d.events.emit({ type: "catalog.changed", reason: `agent ${id} install failed` });
+      throw err;
+    } finally {
+      release();
+      // Nothing recorded (not confirmed, fetch failed …): leave no empty agents/<id> behind.
+      if (!this.d.catalog.installFor(id)) removePath(dirs.root);
+    }
+  }
+
+  /** Fetches into `next`, checks the pin and the manifest; fills in plan.commit / permissions. */
+  private async fetchRemote(
+    id: string,
+    listing: ListingRow,
+    plan: InstallPlan,
+    dirs: AgentDirs,
+    audit: (a: string, o: "ok" | "error" | "denied", d: Record<string, unknown>) => void,
+  ): Promise<Manifest> {
+    if (!plan.gitUrl) throw new AppError("invalid_manifest", `registry entry for ${id} has no git_url`);
+    this.ctx.progress(id, "fetch", `fetching ${plan.gitUrl} ${plan.ref}`);
+    let commit: string;
+    try {
+      commit = await this.d.git.cloneInto({ dir: dirs.next, bare: false }, plan.gitUrl, plan.ref!);
+    } catch (e) {
+      audit("agent.fetch", "error", { git_url: plan.gitUrl, ref: plan.ref, error: (e as Error).message });
+      throw e;
+    }
+    plan.commit = commit;
+    audit("agent.fetch", "ok", { git_url: plan.gitUrl, ref: plan.ref, commit, pinned_commit: plan.pinnedCommit, directory: dirs.next });
+    if (plan.pinnedCommit && commit !== plan.pinnedCommit) {
+      audit("agent.verify", "denied", { ref: plan.ref, commit, pinned_commit: plan.pinnedCommit });
+      throw new AppError("forbidden", `registry pins ${plan.ref} of ${id} to ${plan.pinnedCommit.slice(0, 12)} but it resolved to ${commit.slice(0, 12)}; refusing to build`);
+    }
+    this.ctx.progress(id, "manifest", `reading ${listing.manifestPath ?? "opensentience.agent.json"} at ${commit.slice(0, 12)}`);
+    const manifest = await readManifestAtCommit(this.d.git, { dir: dirs.next, bare: false }, commit, listing.manifestPath ?? "opensentience.agent.json", this.d.limits.max_manifest_bytes);
+    if (manifest.id !== id) {
+      audit("agent.manifest_mismatch", "denied", { registry_id: id, manifest_id: manifest.id, commit });
+      throw new AppError("invalid_manifest", `the fetched manifest has id '${manifest.id}', but the registry lists it as '${id}'; refusing to install`);
+    }
+    const diff = permissionDiff(plan.permissionsRequested, manifest.permissions);
+    plan.permissionDiff = diff;
+    if (diff.added.length || diff.removed.length) {
+      audit("agent.manifest_diff", "ok", { registry_permissions: plan.permissionsRequested, manifest_permissions: manifest.permissions, added: diff.added, removed: diff.removed, commit });
+      plan.warnings.push(`the fetched manifest's permissions differ from the registry's copy (added: ${diff.added.join(", ") || "none"}; removed: ${diff.removed.join(", ") || "none"})`);
+    }
+    plan.permissionsRequested = manifest.permissions;
+    return manifest;
+  }
+
+  /** Runs the build with the hardened env and deadline; audits the commands and outcome. */
+  async build(
+    id: string,
+    dir: string,
+    dirs: AgentDirs,
+    audit: (a: string, o: "ok" | "error", d: Record<string, unknown>) => void,
+  ): Promise<BuildResult> {
+    this.ctx.progress(id, "build", `building in ${dir}`);
+    const t = toolchainDirs(this.d.paths);
+    for (const p of [t.home, t.mixHome, t.hexHome]) mkdirSync(p, { recursive: true, mode: 0o700 });
+    const result = await runBuild({
+      dir,
+      env: this.ctx.buildEnv(),
+      timeoutMs: this.d.limits.build_timeout_ms,
+      logPath: dirs.buildLog,
+      onStep: (command) => this.ctx.progress(id, "build.step", command),
+      onLine: (line) => this.ctx.progress(id, "build.output", line),
+    });
+    audit("agent.build", result.ok ? "ok" : "error", {
+      directory: dir,
+      commands: COMMANDS_TEXT,
+      env: this.ctx.buildVars(),
+      steps: result.steps,
+      timed_out: result.timedOut,
+      log_path: result.logPath,
+      tail: result.ok ? undefined : result.tail.slice(-10),
+      duration_ms: result.durationMs,
+    });
+    return result;
+  }
+
+  planUninstall(id: string): UninstallPlan {
+    assertAgentId(id);
+    const i = this.d.catalog.installFor(id);
+    if (!i) throw new AppError("not_found", `agent '${id}' is not installed`);
+    const dirs = agentDirs(this.d.paths.agentsDir, id);
+    return { agentId: id, source: i.source, installPath: i.installPath, removes: existsSync(dirs.root) ? [dirs.root] : [] };
+  }
+
+  /**
+   * Stops the agent (hook), deletes its install row and approvals, and removes
+   * `agents/<id>`. A local checkout is left untouched (only our build log goes).
+   */
+  async uninstall(id: string, opts: OperationOptions & { confirm?: Confirm<UninstallPlan> }): Promise<UninstallResult> {
+    const plan = this.planUninstall(id);
+    const correlationId = opts.correlationId ?? randomUUID();
+    const audit = (outcome: "ok" | "error" | "denied", details: Record<string, unknown>) =>
+      this.d.audit.record({ actor: opts.actor, action: "agent.uninstall", outcome, agentId: id, correlationId, details });
+    if (!(await confirmed(opts.confirm, plan))) {
+      audit("denied", { reason: "not confirmed", install_path: plan.installPath });
+      throw new AppError("confirmation_required", `not uninstalling ${id}: not confirmed`);
+    }
+    const dirs = agentDirs(this.d.paths.agentsDir, id);
+    const release = lockAgent(dirs, id);
+    try {
+      this.ctx.progress(id, "stop", `stopping ${id}`);
+      this.d.events.emit({ type: "agent.status", agentId: id, status: { state: "uninstalling", enabled: false, reason: "uninstalled" } });
+      await this.d.hooks.stop(id, "uninstalled");
+      const approved = this.d.catalog.approvalsFor(id).map((a) => a.permission);
+      this.d.catalog.transaction(() => {
+        this.ctx.clearApprovals(id);
+        this.d.catalog.db.delete(installs).where(eq(installs.agentId, id)).run();
+      });
+      removePath(dirs.root);
+      audit("ok", { source: plan.source, install_path: plan.installPath, removed: plan.removes, approvals_dropped: approved });
+      this.d.events.emit({ type: "agent.status", agentId: id, status: { state: "uninstalled", enabled: false, reason: "uninstalled" } });
+      this.d.events.emit({ type: "catalog.changed", reason: `agent ${id} uninstalled` });
+      this.ctx.progress(id, "done", `uninstalled ${id}`, { ok: true });
+      return { agentId: id, removed: plan.removes, correlationId };
+    } catch (e) {
+      const err = toAppError(e, `uninstalling ${id}`);
+      audit("error", { code: err.code, error: err.message });
+      this.ctx.progress(id, "done", err.message, { ok: false });
+      throw err;
+    } finally {
+      release();
+    }
+  }
+}
+
+function safeList(json: string): string[] {
+  try {
+    const v = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}

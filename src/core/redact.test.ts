@@ -1,0 +1,107 @@
+import { describe, expect, test } from "bun:test";
+import { REDACTED, redactText, redactValue, shapeOf } from "./redact.ts";
+
+const R = REDACTED;
+
+describe("redactText masks secrets by shape", () => {
+  test.each([
+    ["bearer token", "sent Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl ok", `sent Bearer ${R} ok`],
+    ["Authorization header (bearer)", "Authorization: Bearer abc.def-ghi_jkl", `Authorization: Bearer ${R}`],
+    ["Authorization header (basic)", "authorization=Basic dXNlcjpwYXNz", `authorization=Basic ${R}`],
+    ["Authorization header (raw value)", "Authorization: s3cr3tvalue", `Authorization: ${R}`],
+    ["Authorization in a curl line", 'curl -H "Authorization: token abcdef123456" https://x', `curl -H "Authorization: token ${R}" https://x`],
+    ["user:pass@ URL", "cloning https://alice:s3cr3t@example.com/repo.git", `cloning https://alice:${R}@example.com/repo.git`],
+    ["user:pass@ in ssh URL", "ssh://git:pw@host/x", `ssh://git:${R}@host/x`],
+    ["PEM private key", "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc==\n-----END RSA PRIVATE KEY-----\ndone", `key:\n${R}\ndone`],
+    ["unterminated PEM", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk", R],
+    ["api_key=", "GET /x?api_key=sk_live_123456&page=2", `GET /x?api_key=${R}&page=2`],
+    ["API-KEY:", "API-KEY: abcd1234", `API-KEY: ${R}`],
+    ["apikey in env dump", "OPENAI_APIKEY=abc123 PATH=/bin", `OPENAI_APIKEY=${R} PATH=/bin`],
+    ['"password": "..."', '{"user": "bob", "password": "hunter2"}', `{"user": "bob", "password": "${R}"}`],
+    ["password=", "db password=hunter2 host=x", `db password=${R} host=x`],
+    ["client_secret:", "client_secret: 'abc'", `client_secret: '${R}'`],
+    ["GitHub classic token", "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 leaked", `token ${R} leaked`],
+    ["GitHub fine-grained token", "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", R],
+    ["GitHub app/oauth tokens", "gho_abcdefghijklmnopqrstuvwxyz0123 ghs_abcdefghijklmnopqrstuvwxyz0123", `${R} ${R}`],
+    ["OpenAI-style key", "sk-proj_abcdefghijklmnopqrstuvwxyz", R],
+    ["AWS access key id", "AKIAIOSFODNN7EXAMPLE", R],
+    ["Slack token", "xoxb-1234567890-abcdefghij", R],
+    ["GitLab token", "glpat-abcdefghijklmnopqrst", R],
+    ["64-hex session token", `token=${"ab".repeat(32)}`, `token=${R}`],
+    ["bare 64-hex", `nonce ${"0f".repeat(32)} end`, `nonce ${R} end`],
+  ])("%s", (_name, input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
+
+  test.each([
+    "The quick brown fox jumps over the lazy dog.",
+    "Compiling 3 files (.ex); 12 tests, 0 failures; tokenizer ok; passwords module loaded",
+    "author: Jane; authority granted; authenticated as bob",
+    "commit 3f786850e387550fdab836ed7e6dc881de23001b (40 hex is a git sha, not a secret)",
+    "git@github.com:acme/repo.git and https://example.com/a?b=c#frag",
+    "Version 1.2.3-beta.1 at 2026-01-01T00:00:00Z, pid 4242, port 6767",
+    "mix opensentience.agent --token-file /run/x",
+    "the bearer of bad news",
+    "filesystem:read:~/Projects env:read:GIT_AUTHOR_NAME",
+    "",
+  ])("leaves normal text alone: %j", (text) => {
+    expect(redactText(text)).toBe(text);
+  });
+
+  test("is idempotent", () => {
+    const once = redactText("Authorization: Bearer abcdefgh12345678 https://u:p@h/ password=x");
+    expect(redactText(once)).toBe(once);
+  });
+
+  // Known gap: the key=value rule stops at whitespace, so a quoted secret with spaces
+  // survives. Flip to `test` once src/core/redact.ts handles quoted values.
+  test.failing("quoted secret values containing spaces are masked", () => {
+    expect(redactText('{"password": "correct horse battery staple"}')).toBe(`{"password": "${R}"}`);
+    expect(redactText("password='quoted value'")).toBe(`password='${R}'`);
+  });
+});
+
+describe("redactValue masks by key name and by shape, without mutating input", () => {
+  test("secret-looking keys at any depth; null and booleans kept; strings scanned", () => {
+    const input = {
+      headers: { Authorization: "Bearer x", Cookie: "sid=1", "X-Api-Key": "k" },
+      password: "p",
+      nested: [{ apiKey: "k", private_key: { n: 1 } }],
+      session_id: 42,
+      token: null,
+      auth_required: true,
+      note: "see https://u:pw@host/x",
+      ok: "fine",
+      count: 3,
+    };
+    const copy = structuredClone(input);
+    expect(redactValue(input)).toEqual({
+      headers: { Authorization: R, Cookie: R, "X-Api-Key": R },
+      password: R,
+      nested: [{ apiKey: R, private_key: R }],
+      session_id: R,
+      token: null,
+      auth_required: true,
+      note: `see https://u:${R}@host/x`,
+      ok: "fine",
+      count: 3,
+    });
+    expect(input).toEqual(copy);
+  });
+
+  test("hostile nesting is bounded", () => {
+    let v: unknown = "leaf";
+    for (let i = 0; i < 100; i++) v = { k: v };
+    expect(() => redactValue(v)).not.toThrow();
+    expect(JSON.stringify(redactValue(v))).toContain(R);
+  });
+});
+
+test("shapeOf keeps keys and types only", () => {
+  expect(shapeOf({ path: "/etc/passwd", n: 1, list: [1, 2], deep: { ok: true, nil: null } })).toEqual({
+    path: "string",
+    n: "number",
+    list: "array(2)",
+    deep: { ok: "boolean", nil: "null" },
+  });
+});

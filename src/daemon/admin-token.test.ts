@@ -1,0 +1,66 @@
+import { afterEach, expect, test } from "bun:test";
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AdminToken, loginUrl, tokensEqual } from "./admin-token.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tokenPath(): string {
+  const d = mkdtempSync(join(tmpdir(), "os-token-"));
+  dirs.push(d);
+  return join(d, "admin.token");
+}
+
+test("creates once, reloads the same token, rotates atomically with mode 0600", () => {
+  const path = tokenPath();
+  const a = AdminToken.load(path, {});
+  expect(a.reveal()).toMatch(/^[0-9a-f]{64}$/);
+  expect(statSync(path).mode & 0o777).toBe(0o600);
+  expect(AdminToken.load(path, {}).reveal()).toBe(a.reveal());
+  const old = a.reveal();
+  a.rotate();
+  expect(a.generation).toBe(2);
+  expect(a.verify(old)).toBe(false);
+  expect(a.verify(a.reveal())).toBe(true);
+  expect(readFileSync(path, "utf8").trim()).toBe(a.reveal());
+  expect(statSync(path).mode & 0o777).toBe(0o600);
+});
+
+test("refuses symlinks and loose modes; rotation replaces a link, never writes through it", () => {
+  const path = tokenPath();
+  const target = `${path}.target`;
+  writeFileSync(target, "c".repeat(64), { mode: 0o600 });
+  symlinkSync(target, path);
+  expect(() => AdminToken.load(path, {})).toThrow(/symlink/);
+  rmSync(path);
+  writeFileSync(path, "d".repeat(64), { mode: 0o600 });
+  chmodSync(path, 0o644);
+  expect(() => AdminToken.load(path, {})).toThrow(/mode 644/);
+  chmodSync(path, 0o600);
+  const t = AdminToken.load(path, {});
+  rmSync(path);
+  symlinkSync(target, path); // planted between load and rotate
+  t.rotate();
+  expect(lstatSync(path).isSymbolicLink()).toBe(false);
+  expect(readFileSync(target, "utf8")).toBe("c".repeat(64));
+});
+
+test("env token: validated, never written, not rotatable", () => {
+  const path = tokenPath();
+  expect(() => AdminToken.load(path, { OPENSENTIENCE_ADMIN_TOKEN: "short" })).toThrow(/OPENSENTIENCE_ADMIN_TOKEN/);
+  const t = AdminToken.load(path, { OPENSENTIENCE_ADMIN_TOKEN: "e".repeat(40) });
+  expect(t.source).toBe("env");
+  expect(() => lstatSync(path)).toThrow();
+  expect(() => t.rotate()).toThrow(/OPENSENTIENCE_ADMIN_TOKEN/);
+});
+
+test("constant-time comparison handles any length; login URL encodes the token", () => {
+  expect(tokensEqual("abc", "abc")).toBe(true);
+  expect(tokensEqual("abc", "abd")).toBe(false);
+  expect(tokensEqual("abc", "abcd")).toBe(false);
+  expect(tokensEqual("abc", "")).toBe(false);
+  expect(loginUrl("http://127.0.0.1:6767/", "a b")).toBe("http://127.0.0.1:6767/login?token=a%20b");
+});

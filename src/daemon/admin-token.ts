@@ -1,0 +1,176 @@
+/**
+ * The admin token: the one secret that lets a browser or the CLI drive the
+ * daemon's HTTP API. 32 random bytes as hex in `$OPENSENTIENCE_HOME/admin.token`
+ * (mode 0600, created exclusively, never through a symlink), or supplied in
+ * `OPENSENTIENCE_ADMIN_TOKEN`. It is compared in constant time and never logged.
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { closeSync, constants, type Stats, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { z } from "zod";
+import { AppError } from "../core/errors.ts";
+
+export const ADMIN_TOKEN_ENV = "OPENSENTIENCE_ADMIN_TOKEN";
+
+/** What the token file holds: exactly 64 lowercase hex characters. */
+const fileTokenSchema = z.string().regex(/^[0-9a-f]{64}$/);
+/** A token from the environment: long enough to be unguessable, printable, no whitespace. */
+const envTokenSchema = z.string().min(32, "must be at least 32 characters").max(512).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+
+const { O_CREAT, O_EXCL, O_WRONLY, O_RDONLY, O_NOFOLLOW } = constants;
+
+/** Equal-length digests make the comparison constant time whatever the candidate's length. */
+export function tokensEqual(expected: string, candidate: string): boolean {
+  const a = createHash("sha256").update(expected).digest();
+  const b = createHash("sha256").update(candidate).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function newTokenValue(): string {
+  return randomBytes(32).toString("hex");
+}
+
+/** Refuses anything but a regular file owned by us with no group/other bits. */
+function checkTokenFile(path: string, st: Stats): void {
+  if (st.isSymbolicLink()) {
+    throw new AppError("forbidden", `refusing the admin token file because it is a symlink (${path}); delete it and run again to create a new token`);
+  }
+  if (!st.isFile()) throw new AppError("forbidden", `refusing the admin token file because it is not a regular file (${path})`);
+  if (typeof process.getuid === "function" && st.uid !== process.getuid()) {
+    throw new AppError("forbidden", `refusing the admin token file because another user (uid ${st.uid}) owns it (${path})`);
+  }
+  const mode = Number(st.mode) & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new AppError("forbidden", `refusing the admin token file because its mode ${mode.toString(8)} lets other users read it (${path}); delete it to get a new token, or run chmod 600 on it`);
+  }
+}
+
+/** Reads and validates the token file without following a symlink at any step. */
+export function readTokenFile(path: string): string {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new AppError("unauthorized", `there is no admin token file (${path}); if the daemon runs with ${ADMIN_TOKEN_ENV}, set it here too`);
+    }
+    throw new AppError("io", `cannot stat ${path} (${(e as Error).message})`, { cause: e });
+  }
+  checkTokenFile(path, st);
+  let fd: number;
+  try {
+    fd = openSync(path, O_RDONLY | O_NOFOLLOW);
+  } catch (e) {
+    throw new AppError("forbidden", `refusing the admin token file (${path}) because it cannot be opened safely (${(e as Error).message})`, { cause: e });
+  }
+  try {
+    checkTokenFile(path, fstatSync(fd)); // the file we opened, not whatever the path points to now
+    const buf = Buffer.alloc(256);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const parsed = fileTokenSchema.safeParse(buf.subarray(0, n).toString("utf8").trim());
+    if (!parsed.success) throw new AppError("forbidden", `the admin token file is corrupt, expected 64 hex characters (${path}); delete it to create a new token`);
+    return parsed.data;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes `token` to a new file that must not exist yet (O_EXCL|O_NOFOLLOW, mode 0600). */
+function writeExclusive(path: string, token: string): void {
+  const fd = openSync(path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, `${token}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replaces the token file atomically: exclusive temp file, then rename (which replaces a link, never its target). */
+export function writeTokenFileAtomic(path: string, token: string): void {
+  const tmp = join(dirname(path), `.admin.token.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    writeExclusive(tmp, token);
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created
+    }
+    throw new AppError("io", `cannot write the admin token file (${path}) because ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Returns the file's token, creating the file on first run. */
+export function loadOrCreateTokenFile(path: string): { token: string; created: boolean } {
+  try {
+    lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new AppError("io", `cannot stat ${path} (${(e as Error).message})`, { cause: e });
+    const token = newTokenValue();
+    try {
+      writeExclusive(path, token);
+      return { token, created: true };
+    } catch (err) {
+      // Lost a race with another starter (EEXIST): read what it wrote, with the same checks.
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new AppError("io", `cannot create ${path} (${(err as Error).message})`, { cause: err });
+    }
+  }
+  return { token: readTokenFile(path), created: false };
+}
+
+export type TokenSource = "file" | "env";
+
+/**
+ * The daemon's view of the admin token. `generation` increases on rotation so
+ * sessions created under an older token stop working even if they were not cleared.
+ */
+export class AdminToken {
+  private gen = 1;
+  private constructor(
+    private value: string,
+    readonly source: TokenSource,
+    readonly path: string,
+  ) {}
+
+  /** Loads from the environment when set, else from (or creating) the token file. */
+  static load(path: string, env: Record<string, string | undefined>): AdminToken {
+    const fromEnv = env[ADMIN_TOKEN_ENV];
+    if (fromEnv !== undefined) {
+      const parsed = envTokenSchema.safeParse(fromEnv);
+      if (!parsed.success) throw new AppError("invalid_config", `${ADMIN_TOKEN_ENV} is not acceptable (${parsed.error.issues[0]?.message ?? "invalid"})`);
+      return new AdminToken(parsed.data, "env", path);
+    }
+    return new AdminToken(loadOrCreateTokenFile(path).token, "file", path);
+  }
+
+  get generation(): number {
+    return this.gen;
+  }
+
+  verify(candidate: string): boolean {
+    return tokensEqual(this.value, candidate);
+  }
+
+  /** The token itself, for building the login URL printed on the terminal. Never log it. */
+  reveal(): string {
+    return this.value;
+  }
+
+  /** Writes a fresh token to the file and bumps the generation. */
+  rotate(): void {
+    if (this.source === "env") {
+      throw new AppError("conflict", `the admin token comes from ${ADMIN_TOKEN_ENV}; change that variable and restart the daemon instead`);
+    }
+    const next = newTokenValue();
+    writeTokenFileAtomic(this.path, next);
+    this.value = next;
+    this.gen++;
+  }
+}
+
+/** The URL that logs a browser in; the server redirects it to a URL without the token. */
+export function loginUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/login?token=${encodeURIComponent(token)}`;
+}

@@ -1,0 +1,77 @@
+/**
+ * The HTTP component of the daemon: admin UI + JSON API on 127.0.0.1:6767 by
+ * default. Owns the live auth state (sessions, failure limiters, the per-start
+ * login secret); the admin token is loaded by `serve` before anything starts
+ * so a refused token file stops the daemon before it touches any state.
+ */
+import { randomBytes } from "node:crypto";
+import { createHttpHandler } from "../api/app.tsx";
+import type { HttpDeps } from "../api/context.ts";
+import type { ServerAddress } from "../api/security/host.ts";
+import { ChatService } from "../core/chat/chat-service.ts";
+import { AppError } from "../core/errors.ts";
+import type { AdminToken } from "./admin-token.ts";
+import type { Component, DaemonContext } from "./daemon.ts";
+import { FailureLimiter } from "./rate-limit.ts";
+import { SessionStore } from "./sessions.ts";
+
+export interface HttpServerOptions {
+  token: AdminToken;
+  /** Failed logins per minute before the login form answers 429. */
+  maxLoginFailures?: number;
+  /** Failed bearer-token calls per minute before the API answers 429. */
+  maxBearerFailures?: number;
+  maxRequestBodyBytes?: number;
+}
+
+const WILDCARDS = new Set(["0.0.0.0", "::", "[::]"]);
+const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** How clients should address a bind host in a URL (wildcards are reached through loopback). */
+function urlHost(bind: string): string {
+  if (WILDCARDS.has(bind)) return "127.0.0.1";
+  return bind.includes(":") && !bind.startsWith("[") ? `[${bind}]` : bind;
+}
+
+/** A non-loopback bind address (only with --allow-remote) is also accepted in Host; a wildcard is not. */
+function extraHosts(bind: string): string[] {
+  const h = urlHost(bind).toLowerCase();
+  return WILDCARDS.has(bind) || LOOPBACK_NAMES.has(h) ? [] : [h];
+}
+
+export function httpServer(opts: HttpServerOptions): (ctx: DaemonContext) => Component {
+  return (ctx) => {
+    const { config, services, log } = ctx;
+    const clock = services.clock;
+    const address: ServerAddress = { port: 0, extraHosts: extraHosts(config.host) };
+    const deps: HttpDeps = {
+      services,
+      runtime: ctx.runtime,
+      chat: new ChatService(services, ctx.runtime),
+      token: opts.token,
+      sessions: new SessionStore({ clock, ttlMs: config.limits.session_ttl_ms }),
+      loginLimiter: new FailureLimiter({ clock, maxFailures: opts.maxLoginFailures ?? 10, windowMs: 60_000 }),
+      bearerLimiter: new FailureLimiter({ clock, maxFailures: opts.maxBearerFailures ?? 30, windowMs: 60_000 }),
+      address,
+      secret: randomBytes(32),
+      log,
+      startedAt: clock.iso(),
+    };
+    const fetch = createHttpHandler(deps);
+    const hostname = config.host.replace(/^\[(.*)\]$/, "$1");
+    let server: ReturnType<typeof Bun.serve>;
+    try {
+      server = Bun.serve({ hostname, port: config.port, fetch, development: false, maxRequestBodySize: opts.maxRequestBodyBytes ?? 1_048_576, idleTimeout: 60 });
+    } catch (e) {
+      throw new AppError("io", `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`, { cause: e });
+    }
+    address.port = server.port ?? config.port;
+    const url = `http://${urlHost(config.host)}:${address.port}`;
+    log.info(`admin UI and API on ${url}`);
+    return {
+      name: "http server",
+      url,
+      stop: () => server.stop(true),
+    };
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * HTML pages. Like the API handlers, each one validates its query with zod,
+ * calls one service function and renders; the guard already made sure there is
+ * a session (anonymous visitors are redirected to /login before routing).
+ */
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { type HttpDeps, sessionOf } from "../../api/context.ts";
+import { agentFilterShape, agentIdParamSchema, auditFilterShape, queryObject, toAuditFilter, toSearchFilter } from "../../api/schemas.ts";
+import { AppError } from "../../core/errors.ts";
+import { AgentDetailPage } from "../pages/agent-detail.tsx";
+import { AgentsListPage } from "../pages/agents-list.tsx";
+import { AuditPage } from "../pages/audit.tsx";
+import { PLACEHOLDERS, PlaceholderPage } from "../pages/placeholder.tsx";
+import { htmlResponse } from "../render.ts";
+
+const PAGE_SIZE = 25;
+const flag = z.literal("1").optional();
+const agentsPageQuery = queryObject({ ...agentFilterShape, rescanned: flag });
+const agentPageQuery = queryObject({ rescanned: flag });
+const auditPageQuery = queryObject(auditFilterShape);
+
+/** The page's CSRF token; pages are only routed for sessions (see the guard). */
+function csrfOf(request: Request): string {
+  const s = sessionOf(request);
+  if (!s) throw new AppError("unauthorized", "log in first");
+  return s.session.csrf;
+}
+
+const redirect = (location: string) => new Response(null, { status: 302, headers: { location } });
+
+export const pageRoutes = (deps: HttpDeps) =>
+  new Elysia({ name: "web.pages" })
+    .get("/", () => redirect("/agents"))
+    .get(
+      "/agents",
+      ({ query, request }) => {
+        const { rescanned, ...filters } = query;
+        const page = deps.services.search.search(toSearchFilter(filters, PAGE_SIZE));
+        return htmlResponse(<AgentsListPage page={page} query={filters} csrf={csrfOf(request)} notice={rescanned ? "Rescan finished: the catalog is up to date." : undefined} />);
+      },
+      { query: agentsPageQuery },
+    )
+    .get(
+      "/agents/:id",
+      ({ params, query, request }) => {
+        const agent = deps.services.catalog.get(params.id);
+        return htmlResponse(<AgentDetailPage agent={agent} csrf={csrfOf(request)} notice={query.rescanned ? "Rescan finished." : undefined} />);
+      },
+      { params: agentIdParamSchema, query: agentPageQuery },
+    )
+    .get(
+      "/audit",
+      ({ query, request }) => {
+        const filter = toAuditFilter(query, deps.services.clock.now(), PAGE_SIZE);
+        const events = deps.services.audit.query(filter);
+        const nextBefore = events.length === filter.limit ? (events.at(-1)?.id ?? null) : null;
+        return htmlResponse(<AuditPage events={events} query={query} nextBefore={nextBefore} csrf={csrfOf(request)} />);
+      },
+      { query: auditPageQuery },
+    )
+    .get("/registries", ({ request }) => htmlResponse(<PlaceholderPage p={PLACEHOLDERS.registries} csrf={csrfOf(request)} />))
+    .get("/chat", ({ request }) => htmlResponse(<PlaceholderPage p={PLACEHOLDERS.chat} csrf={csrfOf(request)} />))
+    .get("/logs", ({ request }) => htmlResponse(<PlaceholderPage p={PLACEHOLDERS.logs} csrf={csrfOf(request)} />));

@@ -1,0 +1,122 @@
+/**
+ * Done-when for the runtime: the COMPILED binary, a temp home, a local git
+ * registry with the real Elixir example agent: install → enable → run → tools
+ * registered → call → streamed call → cancel (Ctrl-C) → kill -9 the agent →
+ * restarted with backoff → stop → no process left.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { alive, processTree } from "../../src/core/runtime/process-tree.ts";
+import { binaryPath, makeSandbox, runBinary, runOk, type Sandbox, type ServeHandle, startServe, stopAllDaemons, waitFor } from "../helpers/binary.ts";
+import { fileUrl, git, commitAll, registryRepo } from "../helpers/git-fixtures.ts";
+
+const ECHO = "com.opensentience.examples.echo";
+const REPO = resolve(import.meta.dir, "../..");
+let box: Sandbox;
+let daemon: ServeHandle;
+const run = (args: string[], timeoutMs = 60_000) => runOk(args, { sandbox: box, timeoutMs });
+
+beforeAll(async () => {
+  await binaryPath();
+  box = makeSandbox({ prefix: "os-rt-", env: { OPENSENTIENCE_SDK_PATH: join(REPO, "sdk/elixir") } });
+  mkdirSync(box.home, { recursive: true, mode: 0o700 });
+  writeFileSync(
+    join(box.home, "config.json"),
+    JSON.stringify({ scan_roots: [], limits: { restart_base_delay_ms: 200, restart_max_delay_ms: 2000, heartbeat_interval_ms: 1000, shutdown_grace_ms: 3000 } }),
+  );
+  // The example agent as a git repo, published in a local registry.
+  const agentDir = box.path("echo-agent");
+  cpSync(join(REPO, "examples/echo"), agentDir, { recursive: true, filter: (s) => !/\/(_build|deps)(\/|$)/.test(s) });
+  git(agentDir, "init", "-q");
+  commitAll(agentDir, "echo agent");
+  const manifest = JSON.parse(readFileSync(join(agentDir, "opensentience.agent.json"), "utf8"));
+  const reg = registryRepo(box.dir, { [`${ECHO}.json`]: { id: ECHO, git_url: fileUrl(agentDir), default_ref: "main", manifest_path: "opensentience.agent.json", manifest } });
+  await run(["registry", "add", "local", reg.url]);
+  await run(["registry", "sync"]);
+  await run(["agents", "install", ECHO, "--yes"], 240_000);
+  await run(["agents", "enable", ECHO, "--approve-all"]);
+  daemon = await startServe({ sandbox: box });
+}, 300_000);
+
+afterAll(async () => {
+  await stopAllDaemons();
+  box?.cleanup();
+});
+
+const status = async () => (await run(["agents", "info", ECHO, "--json"])).json<{ runtime: { state: string; pid: number | null; restarts: number; tools: number } }>().runtime;
+
+describe("runtime through the compiled binary", () => {
+  test("run registers the agent's tools", async () => {
+    const st = (await run(["agents", "run", ECHO, "--json"])).json<{ state: string; tools: number }>();
+    expect(st.state).toBe("running");
+    const tools = (await run(["tools", "list", "--agent", ECHO, "--json"])).json<{ tools: Array<{ id: string }> }>().tools.map((t) => t.id);
+    expect(tools).toContain(`${ECHO}/echo`);
+    expect(tools).toContain(`${ECHO}/slow_count`);
+  });
+
+  test("plain call, and a call failing the schema is refused with a clear error", async () => {
+    const r = await run(["tools", "call", `${ECHO}/echo`, "--args", '{"text":"hi there"}', "--json"]);
+    expect(r.json<{ output: { text: string } }>().output.text).toBe("hi there");
+    const bad = await runBinary(["tools", "call", `${ECHO}/echo`, "--args", '{"text":5}'], { sandbox: box });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toContain("invalid_arguments");
+  });
+
+  test("streamed call shows progress, then the result", async () => {
+    const r = await run(["tools", "call", `${ECHO}/slow_count`, "--args", '{"n":3,"interval_ms":20}']);
+    expect(r.stderr.match(/…/g)?.length).toBe(3);
+    expect(r.stdout).toContain('"count": 3');
+  });
+
+  test("Ctrl-C cancels a streaming call end to end", async () => {
+    const bin = await binaryPath();
+    const p = Bun.spawn([bin, "tools", "call", `${ECHO}/slow_count`, "--args", '{"n":1000,"interval_ms":50}'], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
+    let err = "";
+    const reader = p.stderr.getReader();
+    while (!err.includes("…")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += new TextDecoder().decode(value);
+    }
+    p.kill("SIGINT");
+    expect(await p.exited).toBe(1);
+    await waitFor(async () => (await run(["audit", "--agent", ECHO, "--action", "tool.call", "--json"])).json<{ events: Array<{ details: { error?: string } }> }>().events.some((e) => e.details.error === "canceled"), { what: "canceled call in audit" });
+  });
+
+  test("kill -9 of the agent: restarted with backoff", async () => {
+    const before = await status();
+    expect(before.state).toBe("running");
+    process.kill(before.pid!, "SIGKILL");
+    const after = await waitFor(async () => {
+      const s = await status();
+      return s.state === "running" && s.pid !== before.pid ? s : null;
+    }, { timeoutMs: 60_000, what: "restart after kill -9" });
+    expect(after.restarts).toBe(1);
+    const r = await run(["tools", "call", `${ECHO}/echo`, "--args", '{"text":"back"}', "--json"]);
+    expect(r.json<{ output: { text: string } }>().output.text).toBe("back");
+  });
+
+  test("stop leaves no process behind; the audit trail has every step", async () => {
+    const { pid } = await status();
+    const tree = processTree(pid!);
+    expect(tree.length).toBeGreaterThan(0);
+    const st = (await run(["agents", "stop", ECHO, "--json"])).json<{ state: string }>();
+    expect(st.state).toBe("stopped");
+    expect(tree.filter(alive)).toEqual([]);
+    const actions = (await run(["audit", "--agent", ECHO, "--limit", "500", "--json"])).json<{ events: Array<{ action: string }> }>().events.map((e) => e.action);
+    for (const a of ["agent.install", "agent.enable", "agent.run", "tools.register", "tool.call", "agent.crash", "agent.restart", "agent.stop"]) expect(actions).toContain(a);
+  });
+
+  test("daemon stop leaves no agent process; commands explain when the daemon is down", async () => {
+    await run(["agents", "run", ECHO]);
+    const { pid } = await status();
+    const tree = processTree(pid!);
+    expect(await daemon.stop("SIGTERM")).toBe(0);
+    expect(tree.filter(alive)).toEqual([]);
+    const r = await runBinary(["agents", "run", ECHO], { sandbox: box });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("daemon is not running");
+  });
+});

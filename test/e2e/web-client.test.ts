@@ -1,0 +1,65 @@
+/**
+ * The typed daemon client (src/client) against the compiled daemon: finds it
+ * through the daemon file, authenticates as the CLI, and maps HTTP errors back
+ * to AppError codes.
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { z } from "zod";
+import { DaemonClient } from "../../src/client/daemon-client.ts";
+import { loadConfig } from "../../src/core/config/load.ts";
+import { AppError } from "../../src/core/errors.ts";
+import { type RunningDaemon, startWebDaemon, tempHome } from "../helpers/web-daemon.ts";
+import { seedAgents } from "../helpers/web-fixtures.ts";
+
+setDefaultTimeout(60_000);
+
+let d: RunningDaemon;
+beforeAll(async () => {
+  const home = tempHome();
+  seedAgents(home.roots);
+  d = await startWebDaemon({ home });
+});
+afterAll(async () => {
+  await d?.stop();
+  d?.home.cleanup();
+});
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "ok";
+  } catch (e) {
+    expect(e).toBeInstanceOf(AppError);
+    return (e as AppError).code;
+  }
+}
+
+test("connects through the daemon file and calls the API as the CLI", async () => {
+  const client = DaemonClient.connect(loadConfig({ env: d.home.env }), d.home.env);
+  expect(client.baseUrl).toBe(d.url);
+  expect((await client.health()).pid).toBe(d.proc.pid);
+  expect((await client.agents({ q: "forecast" })).agents.map((a) => a.id)).toEqual(["com.example.weather"]);
+  expect((await client.agent("com.example.summarizer")).name).toBe("Meeting Summarizer");
+  expect((await client.runDiscovery()).found).toBe(6);
+  const audit = await client.audit({ action: "discovery.run", limit: 1 });
+  expect(audit.events[0]!.actor).toBe("cli");
+});
+
+test("maps HTTP errors back to AppError codes", async () => {
+  const client = DaemonClient.connect(loadConfig({ env: d.home.env }), d.home.env);
+  expect(await codeOf(client.agent("com.example.missing"))).toBe("not_found");
+  expect(await codeOf(client.agents({ status: "bogus" }))).toBe("invalid_argument");
+  expect(await codeOf(client.request("GET", "/no/such/route", z.unknown()))).toBe("not_found");
+  expect(await codeOf(new DaemonClient(d.url, "0".repeat(64)).health())).toBe("unauthorized");
+});
+
+test("daemon_not_running when there is no daemon, or it does not answer", async () => {
+  const empty = tempHome();
+  try {
+    const err = await codeOf(Promise.resolve().then(() => DaemonClient.connect(loadConfig({ env: empty.env }), empty.env)));
+    expect(err).toBe("daemon_not_running");
+    expect(await codeOf(new DaemonClient("http://127.0.0.1:1", "x").health())).toBe("daemon_not_running");
+  } finally {
+    empty.cleanup();
+  }
+});

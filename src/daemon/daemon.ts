@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Config } from "../core/config/load.ts";
+import { EXAMPLES_REGISTRY, ensureExampleRegistry } from "../core/first-run/example-registry.ts";
 import { killAllActive } from "../core/git/process.ts";
 import { Runtime } from "../core/runtime/runtime.ts";
 import { createServices, type Services } from "../core/services.ts";
@@ -88,6 +89,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const ctx: DaemonContext = { config, services, runtime, log, nonce };
     const reg = services.registries.ensureConfigured(config.registries);
     for (const p of reg.problems) log.warn(`registry ${p.name} from config.json: ${p.message}`);
+    if (config.examplesRegistry) {
+      try {
+        const ex = await ensureExampleRegistry(services);
+        if (ex.created) log.info(`first run: example agents published in the local registry '${EXAMPLES_REGISTRY}' (${ex.agents.join(", ")})`);
+      } catch (e) {
+        log.warn(`could not create the example registry: ${(e as Error).message}`);
+      }
+    }
     const report = services.discovery.run({ actor: "system" });
     log.info(`discovery: ${report.found} manifests (${report.invalid.length} invalid) in ${report.roots.length} roots, ${report.durationMs} ms`);
     const s = services;

@@ -114,6 +114,8 @@ export function makeSandbox(opts: SandboxOptions = {}): Sandbox {
     NO_COLOR: "1",
     HOME: userHome,
     OPENSENTIENCE_HOME: home,
+    // The first-run example registry is tested on its own (test/e2e/first-run.test.ts).
+    OPENSENTIENCE_EXAMPLES: "0",
     XDG_CONFIG_HOME: join(userHome, ".config"),
     XDG_CACHE_HOME: cache,
     XDG_DATA_HOME: join(userHome, ".local/share"),

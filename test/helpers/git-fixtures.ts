@@ -195,6 +195,8 @@ export function testHome(limits: Record<string, number> = {}, configExtra: Recor
     LANG: "C.UTF-8",
     HOME: fakeHome,
     OPENSENTIENCE_HOME: home,
+    // The first-run example registry is tested on its own (test/e2e/first-run.test.ts).
+    OPENSENTIENCE_EXAMPLES: "0",
     OPENSENTIENCE_SCAN_ROOTS: scanRoot,
     MIX_HOME: join(root, "mix"),
     HEX_HOME: join(root, "hex"),

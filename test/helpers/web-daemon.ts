@@ -54,6 +54,8 @@ export function tempHome(): TempHome {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: dir,
     OPENSENTIENCE_HOME: home,
+    // The first-run example registry is tested on its own (test/e2e/first-run.test.ts).
+    OPENSENTIENCE_EXAMPLES: "0",
     OPENSENTIENCE_SCAN_ROOTS: roots,
     XDG_CONFIG_HOME: join(dir, "xdg-config"),
     XDG_CACHE_HOME: join(dir, "xdg-cache"),

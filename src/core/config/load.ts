@@ -12,6 +12,7 @@ export interface Config {
   registries: ConfigFile["registries"];
   host: string;
   port: number;
+  examplesRegistry: boolean;
   limits: Limits;
   /** Where each value came from, for `config show`. */
   sources: Record<string, "default" | "file" | "env">;
@@ -96,5 +97,6 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     port = n;
     sources.port = "env";
   }
-  return { paths, scanRoots, registries: file.registries, host: file.host, port, limits: file.limits, sources };
+  const examplesRegistry = env.OPENSENTIENCE_EXAMPLES === undefined ? file.examples_registry : env.OPENSENTIENCE_EXAMPLES !== "0";
+  return { paths, scanRoots, registries: file.registries, host: file.host, port, examplesRegistry, limits: file.limits, sources };
 }

@@ -41,6 +41,8 @@ export const configSchema = z
     registries: z.array(registryConfigSchema).max(64).default([]),
     host: z.string().min(1).max(255).default("127.0.0.1"),
     port: z.number().int().min(0).max(65535).default(6767),
+    /** On a fresh data dir, publish the bundled example agents as a local registry named `examples`. */
+    examples_registry: z.boolean().default(true),
     limits: limitsSchema.default(() => limitsSchema.parse({})),
   })
   .strict();

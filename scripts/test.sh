@@ -45,7 +45,10 @@ elif [ $exunit_rc -ne 0 ]; then failed=$((failed + 1)); fi
 
 echo "==> bun test"
 rm -f test-results/junit.xml
-bun test --timeout 120000 --reporter=junit --reporter-outfile=test-results/junit.xml "$@"
+# In its own session: some tests drive pseudo-terminals (the y/N install prompt) and
+# signal process groups; none of that may reach this script and its summary line.
+if command -v setsid >/dev/null 2>&1; then isolate=(setsid --wait); else isolate=(); fi
+"${isolate[@]}" bun test --timeout 120000 --reporter=junit --reporter-outfile=test-results/junit.xml "$@" </dev/null
 bun_rc=$?
 if [ -f test-results/junit.xml ]; then
   read -r t f e s < <(bun -e '

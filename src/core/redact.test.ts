@@ -53,9 +53,7 @@ describe("redactText masks secrets by shape", () => {
     expect(redactText(once)).toBe(once);
   });
 
-  // Known gap: the key=value rule stops at whitespace, so a quoted secret with spaces
-  // survives. Flip to `test` once src/core/redact.ts handles quoted values.
-  test.failing("quoted secret values containing spaces are masked", () => {
+  test("quoted secret values containing spaces are masked", () => {
     expect(redactText('{"password": "correct horse battery staple"}')).toBe(`{"password": "${R}"}`);
     expect(redactText("password='quoted value'")).toBe(`password='${R}'`);
   });

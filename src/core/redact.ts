@@ -8,6 +8,9 @@ export const REDACTED = "[REDACTED]";
 
 const SECRET_KEY = /(pass(word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|auth(orization)?|credential|cookie|session[_-]?id|signature)/i;
 
+/** A key name that looks like it holds a secret (used inside the key=value rules). */
+const SECRET_NAME = "[A-Za-z0-9_.-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|credential)[A-Za-z0-9_.-]*";
+
 const TEXT_RULES: Array<[RegExp, string | ((m: string, ...g: string[]) => string)]> = [
   // PEM blocks (private keys, certificates with keys)
   [/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)/g, REDACTED],
@@ -16,11 +19,13 @@ const TEXT_RULES: Array<[RegExp, string | ((m: string, ...g: string[]) => string
   [/\bbearer\s+[A-Za-z0-9._~+/=-]{8,}/gi, `Bearer ${REDACTED}`],
   // user:pass@ in URLs
   [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]+):([^\s/@]+)@/gi, (_m, s: string, u: string) => `${s}${u}:${REDACTED}@`],
-  // key=value / key: value / "key": "value" where key looks secret
+  // key=value / key: value / "key": "value" where key looks secret: quoted values (which may
+  // contain spaces and escaped quotes) first, then bare values up to a delimiter.
   [
-    /(["']?)([A-Za-z0-9_.-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|credential)[A-Za-z0-9_.-]*)\1(\s*[:=]\s*)(["']?)([^\s"',;&]+)\4/gi,
+    new RegExp(`(["']?)(${SECRET_NAME})\\1(\\s*[:=]\\s*)(["'])((?:\\\\.|(?!\\4)[^\\\\\\n])*)\\4`, "gi"),
     (_m, q: string, k: string, sep: string, vq: string) => `${q}${k}${q}${sep}${vq}${REDACTED}${vq}`,
   ],
+  [new RegExp(`(["']?)(${SECRET_NAME})\\1(\\s*[:=]\\s*)([^\\s"',;&]+)`, "gi"), (_m, q: string, k: string, sep: string) => `${q}${k}${q}${sep}${REDACTED}`],
   // Well-known token shapes
   [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|sk-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_-]{20,})\b/g, REDACTED],
   // Long hex/base64url strings that look like our own tokens (64 hex = 32 bytes)

@@ -62,14 +62,27 @@ export class DaemonClient {
     return new DaemonClient(info.url, token);
   }
 
-  async request<T>(method: "GET" | "POST", path: string, schema: z.ZodType<T>, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+  private init(method: string, path: string, opts: { query?: Query; body?: unknown; signal?: AbortSignal }): [URL, RequestInit] {
     const url = new URL(`/api/v1${path}`, this.baseUrl);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, "x-opensentience-client": "cli" };
     if (opts.body !== undefined) headers["content-type"] = "application/json";
+    return [url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), redirect: "manual", signal: opts.signal ?? null }];
+  }
+
+  /** The AppError for a non-2xx answer: the daemon's own code when it sent one. */
+  private errorFrom(status: number, json: unknown): AppError {
+    const parsed = errorBodySchema.safeParse(json);
+    const code = parsed.success && (ERROR_CODES as readonly string[]).includes(parsed.data.error.code) ? (parsed.data.error.code as ErrorCode) : codeForStatus(status);
+    const message = parsed.success ? parsed.data.error.message : `daemon answered HTTP ${status}`;
+    const hint = status === 401 ? ` (if the daemon was started with ${ADMIN_TOKEN_ENV}, set it here too)` : "";
+    return new AppError(code, `${message}${hint}`, { details: { status } });
+  }
+
+  async request<T>(method: "GET" | "POST", path: string, schema: z.ZodType<T>, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
     let res: Response;
     try {
-      res = await this.fetchImpl(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), redirect: "manual" });
+      res = await this.fetchImpl(...this.init(method, path, opts));
     } catch (e) {
       throw new AppError("daemon_not_running", `the daemon at ${this.baseUrl} is not responding (${(e as Error).message}); is it still starting or did it crash?`, { cause: e });
     }
@@ -80,13 +93,7 @@ export class DaemonClient {
     } catch {
       json = null;
     }
-    if (!res.ok) {
-      const parsed = errorBodySchema.safeParse(json);
-      const code = parsed.success && (ERROR_CODES as readonly string[]).includes(parsed.data.error.code) ? (parsed.data.error.code as ErrorCode) : codeForStatus(res.status);
-      const message = parsed.success ? parsed.data.error.message : `daemon answered HTTP ${res.status}`;
-      const hint = res.status === 401 ? ` (if the daemon was started with ${ADMIN_TOKEN_ENV}, set it here too)` : "";
-      throw new AppError(code, `${message}${hint}`, { details: { status: res.status } });
-    }
+    if (!res.ok) throw this.errorFrom(res.status, json);
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new AppError("internal", `unexpected response from the daemon for ${method} ${path}`);
     return parsed.data;
@@ -118,22 +125,14 @@ export class DaemonClient {
    * daemon treats as the caller going away (a streamed call is cancelled).
    */
   async *stream(method: "GET" | "POST", path: string, opts: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): AsyncGenerator<unknown> {
-    const url = new URL(`/api/v1${path}`, this.baseUrl);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, "x-opensentience-client": "cli" };
-    if (opts.body !== undefined) headers["content-type"] = "application/json";
     let res: Response;
     try {
-      res = await this.fetchImpl(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), redirect: "manual", signal: opts.signal ?? null });
+      res = await this.fetchImpl(...this.init(method, path, opts));
     } catch (e) {
       if (opts.signal?.aborted) return;
       throw new AppError("daemon_not_running", `the daemon at ${this.baseUrl} is not responding (${(e as Error).message})`, { cause: e });
     }
-    if (!res.ok || !res.body) {
-      const parsed = errorBodySchema.safeParse(await res.json().catch(() => null));
-      const code = parsed.success && (ERROR_CODES as readonly string[]).includes(parsed.data.error.code) ? (parsed.data.error.code as ErrorCode) : codeForStatus(res.status);
-      throw new AppError(code, parsed.success ? parsed.data.error.message : `daemon answered HTTP ${res.status}`);
-    }
+    if (!res.ok || !res.body) throw this.errorFrom(res.status, await res.json().catch(() => null));
     const reader = res.body.getReader();
     const dec = new TextDecoder();
     let buf = "";

@@ -4,16 +4,10 @@
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { AppError } from "../core/errors.ts";
+import { pidAlive } from "../core/pid.ts";
 
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+/** Re-exported for the daemon file and lock callers. */
+export { pidAlive as isAlive };
 
 export interface Lock {
   release(): void;
@@ -42,7 +36,7 @@ export function acquireLock(path: string): Lock {
       } catch {
         // unreadable: treat as stale
       }
-      if (isAlive(pid) && pid !== process.pid) {
+      if (pidAlive(pid) && pid !== process.pid) {
         throw new AppError("already_running", `another opensentience daemon is running (pid ${pid}); stop it first or use its URL from 'opensentience token'`);
       }
       try {

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileS
 import { join } from "node:path";
 import { AppError } from "../errors.ts";
 import { assertNotSymlink, childDir, ensureRealDir, removePath } from "./safe-paths.ts";
+import { pidAlive } from "../pid.ts";
 
 export interface AgentDirs {
   root: string;
@@ -34,16 +35,6 @@ export function agentDirs(agentsDir: string, id: string): AgentDirs {
   for (const p of [d.src, d.next, d.prev]) assertNotSymlink(p, `agents/${id}/${p.slice(root.length + 1)}`, true);
   assertNotSymlink(d.buildLog, `agents/${id}/build.log`);
   return d;
-}
-
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

@@ -7,9 +7,9 @@
  * the path under test.
  */
 import { afterAll, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { alive } from "../../src/core/runtime/process-tree.ts";
+import { alive, processEnvVar } from "../../src/core/runtime/process-tree.ts";
 import { makeSandbox, runOk, type Sandbox, startServe, stopAllDaemons, waitFor } from "../helpers/binary.ts";
 import { fakeAgentDir } from "../helpers/runtime-env.ts";
 
@@ -50,8 +50,11 @@ test("kill -9 of the daemon: the next start kills the orphan; no duplicates", as
   expect(audit.events.map((e) => e.agentId)).toEqual([ID]);
 
   const again = (await run(["agents", "run", ID, "--json"])).json<{ pid: number }>();
-  const procs = (await Bun.$`grep -l OPENSENTIENCE_AGENT_ID=${ID} /proc/[0-9]*/environ`.nothrow().quiet()).stdout.toString().trim().split("\n").filter(Boolean);
-  expect(procs).toEqual([`/proc/${again.pid}/environ`]);
+  const agentProcs = readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => alive(pid) && processEnvVar(pid, "OPENSENTIENCE_AGENT_ID") === ID);
+  expect(agentProcs).toEqual([again.pid]);
   await run(["agents", "stop", ID]);
   expect(alive(again.pid)).toBe(false);
   expect(await second.stop("SIGTERM")).toBe(0);

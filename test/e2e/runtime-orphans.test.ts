@@ -17,6 +17,10 @@ const ID = "com.test.stubborn";
 let box: Sandbox;
 afterAll(async () => {
   await stopAllDaemons();
+  // On failure the stubborn peer could outlive the test: kill whatever this sandbox started.
+  for (const d of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    if (processEnvVar(Number(d), "OPENSENTIENCE_SOCKET")?.startsWith(box.home)) process.kill(Number(d), "SIGKILL");
+  }
   box?.cleanup();
 });
 
@@ -53,7 +57,7 @@ test("kill -9 of the daemon: the next start kills the orphan; no duplicates", as
   const agentProcs = readdirSync("/proc")
     .filter((d) => /^\d+$/.test(d))
     .map(Number)
-    .filter((pid) => alive(pid) && processEnvVar(pid, "OPENSENTIENCE_AGENT_ID") === ID);
+    .filter((pid) => alive(pid) && processEnvVar(pid, "OPENSENTIENCE_AGENT_ID") === ID && processEnvVar(pid, "OPENSENTIENCE_SOCKET")?.startsWith(box.home));
   expect(agentProcs).toEqual([again.pid]);
   await run(["agents", "stop", ID]);
   expect(alive(again.pid)).toBe(false);

@@ -2,7 +2,7 @@
 # Installs everything the test suite needs (bun, deps, git, Elixir, Chromium),
 # builds the binary, runs every suite, and ends with ONE line:
 #   tests: N passed, N failed
-set -uo pipefail
+set -uo pipefail # deliberately no -e: a failing suite must still reach the summary line
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 root="$(pwd)"
@@ -17,6 +17,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y -qq "${need[@]}" >/dev/null || { echo "setup: apt-get install failed"; echo "tests: 0 passed, 1 failed"; exit 1; }
 fi
 . scripts/ensure-bun.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
+set +e # in case anything sourced turned it on
 
 echo "==> bun install"
 bun install --frozen-lockfile >/dev/null || { echo "tests: 0 passed, 1 failed"; exit 1; }

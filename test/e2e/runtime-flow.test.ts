@@ -109,6 +109,19 @@ describe("runtime through the compiled binary", () => {
     for (const a of ["agent.install", "agent.enable", "agent.run", "tools.register", "tool.call", "agent.crash", "agent.restart", "agent.stop"]) expect(actions).toContain(a);
   });
 
+  test("kill switch: disabling a running agent stops it at once; calls are refused", async () => {
+    const st = (await run(["agents", "run", ECHO, "--json"])).json<{ pid: number }>();
+    const tree = processTree(st.pid);
+    await run(["agents", "disable", ECHO]);
+    await waitFor(() => tree.every((p) => !alive(p)), { what: "agent processes gone after disable" });
+    expect((await status()).state).toBe("stopped");
+    const r = await runBinary(["tools", "call", `${ECHO}/echo`, "--args", '{"text":"x"}'], { sandbox: box });
+    expect(r.code).toBe(1);
+    const events = (await run(["audit", "--agent", ECHO, "--action", "agent.kill_switch", "--json"])).json<{ events: unknown[] }>().events;
+    expect(events.length).toBe(1);
+    await run(["agents", "enable", ECHO, "--approve-all"]);
+  });
+
   test("daemon stop leaves no agent process; commands explain when the daemon is down", async () => {
     await run(["agents", "run", ECHO]);
     const { pid } = await status();

@@ -66,11 +66,68 @@ async function rawPingPong(): Promise<void> {
   server.stop(true);
 }
 
+// --- raw tool.call frames to the Elixir SDK agent, no router -----------------
+// A minimal stand-in core: accepts any hello, registers nothing, sends tool.call
+// frames and awaits tool.result. Isolates the SDK's own per-call cost.
+async function rawSdkCalls(home: string, agentDir: string): Promise<void> {
+  const path = join(shortTempDir("osrs-"), "s.sock");
+  const decoder = new FrameDecoder();
+  let sock: import("bun").Socket<unknown> | null = null;
+  let waiting: ((f: Record<string, unknown>) => void) | null = null;
+  let registered!: () => void;
+  const ready = new Promise<void>((r) => (registered = r));
+  const server = Bun.listen({
+    unix: path,
+    socket: {
+      open(s) {
+        sock = s as never;
+      },
+      data(s, chunk) {
+        for (const f of decoder.push(chunk).frames as Array<Record<string, any>>) {
+          if (f.type === "hello") s.write(encodeFrame({ v: 1, type: "welcome", id: "w", reply_to: f.id, payload: { protocol_version: 1, session_id: "s", heartbeat_interval_ms: 5000, max_frame_bytes: 1048576, max_concurrent_calls: 64 } }));
+          else if (f.type === "tools.register") {
+            s.write(encodeFrame({ v: 1, type: "tools.registered", id: "r", reply_to: f.id, payload: { accepted: f.payload.tools.map((t: { name: string }) => t.name), rejected: [] } }));
+            registered();
+          } else if (f.type === "tool.result" || f.type === "tool.error") waiting?.(f);
+        }
+      },
+    },
+  });
+  const { mixEnv } = await import("../src/core/agent-env.ts");
+  const { dataPaths } = await import("../src/core/config/paths.ts");
+  const agent = Bun.spawn(["mix", "opensentience.agent"], {
+    cwd: agentDir,
+    env: { ...mixEnv(dataPaths(home)), OPENSENTIENCE_SDK_PATH: join(import.meta.dir, "../sdk/elixir"), OPENSENTIENCE_SOCKET: path, OPENSENTIENCE_AGENT_ID: ECHO, OPENSENTIENCE_TOKEN: "bench" },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  await ready;
+  let n = 0;
+  const once = () =>
+    new Promise<void>((res) => {
+      waiting = () => res();
+      sock!.write(encodeFrame({ v: 1, type: "tool.call", id: `c${++n}`, request_id: `r${n}`, payload: { tool: "echo", arguments: { text: "hello" }, timeout_ms: 5000, caller: { kind: "cli", id: "bench" } } }));
+    });
+  for (let i = 0; i < 500; i++) await once();
+  const lat: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const s = performance.now();
+    await once();
+    lat.push((performance.now() - s) * 1000);
+  }
+  row("raw tool.call → Elixir SDK echo (no router)", N, performance.now() - t0, lat);
+  agent.kill();
+  await agent.exited;
+  server.stop(true);
+}
+
 // --- through the router -----------------------------------------------------
 async function routerCalls(): Promise<void> {
   const env = await runtimeEnv({ calls_per_minute: 1_000_000, max_concurrency: 64 });
   try {
     const echo = await buildExample("echo", env.home);
+    await rawSdkCalls(env.home, echo.dir);
     env.installAgent({ id: ECHO, path: echo.dir, manifest: echo.manifest });
     await env.runtime.run(ECHO, "cli");
     const call = () => env.runtime.call({ tool: `${ECHO}/echo`, arguments: { text: "hello" }, caller: { kind: "cli", id: "bench" } });

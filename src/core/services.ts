@@ -69,6 +69,9 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     updater,
     approvals,
     agentHooks,
-    close: () => store.close(),
+    close: () => {
+      audit.flush(); // queued per-call events are written before the catalog closes
+      store.close();
+    },
   };
 }

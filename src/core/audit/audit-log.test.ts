@@ -127,3 +127,24 @@ describe("parseSince", () => {
     expect(parseSince(input, T0)).toBeNull();
   });
 });
+
+describe("recordSoon (group commit for per-call events)", () => {
+  test("queued events are written in order, visible to queries at once, and flushed on close", async () => {
+    const dir = tempDir();
+    const svc = createServices(loadConfig({ env: { OPENSENTIENCE_HOME: dir, OPENSENTIENCE_SCAN_ROOTS: "" } }), clock);
+    svc.audit.recordSoon({ actor: "cli", action: "soon.a", outcome: "ok" });
+    svc.audit.recordSoon({ actor: "cli", action: "soon.b", outcome: "ok", details: { token: "sk-abcdefghijklmnopqrstuvwx" } });
+    svc.audit.record({ actor: "cli", action: "now.c", outcome: "ok" });
+    const got = svc.audit.query({ limit: 3 }).reverse();
+    expect(got.map((e) => e.action)).toEqual(["soon.a", "soon.b", "now.c"]);
+    expect(got[1]!.details.token).toBe(REDACTED);
+    svc.audit.recordSoon({ actor: "cli", action: "soon.d", outcome: "ok" });
+    await new Promise((r) => setImmediate(r));
+    svc.audit.recordSoon({ actor: "cli", action: "soon.e", outcome: "ok" });
+    svc.close(); // flushes soon.e before closing the catalog
+    const again = createServices(loadConfig({ env: { OPENSENTIENCE_HOME: dir, OPENSENTIENCE_SCAN_ROOTS: "" } }), clock);
+    expect(again.audit.query({ limit: 2 }).map((e) => e.action)).toEqual(["soon.e", "soon.d"]);
+    again.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -49,7 +49,7 @@ export class AuditLog {
   private readonly insert: Statement<{ id: number }, [string, Actor, string, string | null, Outcome, string | null, string | null, string]>;
 
   constructor(
-    sqlite: Database,
+    private readonly sqlite: Database,
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly onRecord?: (e: AuditEvent) => void,
@@ -59,7 +59,42 @@ export class AuditLog {
     );
   }
 
+  /** Events queued by `recordSoon`, written by the next `flush`. */
+  private pending: AuditInput[] = [];
+  private flushScheduled = false;
+
+  /**
+   * For high-volume events (one per tool call): queued and written together in
+   * one transaction right after the current turn of the event loop, so the
+   * caller's result is not held up by the write and bursts share one commit.
+   * Queries and shutdown flush first; a hard kill of the daemon can lose at
+   * most the events of the current event-loop turn.
+   */
+  recordSoon(input: AuditInput): void {
+    this.pending.push(input);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Writes queued events now. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const events = this.sqlite.transaction(() => batch.map((e) => this.write(e)))();
+    for (const ev of events) this.onRecord?.(ev);
+  }
+
   record(input: AuditInput): AuditEvent {
+    this.flush(); // keep ids in the order events happened
+    const ev = this.write(input);
+    this.onRecord?.(ev);
+    return ev;
+  }
+
+  private write(input: AuditInput): AuditEvent {
     let details = (redactValue(input.details ?? {}) ?? {}) as Record<string, unknown>;
     let json = JSON.stringify(details);
     if (json.length > MAX_DETAILS_BYTES) {
@@ -71,12 +106,11 @@ export class AuditLog {
     const requestId = input.requestId ?? null;
     const correlationId = input.correlationId ?? null;
     const { id } = this.insert.get(at, input.actor, input.action, agentId, input.outcome, requestId, correlationId, json)!;
-    const ev: AuditEvent = { id, at, actor: input.actor, action: input.action, agentId, outcome: input.outcome, requestId, correlationId, details };
-    this.onRecord?.(ev);
-    return ev;
+    return { id, at, actor: input.actor, action: input.action, agentId, outcome: input.outcome, requestId, correlationId, details };
   }
 
   query(f: AuditFilter = {}): AuditEvent[] {
+    this.flush();
     const where: SQL[] = [];
     if (f.agentId) where.push(eq(auditEvents.agentId, f.agentId));
     if (f.action) where.push(eq(auditEvents.action, f.action));

@@ -137,7 +137,7 @@ export class Router {
     const done = (r: { ok: true; output: unknown } | { ok: false; error: CallError }, audit = true): CallOutcome => {
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
       if (audit) {
-        this.deps.audit.record({
+        this.deps.audit.recordSoon({
           actor: auditActor(req.caller),
           action: "tool.call",
           agentId: agentId || null,

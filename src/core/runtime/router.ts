@@ -190,40 +190,54 @@ export class Router {
   }
 
   private dispatch(link: AgentLink, agentId: string, requestId: string, req: CallRequest, name: string, timeoutMs: number, deadline: AbortSignal) {
-    return new Promise<{ ok: true; output: unknown } | { ok: false; error: CallError }>((resolve) => {
-      const cancel = (reason: string) => link.conn.send(buildToolCancel({ reason }, { request_id: requestId, ...(req.correlationId ? { correlation_id: req.correlationId } : {}) }));
+    const ids = { request_id: requestId, ...(req.correlationId ? { correlation_id: req.correlationId } : {}) };
+    return this.awaitReply(link, { requestId, agentId, kind: "tool", chatText: "", ...(req.onProgress ? { onProgress: req.onProgress } : {}) }, {
+      timeoutMs,
+      deadline,
+      signal: req.signal,
+      correlationId: req.correlationId,
+      frame: buildToolCall(
+        { tool: name, arguments: req.arguments as never, timeout_ms: timeoutMs, caller: req.caller },
+        { ...ids, ...(req.causationId ? { causation_id: req.causationId } : {}) },
+      ),
+    });
+  }
+
+  /**
+   * Registers a pending request, sends its frame, and resolves with the agent's
+   * terminal reply — or with `timeout` / `canceled` (sending `tool.cancel`), or
+   * `agent_unavailable` when the frame cannot be sent. Shared by tool calls and chat turns.
+   */
+  private awaitReply(
+    link: AgentLink,
+    pending: Omit<Pending, "finish">,
+    o: { timeoutMs: number; deadline: AbortSignal; signal: AbortSignal | undefined; correlationId: string | undefined; frame: object },
+  ): Promise<{ ok: true; output: unknown } | { ok: false; error: CallError }> {
+    const { requestId } = pending;
+    return new Promise((resolve) => {
+      const cancel = (reason: string) => link.conn.send(buildToolCancel({ reason }, { request_id: requestId, ...(o.correlationId ? { correlation_id: o.correlationId } : {}) }));
       const onTimeout = () => {
         cancel("timeout");
-        p.finish({ ok: false, error: { code: "timeout", message: `no result within ${timeoutMs} ms` } });
+        p.finish({ ok: false, error: { code: "timeout", message: `no result within ${o.timeoutMs} ms` } });
       };
       const onAbort = () => {
         cancel("canceled");
         p.finish({ ok: false, error: { code: "canceled", message: "canceled by the caller" } });
       };
       const p: Pending = {
-        requestId,
-        agentId,
-        kind: "tool",
-        chatText: "",
-        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+        ...pending,
         finish: (r) => {
           if (!this.pending.delete(requestId)) return;
-          deadline.removeEventListener("abort", onTimeout);
-          req.signal?.removeEventListener("abort", onAbort);
+          o.deadline.removeEventListener("abort", onTimeout);
+          o.signal?.removeEventListener("abort", onAbort);
           resolve(r);
         },
       };
       this.pending.set(requestId, p);
-      deadline.addEventListener("abort", onTimeout, { once: true });
-      if (req.signal?.aborted) return onAbort();
-      req.signal?.addEventListener("abort", onAbort, { once: true });
-      const sent = link.conn.send(
-        buildToolCall(
-          { tool: name, arguments: req.arguments as never, timeout_ms: timeoutMs, caller: req.caller },
-          { request_id: requestId, ...(req.correlationId ? { correlation_id: req.correlationId } : {}), ...(req.causationId ? { causation_id: req.causationId } : {}) },
-        ),
-      );
-      if (!sent) p.finish({ ok: false, error: { code: "agent_unavailable", message: `could not send to agent ${agentId}` } });
+      o.deadline.addEventListener("abort", onTimeout, { once: true });
+      if (o.signal?.aborted) return onAbort();
+      o.signal?.addEventListener("abort", onAbort, { once: true });
+      if (!link.conn.send(o.frame)) p.finish({ ok: false, error: { code: "agent_unavailable", message: `could not send to agent ${pending.agentId}` } });
     });
   }
 
@@ -238,39 +252,15 @@ export class Router {
     const timeoutMs = Math.min(req.timeoutMs ?? link.defaultTimeoutMs * 4, this.deps.maxTimeoutMs);
     const deadline = AbortSignal.timeout(timeoutMs);
     const started = performance.now();
-    const r = await new Promise<{ ok: true; output: unknown } | { ok: false; error: CallError }>((resolve) => {
-      const cancel = (reason: string) => link.conn.send(buildToolCancel({ reason }, { request_id: requestId, correlation_id: req.correlationId }));
-      const onTimeout = () => {
-        cancel("timeout");
-        p.finish({ ok: false, error: { code: "timeout", message: `no reply within ${timeoutMs} ms` } });
-      };
-      const onAbort = () => {
-        cancel("canceled");
-        p.finish({ ok: false, error: { code: "canceled", message: "canceled" } });
-      };
-      const p: Pending = {
-        requestId,
-        agentId: req.agentId,
-        kind: "chat",
-        chatText: "",
-        onDelta: req.onDelta,
-        finish: (res) => {
-          if (!this.pending.delete(requestId)) return;
-          deadline.removeEventListener("abort", onTimeout);
-          req.signal?.removeEventListener("abort", onAbort);
-          resolve(res);
-        },
-      };
-      this.pending.set(requestId, p);
-      deadline.addEventListener("abort", onTimeout, { once: true });
-      if (req.signal?.aborted) return onAbort();
-      req.signal?.addEventListener("abort", onAbort, { once: true });
-      link.conn.send(
-        buildChatMessage(
-          { session_id: req.sessionId, message_id: req.messageId, text: req.text, history: req.history },
-          { request_id: requestId, correlation_id: req.correlationId },
-        ),
-      );
+    const r = await this.awaitReply(link, { requestId, agentId: req.agentId, kind: "chat", chatText: "", onDelta: req.onDelta }, {
+      timeoutMs,
+      deadline,
+      signal: req.signal,
+      correlationId: req.correlationId,
+      frame: buildChatMessage(
+        { session_id: req.sessionId, message_id: req.messageId, text: req.text, history: req.history },
+        { request_id: requestId, correlation_id: req.correlationId },
+      ),
     });
     this.deps.audit.record({
       actor: "ui",

@@ -45,7 +45,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const audit = new AuditLog(store.sqlite, store.db, clock, (e: AuditEvent) => events.emit({ type: "audit", event: e }));
   const catalog = new Catalog(store.sqlite, store.db, clock);
   const search = new CatalogSearch(store.sqlite);
-  const discovery = new Discovery(catalog, audit, clock, config.limits, () => config.scanRoots);
+  const discovery = new Discovery(catalog, audit, clock, config.limits, () => config.scanRoots, config.paths.agentsDir);
   const git = new Git({ home: toolchainDirs(config.paths).home, timeoutMs: config.limits.git_timeout_ms });
   const agentHooks = new AgentHooks((agentId, reason, error) =>
     audit.record({ actor: "system", action: "agent.stop_hook", outcome: "error", agentId, details: { reason, error } }),

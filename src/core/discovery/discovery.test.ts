@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildFixtureTree, type FixtureTree, MANIFEST, manifest, tempDir, VALID_IDS, writeManifest } from "../../../test/fixtures/foundation/tree.ts";
 import type { Clock } from "../clock.ts";
@@ -220,5 +221,24 @@ describe("rescans keep the catalog consistent", () => {
     chmodSync(join(tree.dirs.weather, MANIFEST), 0o000);
     expect(() => s.discovery.run()).not.toThrow();
     chmodSync(join(tree.dirs.weather, MANIFEST), 0o644);
+  });
+});
+
+describe("installed copies are not listed again", () => {
+  test("agents/<id>/src|next|prev under the data dir are skipped; other folders there are scanned", () => {
+    const home = mkdtempSync(join(tmpdir(), "osdisc-"));
+    const agentsDir = join(home, "agents");
+    const manifest = (id: string) => JSON.stringify({ manifest_version: 1, id, name: id, version: "1.0.0" });
+    for (const sub of ["src", "next", "prev"]) {
+      mkdirSync(join(agentsDir, "com.x.installed", sub), { recursive: true });
+      writeFileSync(join(agentsDir, "com.x.installed", sub, "opensentience.agent.json"), manifest("com.x.installed"));
+    }
+    mkdirSync(join(agentsDir, "my-dropped-agent"), { recursive: true });
+    writeFileSync(join(agentsDir, "my-dropped-agent", "opensentience.agent.json"), manifest("com.x.dropped"));
+    const svc = createServices(loadConfig({ env: { OPENSENTIENCE_HOME: home, OPENSENTIENCE_SCAN_ROOTS: agentsDir } }));
+    const r = svc.discovery.run();
+    expect(r.added).toEqual([join(agentsDir, "my-dropped-agent")]);
+    svc.close();
+    rmSync(home, { recursive: true, force: true });
   });
 });

@@ -44,7 +44,16 @@ export class Discovery {
     private readonly clock: Clock,
     private readonly limits: Limits,
     private readonly defaultRoots: () => string[],
+    /** `$OPENSENTIENCE_HOME/agents`: its `<id>/src|next|prev` trees are installs, represented by their install row. */
+    private readonly agentsDir?: string,
   ) {}
+
+  /** True for the installer's own clones, which must not be listed again as local agents. */
+  private isInstallTree(dir: string): boolean {
+    if (!this.agentsDir || !under(dir, this.agentsDir)) return false;
+    const rel = dir.slice(this.agentsDir.length + 1).split(sep);
+    return rel.length === 2 && /^(src|next|prev)$/.test(rel[1]!);
+  }
 
   run(opts: DiscoverOptions = {}): DiscoveryReport {
     const started = performance.now();
@@ -70,7 +79,12 @@ export class Discovery {
       problems: [],
       durationMs: 0,
     };
-    const walkLimits = { maxDepth: this.limits.max_scan_depth, maxEntries: this.limits.max_scan_entries, maxManifestBytes: this.limits.max_manifest_bytes };
+    const walkLimits = {
+      maxDepth: this.limits.max_scan_depth,
+      maxEntries: this.limits.max_scan_entries,
+      maxManifestBytes: this.limits.max_manifest_bytes,
+      skipDir: (dir: string) => this.isInstallTree(dir),
+    };
     const seen = new Set<string>();
     const completeRoots: string[] = [];
     const unscanned: string[] = [];

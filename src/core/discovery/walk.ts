@@ -12,6 +12,8 @@ export interface WalkLimits {
   maxDepth: number;
   maxEntries: number;
   maxManifestBytes: number;
+  /** Directories not to enter (the core's own install trees). */
+  skipDir?: (dir: string) => boolean;
 }
 
 export interface FoundManifest {
@@ -96,7 +98,8 @@ export function walkRoot(root: string, limits: WalkLimits, isUnchanged: (file: s
         else if (!ent.isFile()) res.problems.push({ path: file, problem: "manifest is not a regular file; not read" });
         else res.manifests.push(readManifest(dir, file, limits.maxManifestBytes, isUnchanged));
       } else if (ent.isDirectory() && !SKIP_DIRS.has(name)) {
-        subdirs.push(join(dir, name));
+        const sub = join(dir, name);
+        if (!limits.skipDir?.(sub)) subdirs.push(sub);
       }
     }
     if (depth + 1 <= limits.maxDepth) {

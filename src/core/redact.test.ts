@@ -77,7 +77,7 @@ describe("redactValue masks by key name and by shape, without mutating input", (
       headers: { Authorization: R, Cookie: R, "X-Api-Key": R },
       password: R,
       nested: [{ apiKey: R, private_key: R }],
-      session_id: R,
+      session_id: 42, // an identifier the audit trail needs, not a secret
       token: null,
       auth_required: true,
       note: `see https://u:${R}@host/x`,
@@ -102,4 +102,14 @@ test("shapeOf keeps keys and types only", () => {
     list: "array(2)",
     deep: { ok: "boolean", nil: "null" },
   });
+});
+
+test("hostile long output is redacted in linear time (no catastrophic backtracking)", () => {
+  // A quadratic rule takes minutes on 512 KiB of letters; a linear pass takes milliseconds.
+  // The bound is generous on purpose: it only catches a return to super-linear behaviour.
+  const hostile = `${"a".repeat(512 * 1024)} password=abc ${"9".repeat(256 * 1024)}`;
+  const t = performance.now();
+  const out = redactText(hostile);
+  expect(performance.now() - t).toBeLessThan(2000);
+  expect(out).toContain(`password=${R}`);
 });

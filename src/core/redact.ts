@@ -6,10 +6,14 @@
  */
 export const REDACTED = "[REDACTED]";
 
-const SECRET_KEY = /(pass(word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|auth(orization)?|credential|cookie|session[_-]?id|signature)/i;
+// Not `session_id`: chat and daemon session ids are identifiers the audit trail needs; secrets
+// that travel as cookies or tokens are covered by the other names.
+const SECRET_KEY = /(pass(word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|auth(orization)?|credential|cookie|signature)/i;
 
 /** A key name that looks like it holds a secret (used inside the key=value rules). */
-const SECRET_NAME = "[A-Za-z0-9_.-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|credential)[A-Za-z0-9_.-]*";
+// The lookbehind anchors a key name at the start of a word: without it every position
+// inside a long alphanumeric run starts a new match attempt (quadratic time on hostile output).
+const SECRET_NAME = "(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|credential)[A-Za-z0-9_.-]*";
 
 const TEXT_RULES: Array<[RegExp, string | ((m: string, ...g: string[]) => string)]> = [
   // PEM blocks (private keys, certificates with keys)

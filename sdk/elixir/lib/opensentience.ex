@@ -47,7 +47,7 @@ defmodule OpenSentience do
 
     case GenServer.whereis(name) do
       nil -> {:error, :not_connected}
-      pid -> GenServer.cast(pid, {:log, payload})
+      pid -> OpenSentience.Agent.Wire.cast(pid, {:log, payload})
     end
   end
 

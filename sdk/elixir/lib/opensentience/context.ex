@@ -71,8 +71,17 @@ defmodule OpenSentience.Context do
   @type send_error ::
           :canceled | :not_streaming | :not_chat | :frame_too_large | :too_deep | :closed
 
-  @canceled 1
+  # `flags` is shared by the call's process and the connection. Slot @state
+  # moves once, by compare-and-swap, from @running to @canceled (the
+  # connection answered `tool.cancel`) or to @done (the call's terminal frame
+  # was claimed, see claim_terminal/1): exactly one terminal frame goes out
+  # without the two processes having to exchange messages. Slot @seq numbers
+  # progress frames.
+  @state 1
   @seq 2
+  @running 0
+  @canceled 1
+  @done 2
   @global_tool_id ~r/^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+\/[a-z][a-z0-9_]{0,63}$/
 
   @doc false
@@ -80,7 +89,7 @@ defmodule OpenSentience.Context do
   def new(fields) do
     struct!(
       __MODULE__,
-      Keyword.put_new_lazy(fields, :flags, fn -> :atomics.new(2, signed: false) end)
+      Keyword.put_new_lazy(fields, :flags, &new_flags/0)
     )
   end
 
@@ -123,7 +132,7 @@ defmodule OpenSentience.Context do
 
   @doc "True once the core has canceled this call. Never blocks."
   @spec canceled?(t()) :: boolean()
-  def canceled?(%__MODULE__{flags: flags}), do: :atomics.get(flags, @canceled) == 1
+  def canceled?(%__MODULE__{flags: flags}), do: :atomics.get(flags, @state) == @canceled
 
   @doc """
   Sleeps `ms` milliseconds, returning early with `{:error, :canceled}` if the
@@ -216,8 +225,32 @@ defmodule OpenSentience.Context do
   end
 
   @doc false
+  @spec new_flags() :: :atomics.atomics_ref()
+  def new_flags, do: :atomics.new(2, signed: false)
+
+  @doc false
+  @spec terminal_claimed?(t()) :: boolean()
+  def terminal_claimed?(%__MODULE__{flags: flags}), do: :atomics.get(flags, @state) == @done
+
+  @doc false
+  # OpenSentience.Testing: cancels unconditionally (no terminal frame race there).
   @spec mark_canceled(t()) :: :ok
-  def mark_canceled(%__MODULE__{flags: flags}), do: :atomics.put(flags, @canceled, 1)
+  def mark_canceled(%__MODULE__{flags: flags}), do: :atomics.put(flags, @state, @canceled)
+
+  @doc false
+  # The connection cancels the call. False when its terminal frame was
+  # already claimed: then that frame is (being) sent and the cancel is moot.
+  @spec cancel_running(t()) :: boolean()
+  def cancel_running(%__MODULE__{flags: flags}),
+    do: :atomics.compare_exchange(flags, @state, @running, @canceled) == :ok
+
+  @doc false
+  # The right to send the call's terminal frame (result or error). False
+  # when the call was canceled (the core already got `canceled`) or the
+  # frame was already claimed.
+  @spec claim_terminal(t()) :: boolean()
+  def claim_terminal(%__MODULE__{flags: flags}),
+    do: :atomics.compare_exchange(flags, @state, @running, @done) == :ok
 
   defp send_frame(ctx, type, payload) do
     frame =

@@ -80,15 +80,11 @@ defmodule OpenSentience.Protocol do
   @spec new_id() :: String.t()
   def new_id do
     <<a::48, _::4, b::12, _::2, c::62>> = :crypto.strong_rand_bytes(16)
-    <<uuid::128>> = <<a::48, 4::4, b::12, 2::2, c::62>>
 
-    uuid
-    |> Integer.to_string(16)
-    |> String.pad_leading(32, "0")
-    |> String.downcase()
-    |> then(fn <<p1::binary-8, p2::binary-4, p3::binary-4, p4::binary-4, p5::binary-12>> ->
-      Enum.join([p1, p2, p3, p4, p5], "-")
-    end)
+    <<p1::binary-8, p2::binary-4, p3::binary-4, p4::binary-4, p5::binary-12>> =
+      Base.encode16(<<a::48, 4::4, b::12, 2::2, c::62>>, case: :lower)
+
+    <<p1::binary, ?-, p2::binary, ?-, p3::binary, ?-, p4::binary, ?-, p5::binary>>
   end
 
   @doc """
@@ -98,9 +94,17 @@ defmodule OpenSentience.Protocol do
   """
   @spec new(String.t(), map(), keyword()) :: Frame.t()
   def new(type, payload \\ %{}, opts \\ []) when is_binary(type) and is_map(payload) do
-    fields = Keyword.take(opts, @id_fields)
-    struct!(Frame, [type: type, id: new_id(), payload: payload] ++ fields)
+    put_ids(%Frame{type: type, id: new_id(), payload: payload}, opts)
   end
+
+  # Like struct!/2 restricted to the id fields (other options are ignored),
+  # without its generic key checks: frames are built for every message.
+  defp put_ids(frame, []), do: frame
+
+  defp put_ids(frame, [{field, value} | rest]) when field in @id_fields,
+    do: put_ids(Map.replace!(frame, field, value), rest)
+
+  defp put_ids(frame, [_other | rest]), do: put_ids(frame, rest)
 
   @doc """
   Builds a frame of `type` caused by the frame `cause`.
@@ -131,17 +135,11 @@ defmodule OpenSentience.Protocol do
   @spec encode(Frame.t(), keyword()) :: {:ok, binary()} | {:error, JSON.EncodeError.t()}
   def encode(%Frame{} = frame, opts \\ []) do
     envelope =
-      Enum.reduce(
-        @id_fields,
-        %{v: frame.v, type: frame.type, id: frame.id, payload: frame.payload},
-        fn
-          field, acc ->
-            case Map.fetch!(frame, field) do
-              nil -> acc
-              value -> Map.put(acc, field, value)
-            end
-        end
-      )
+      %{v: frame.v, type: frame.type, id: frame.id, payload: frame.payload}
+      |> maybe_put(:reply_to, frame.reply_to)
+      |> maybe_put(:request_id, frame.request_id)
+      |> maybe_put(:correlation_id, frame.correlation_id)
+      |> maybe_put(:causation_id, frame.causation_id)
 
     JSON.encode(envelope, opts)
   end
@@ -161,8 +159,21 @@ defmodule OpenSentience.Protocol do
          {:ok, type} <- required_string(map, "type", id),
          {:ok, id} <- required_string(map, "id", id),
          {:ok, payload} <- payload(map, id),
-         {:ok, ids} <- optional_ids(map, id) do
-      {:ok, struct!(Frame, [v: @version, type: type, id: id, payload: payload] ++ ids)}
+         {:ok, reply_to} <- optional_id(map, "reply_to", id),
+         {:ok, request_id} <- optional_id(map, "request_id", id),
+         {:ok, correlation_id} <- optional_id(map, "correlation_id", id),
+         {:ok, causation_id} <- optional_id(map, "causation_id", id) do
+      {:ok,
+       %Frame{
+         v: @version,
+         type: type,
+         id: id,
+         payload: payload,
+         reply_to: reply_to,
+         request_id: request_id,
+         correlation_id: correlation_id,
+         causation_id: causation_id
+       }}
     end
   end
 
@@ -199,14 +210,12 @@ defmodule OpenSentience.Protocol do
     end
   end
 
-  defp optional_ids(map, id) do
-    Enum.reduce_while(@id_fields, {:ok, []}, fn field, {:ok, acc} ->
-      case Map.get(map, Atom.to_string(field)) do
-        nil -> {:cont, {:ok, acc}}
-        value when is_binary(value) -> {:cont, {:ok, [{field, value} | acc]}}
-        _ -> {:halt, bad_frame("field #{field} must be a string", id)}
-      end
-    end)
+  defp optional_id(map, key, id) do
+    case map do
+      %{^key => value} when is_binary(value) or is_nil(value) -> {:ok, value}
+      %{^key => _} -> bad_frame("field #{key} must be a string", id)
+      _ -> {:ok, nil}
+    end
   end
 
   defp string_field(map, key) do

@@ -104,6 +104,34 @@ defmodule OpenSentience.JSONTest do
       assert Exception.message(e) =~ "byte 4"
     end
 
+    test "string errors: reason, and the start of the offending run as position" do
+      assert {:error, %DecodeError{reason: "control character in a string", position: 8}} =
+               JSON.decode("[\"ab\", \"c\x01d\"]")
+
+      # After an escape, the next run starts after it.
+      assert {:error, %DecodeError{reason: "control character in a string", position: 11}} =
+               JSON.decode("[\"ok\", \"a\\nb\x02\"]")
+
+      assert {:error, %DecodeError{reason: "invalid UTF-8 in a string", position: 2}} =
+               JSON.decode(<<?[, ?", ?a, 0xFF, ?", ?]>>)
+
+      # A control character wins over invalid UTF-8 in the same run.
+      assert {:error, %DecodeError{reason: "control character in a string", position: 1}} =
+               JSON.decode(<<?", ?x, 0xC3, 1, ?">>)
+
+      assert {:error, %DecodeError{reason: "unterminated string", position: 5}} =
+               JSON.decode("[\"abc")
+
+      assert {:error, %DecodeError{reason: "unterminated string"}} = JSON.decode(<<?", 1>>)
+    end
+
+    test "long strings, with and without escapes" do
+      plain = String.duplicate("héllo 😀 ", 10_000)
+      assert JSON.decode(~s("#{plain}")) == {:ok, plain}
+      escaped = String.duplicate("a\"b\\c\n", 5_000)
+      assert {:ok, ^escaped} = escaped |> JSON.encode!() |> JSON.decode()
+    end
+
     test "nesting is bounded" do
       deep = String.duplicate("[", 600) <> String.duplicate("]", 600)
       assert {:error, %DecodeError{}} = JSON.decode(deep)
@@ -159,6 +187,13 @@ defmodule OpenSentience.JSONTest do
 
       assert {:error, %EncodeError{reason: {:unsupported_type, :tuple}}} = JSON.encode({"secret"})
       assert {:error, %EncodeError{reason: :duplicate_key}} = JSON.encode(%{:a => 1, "a" => 2})
+    end
+
+    test "invalid UTF-8 is rejected wherever it is, keys included" do
+      for bad <- [<<0xFF>>, <<"ok", 0xC3>>, <<"a\n", 0xED, 0xA0, 0x80>>, <<0xC0, 0x80>>] do
+        assert {:error, %EncodeError{reason: :invalid_utf8}} = JSON.encode(bad)
+        assert {:error, %EncodeError{reason: :invalid_utf8}} = JSON.encode(%{bad => 1})
+      end
     end
 
     test "max_depth" do

@@ -2,28 +2,47 @@ defmodule OpenSentience.Agent.CallRunner do
   @moduledoc false
   # The body of one tool call or chat turn. Runs in its own process (a task of
   # the agent's Task.Supervisor), turns whatever the author's code returns,
-  # raises or throws into exactly one terminal frame, and hands that frame to
-  # the connection, which decides whether it may still be sent (it may not once
-  # the call was canceled).
+  # raises or throws into exactly one terminal frame, and sends that frame
+  # itself, straight on the socket, unless the call was canceled meanwhile
+  # (the connection then already answered `canceled`). Who may send the
+  # terminal frame is settled by a compare-and-swap on the context's flags
+  # (Context.claim_terminal/1 vs Context.cancel_running/1), so results do
+  # not pass through the connection process: that hop would add a wake-up of
+  # the connection to every call's latency.
 
   alias OpenSentience.{Context, Protocol}
   alias OpenSentience.Agent.Wire
 
   @type outcome :: {:ok, term()} | {:done, String.t() | nil} | {:error, map()}
 
-  @doc "Runs a tool call and reports `{:call_finished, request_id, body}` to `conn`."
-  @spec run_tool(module(), map(), Context.t(), pid()) :: :ok
-  def run_tool(tool, arguments, %Context{} = ctx, conn) do
+  @doc "Runs a tool call and sends its terminal frame."
+  @spec run_tool(module(), map(), Context.t()) :: :ok
+  def run_tool(tool, arguments, %Context{} = ctx) do
     outcome = execute_tool(tool, arguments, ctx)
-    send(conn, {:call_finished, ctx.request_id, terminal_body(outcome, ctx)})
-    :ok
+    send_terminal(ctx, terminal_body(outcome, ctx))
   end
 
-  @doc "Runs a chat turn and reports `{:call_finished, request_id, body}` to `conn`."
-  @spec run_chat(module(), map(), Context.t(), pid()) :: :ok
-  def run_chat(handler, message, %Context{} = ctx, conn) do
+  @doc "Runs a chat turn and sends its terminal frame."
+  @spec run_chat(module(), map(), Context.t()) :: :ok
+  def run_chat(handler, message, %Context{} = ctx) do
     outcome = execute_chat(handler, message, ctx)
-    send(conn, {:call_finished, ctx.request_id, terminal_body(outcome, ctx)})
+    send_terminal(ctx, terminal_body(outcome, ctx))
+  end
+
+  @doc """
+  The body of a call process started ahead of need (see
+  OpenSentience.Agent.Calls): waits for the call to run.
+  """
+  @spec await_call() :: :ok
+  def await_call do
+    receive do
+      {:opensentience_run, fun} -> fun.()
+    end
+  end
+
+  # Encoded before the claim, so claiming and sending are back to back.
+  defp send_terminal(ctx, body) do
+    if Context.claim_terminal(ctx), do: _ = Wire.send_terminal(ctx.transport, body)
     :ok
   end
 

@@ -5,10 +5,13 @@ defmodule OpenSentience.Agent.Calls do
   # its state.
   #
   # state.calls holds request_id => %Call{} for each call whose process is
-  # still alive. `status` says whether its terminal frame may still be sent
-  # (:running), was sent (:finished) or was replaced by `canceled`
-  # (:canceled). Entries go when the process exits, so the map's size is the
-  # number of busy slots, compared with the core's max_concurrent_calls.
+  # still alive. `status` is :canceled once this process answered the call's
+  # `tool.cancel`, else :running. The call's process sends its own terminal
+  # frame; which of it and a `canceled` answer goes out is settled on the
+  # context's flags (Context.claim_terminal/1, Context.cancel_running/1).
+  # Entries go when the process exits; the busy slots compared with the
+  # core's max_concurrent_calls are those entries whose terminal frame has
+  # not gone out yet (see busy_slots/1).
 
   require Logger
 
@@ -28,8 +31,8 @@ defmodule OpenSentience.Agent.Calls do
          {:ok, name} <- tool_name(p),
          {:ok, tool} <- find_tool(state, name),
          {:ok, arguments} <- arguments(p) do
-      ctx = context(frame, state, kind: :tool, tool: name, streaming?: tool.streaming?)
-      start(ctx, state, fn conn -> CallRunner.run_tool(tool.module, arguments, ctx, conn) end)
+      ctx = context(frame, state, :tool, name, tool.streaming?)
+      start(ctx, state, fn -> CallRunner.run_tool(tool.module, arguments, ctx) end)
     else
       {:rejected, state} -> state
       {:error, code, message} -> send_tool_error(frame, code, message, state)
@@ -41,9 +44,9 @@ defmodule OpenSentience.Agent.Calls do
   def chat_message(%Frame{payload: p} = frame, state) do
     with {:ok, state} <- admit(frame, state),
          {:ok, handler} <- chat_handler(state) do
-      ctx = context(frame, state, kind: :chat)
+      ctx = context(frame, state, :chat)
       message = CallRunner.chat_message(p)
-      start(ctx, state, fn conn -> CallRunner.run_chat(handler, message, ctx, conn) end)
+      start(ctx, state, fn -> CallRunner.run_chat(handler, message, ctx) end)
     else
       {:rejected, state} -> state
       {:error, code, message} -> send_tool_error(frame, code, message, state)
@@ -64,13 +67,21 @@ defmodule OpenSentience.Agent.Calls do
         _ = Connection.send_frame(state, Protocol.caused_by(frame, "error", payload, reply: true))
         {:rejected, state}
 
-      map_size(state.calls) >= state.max_calls ->
+      map_size(state.calls) >= state.max_calls and busy_slots(state.calls) >= state.max_calls ->
         message = "#{state.max_calls} calls are already running"
         {:rejected, send_tool_error(frame, "overloaded", message, state, retryable: true)}
 
       true ->
         {:ok, state}
     end
+  end
+
+  # A slot is busy until the call's process exits, except that a call whose
+  # terminal frame was claimed is done as far as the core knows: the core may
+  # send the next call before that process has exited and its :DOWN reached
+  # this one. Only counted when the map is full.
+  defp busy_slots(calls) do
+    Enum.count(calls, fn {_rid, %Call{ctx: ctx}} -> not Context.terminal_claimed?(ctx) end)
   end
 
   defp tool_name(%{"tool" => name}) when is_binary(name), do: {:ok, name}
@@ -93,28 +104,38 @@ defmodule OpenSentience.Agent.Calls do
 
   defp chat_handler(%{spec: %Spec{chat: chat}}), do: {:ok, chat}
 
-  defp context(%Frame{payload: p} = frame, state, fields) do
-    timeout = if is_integer(p["timeout_ms"]) and p["timeout_ms"] > 0, do: p["timeout_ms"]
-
-    Context.new(
-      [
-        request_id: frame.request_id,
-        correlation_id: frame.correlation_id,
-        frame_id: frame.id,
-        caller: if(is_map(p["caller"]), do: p["caller"]),
-        timeout_ms: timeout,
-        agent_id: state.config.agent_id,
-        transport: {:socket, state.socket, self()},
-        max_frame_bytes: state.max_frame_bytes
-      ] ++ fields
-    )
+  # Built literally rather than with Context.new/1 (struct!/2): once per call.
+  defp context(%Frame{payload: p} = frame, state, kind, tool \\ nil, streaming? \\ false) do
+    %Context{
+      kind: kind,
+      tool: tool,
+      streaming?: streaming?,
+      request_id: frame.request_id,
+      correlation_id: frame.correlation_id,
+      frame_id: frame.id,
+      caller: if(is_map(p["caller"]), do: p["caller"]),
+      timeout_ms: timeout_ms(p),
+      agent_id: state.config.agent_id,
+      transport: {:socket, state.socket, self()},
+      max_frame_bytes: state.max_frame_bytes,
+      flags: Context.new_flags()
+    }
   end
 
-  defp start(%Context{} = ctx, state, fun) do
-    conn = self()
+  defp timeout_ms(%{"timeout_ms" => ms}) when is_integer(ms) and ms > 0, do: ms
+  defp timeout_ms(_payload), do: nil
 
-    case Task.Supervisor.start_child(state.tasks, fn -> fun.(conn) end) do
-      {:ok, pid} ->
+  # A call runs in a task of the agent's Task.Supervisor. Starting one is a
+  # synchronous request to that supervisor, so one is started ahead of need
+  # (state.spare, waiting in CallRunner.await_call/0) and the call is handed
+  # to it with a plain message. The next spare is started when a call's
+  # process exits (its result is out by then), which overlaps the core's
+  # turn instead of delaying a call; a call that finds no spare (several
+  # arrived at once) starts its task directly.
+  defp start(%Context{} = ctx, state, fun) do
+    case take_spare(state) do
+      {:ok, pid, state} ->
+        send(pid, {:opensentience_run, fun})
         ref = Process.monitor(pid)
         state = %{state | monitors: Map.put(state.monitors, ref, {:call, ctx.request_id})}
         put_call(state, ctx.request_id, %Call{pid: pid, ctx: ctx, status: :running})
@@ -132,34 +153,49 @@ defmodule OpenSentience.Agent.Calls do
     end
   end
 
-  @doc "Handles a `tool.cancel` frame from the core."
-  @spec cancel(Frame.t(), map()) :: map()
-  def cancel(%Frame{request_id: rid, payload: p} = frame, state) do
-    case state.calls do
-      %{^rid => %Call{status: :running} = call} ->
-        reason = if is_binary(p["reason"]), do: p["reason"], else: "canceled"
-        signal_cancel(call, reason)
-        message = "canceled (#{reason})"
+  defp take_spare(%{spare: pid} = state) when is_pid(pid), do: {:ok, pid, %{state | spare: nil}}
 
-        _ =
-          Connection.send_body(
-            state,
-            CallRunner.error_body(call.ctx, "canceled", message, causation_id: frame.id)
-          )
+  defp take_spare(state) do
+    with {:ok, pid} <- Task.Supervisor.start_child(state.tasks, &CallRunner.await_call/0),
+         do: {:ok, pid, state}
+  end
 
-        timer = Process.send_after(self(), {:kill_call, rid}, state.config.cancel_grace_ms)
-        state = Invocations.fail_for(state, rid)
-        put_call(state, rid, %{call | status: :canceled, kill_timer: timer})
+  @doc """
+  Starts the process the next call will run in, if there is none. Failing
+  is not an error yet: the next call tries again and reports it.
+  """
+  @spec start_spare(map()) :: map()
+  def start_spare(%{spare: pid} = state) when is_pid(pid), do: state
 
-      _ ->
-        # Unknown, or its terminal frame was already sent: nothing to answer.
-        state
+  def start_spare(state) do
+    case Task.Supervisor.start_child(state.tasks, &CallRunner.await_call/0) do
+      {:ok, pid} -> %{state | spare: pid}
+      {:error, _reason} -> state
     end
   end
 
-  defp signal_cancel(%Call{pid: pid, ctx: ctx}, reason) do
-    Context.mark_canceled(ctx)
-    send(pid, {:opensentience_cancel, reason})
+  @doc "Handles a `tool.cancel` frame from the core."
+  @spec cancel(Frame.t(), map()) :: map()
+  def cancel(%Frame{request_id: rid, payload: p} = frame, state) do
+    with %{^rid => %Call{status: :running} = call} <- state.calls,
+         true <- Context.cancel_running(call.ctx) do
+      reason = if is_binary(p["reason"]), do: p["reason"], else: "canceled"
+      send(call.pid, {:opensentience_cancel, reason})
+      message = "canceled (#{reason})"
+
+      _ =
+        Connection.send_body(
+          state,
+          CallRunner.error_body(call.ctx, "canceled", message, causation_id: frame.id)
+        )
+
+      timer = Process.send_after(self(), {:kill_call, rid}, state.config.cancel_grace_ms)
+      state = Invocations.fail_for(state, rid)
+      put_call(state, rid, %{call | status: :canceled, kill_timer: timer})
+    else
+      # Unknown, or its terminal frame was already sent: nothing to answer.
+      _ -> state
+    end
   end
 
   @doc "The process of a call exited."
@@ -169,7 +205,8 @@ defmodule OpenSentience.Agent.Calls do
     state = %{state | calls: calls}
     if call.kill_timer, do: Process.cancel_timer(call.kill_timer)
 
-    if call.status == :running do
+    # The process is gone, so claiming its terminal frame races with nothing.
+    if call.status == :running and Context.claim_terminal(call.ctx) do
       # The process died without reporting (killed by a linked process, ...).
       Logger.error(
         "OpenSentience: call #{request_id} exited without a result: #{inspect(reason)}"
@@ -182,7 +219,7 @@ defmodule OpenSentience.Agent.Calls do
         )
     end
 
-    Invocations.fail_for(state, request_id)
+    state |> Invocations.fail_for(request_id) |> start_spare()
   end
 
   defp send_tool_error(frame, code, message, state, opts \\ []) do
@@ -198,19 +235,6 @@ defmodule OpenSentience.Agent.Calls do
   defp put_call(state, request_id, call),
     do: %{state | calls: Map.put(state.calls, request_id, call)}
 
-  @doc "A call's process reported its terminal frame: send it unless the call was canceled."
-  @spec finished(String.t(), binary(), map()) :: map()
-  def finished(request_id, body, state) do
-    case state.calls do
-      %{^request_id => %Call{status: :running} = call} ->
-        _ = Connection.send_body(state, body)
-        put_call(state, request_id, %{call | status: :finished})
-
-      _ ->
-        state
-    end
-  end
-
   @doc "The grace period of a canceled call is over: kill it if it still runs."
   @spec kill(String.t(), map()) :: map()
   def kill(request_id, state) do
@@ -225,7 +249,10 @@ defmodule OpenSentience.Agent.Calls do
   @doc "Tells every running call to stop (the connection is closing); sends nothing."
   @spec signal_all(map(), String.t()) :: :ok
   def signal_all(state, reason) do
-    for {_rid, %Call{status: :running} = call} <- state.calls, do: signal_cancel(call, reason)
+    for {_rid, %Call{status: :running, ctx: ctx, pid: pid}} <- state.calls,
+        Context.cancel_running(ctx),
+        do: send(pid, {:opensentience_cancel, reason})
+
     :ok
   end
 

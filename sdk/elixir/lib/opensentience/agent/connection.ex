@@ -8,9 +8,13 @@ defmodule OpenSentience.Agent.Connection do
   # use); when it ends, the VM is stopped unless `halt: false` (tests).
   #
   # The state is a map owned by this process. Besides the connection's own
-  # fields it holds `calls` (see OpenSentience.Agent.Calls), `invokes` (see
-  # OpenSentience.Agent.Invocations) and `monitors` (monitor ref =>
-  # {:call | :invoke, request_id}), which those modules update from here.
+  # fields it holds `calls` and `spare` (see OpenSentience.Agent.Calls),
+  # `invokes` (see OpenSentience.Agent.Invocations) and `monitors` (monitor
+  # ref => {:call | :invoke, request_id}), which those modules update from
+  # here.
+  #
+  # Per call, this process only decodes the frame, admits the call and hands
+  # it to a waiting task; the task sends its frames, result included, itself.
 
   use GenServer
 
@@ -24,6 +28,12 @@ defmodule OpenSentience.Agent.Connection do
   @default_max_frame_bytes 1_048_576
   @default_max_calls 16
   @halt_fallback_ms 10_000
+
+  # Frames the socket may deliver as messages before it waits to be re-armed
+  # ({:tcp_passive, socket}). Re-arming after every frame (`active: :once`)
+  # costs a port round trip per frame; this keeps the mailbox bounded all the
+  # same, so a flooding core still meets backpressure on its socket.
+  @active_frames 32
 
   @spec start_link(Spec.t(), Config.t(), atom()) :: GenServer.on_start()
   def start_link(%Spec{} = spec, %Config{} = config, task_supervisor) do
@@ -39,7 +49,7 @@ defmodule OpenSentience.Agent.Connection do
     socket_opts = [
       :binary,
       packet: 4,
-      active: :once,
+      active: @active_frames,
       packet_size: @default_max_frame_bytes,
       send_timeout: 30_000,
       send_timeout_close: true
@@ -50,6 +60,7 @@ defmodule OpenSentience.Agent.Connection do
         spec: spec,
         config: config,
         tasks: task_supervisor,
+        spare: nil,
         socket: socket,
         phase: :handshaking,
         hello_id: nil,
@@ -117,7 +128,7 @@ defmodule OpenSentience.Agent.Connection do
       case send_frame(state, register) do
         :ok ->
           Process.send_after(self(), :heartbeat, state.heartbeat_ms)
-          {:noreply, %{state | register_id: register.id}}
+          {:noreply, Calls.start_spare(%{state | register_id: register.id})}
 
         {:error, reason} ->
           Logger.error("OpenSentience: could not send tools.register: #{inspect(reason)}")
@@ -144,12 +155,15 @@ defmodule OpenSentience.Agent.Connection do
 
   @impl true
   def handle_info({:tcp, socket, data}, %{socket: socket} = state) do
-    _ = :inet.setopts(socket, active: :once)
-
     case Protocol.decode(data) do
       {:ok, frame} -> handle_frame(state.phase, frame, state)
       {:error, error} -> {:noreply, reject(error, state)}
     end
+  end
+
+  def handle_info({:tcp_passive, socket}, %{socket: socket} = state) do
+    _ = :inet.setopts(socket, active: @active_frames)
+    {:noreply, state}
   end
 
   def handle_info({:tcp_closed, socket}, %{socket: socket} = state),
@@ -173,8 +187,12 @@ defmodule OpenSentience.Agent.Connection do
     {:noreply, %{state | heartbeat_seq: seq}}
   end
 
-  def handle_info({:call_finished, request_id, body}, state),
-    do: {:noreply, Calls.finished(request_id, body, state)}
+  # A call's terminal frame, relayed to keep it behind that call's casts
+  # (see Wire.send_terminal/2); the call already claimed the right to send it.
+  def handle_info({:send_body, body}, state) do
+    _ = send_body(state, body)
+    {:noreply, state}
+  end
 
   def handle_info({:kill_call, request_id}, state), do: {:noreply, Calls.kill(request_id, state)}
 

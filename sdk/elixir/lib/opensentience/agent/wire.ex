@@ -43,6 +43,38 @@ defmodule OpenSentience.Agent.Wire do
     with {:ok, body} <- encode(frame, max_bytes), do: send_body(transport, body)
   end
 
+  # Set in a process that asked the connection to send a frame for it
+  # (cast/2): see send_terminal/2.
+  @relay_key :opensentience_relay_terminal
+
+  @doc """
+  Sends a call's terminal frame, from the call's process.
+
+  Straight on the socket, unless this process earlier asked the connection,
+  asynchronously, to send something (cast/2: a `tool.cancel` for an
+  invocation it gave up on, a log line): the terminal frame then goes
+  through the connection too, behind those requests, so the core sees the
+  frames in the order the call caused them.
+  """
+  @spec send_terminal(transport(), binary()) :: :ok | {:error, :closed}
+  def send_terminal({:socket, _socket, conn} = transport, body) do
+    if Process.get(@relay_key) do
+      send(conn, {:send_body, body})
+      :ok
+    else
+      send_body(transport, body)
+    end
+  end
+
+  def send_terminal(transport, body), do: send_body(transport, body)
+
+  @doc "Casts `request` to the connection `conn` (see send_terminal/2)."
+  @spec cast(GenServer.server(), term()) :: :ok
+  def cast(conn, request) do
+    Process.put(@relay_key, true)
+    GenServer.cast(conn, request)
+  end
+
   @doc "Sends an already encoded frame body."
   @spec send_body(transport(), binary()) :: :ok | {:error, :closed}
   def send_body({:socket, socket, _conn}, body) do
@@ -128,7 +160,7 @@ defmodule OpenSentience.Agent.Wire do
         {:error, error}
     after
       remaining(deadline) ->
-        GenServer.cast(conn, {:forget_invoke, request_id})
+        cast(conn, {:forget_invoke, request_id})
         {:error, %{code: "timeout", message: "no reply to tool.invoke in time"}}
     end
   end

@@ -10,7 +10,6 @@ defmodule OpenSentience.JSON.Decoder do
   alias OpenSentience.JSON.DecodeError
 
   @default_max_depth 512
-  @control_chars Enum.map(0..31, &<<&1>>)
 
   @spec decode(term(), keyword()) :: {:ok, term()} | {:error, DecodeError.t()}
   def decode(binary, opts \\ [])
@@ -94,38 +93,65 @@ defmodule OpenSentience.JSON.Decoder do
 
   # -- strings ---------------------------------------------------------------
 
-  # `bin` starts just after an opening quote. Plain runs are found with
-  # :binary.match and checked in one go: '"' and '\' never occur inside a
-  # multi-byte UTF-8 sequence, so checking each run on its own is exact.
+  # `bin` starts just after an opening quote. A string is a sequence of runs
+  # (bytes taken as they are) separated by escapes. This is the decoder's hot
+  # path (a frame is mostly strings), so each run is measured and validated
+  # as UTF-8 in one byte-matching loop that allocates nothing, then sliced off
+  # as a sub-binary: a string without escapes is never copied.
   defp string(bin, acc) do
+    n = run_length(bin, 0)
+
+    case bin do
+      <<run::binary-size(n), ?", rest::binary>> ->
+        {finish_string(run, acc), rest}
+
+      <<run::binary-size(n), ?\\, rest::binary>> ->
+        {decoded, rest} = escape(rest)
+        string(rest, [decoded, run | acc])
+
+      _ ->
+        bad_run(bin)
+    end
+  end
+
+  # Length of the leading bytes that need no attention: printable ASCII other
+  # than '"' and '\', and valid UTF-8 sequences (`::utf8` rejects overlong
+  # forms, surrogates and code points above U+10FFFF).
+  defp run_length(<<c, rest::binary>>, n) when c >= 0x20 and c < 0x80 and c != ?" and c != ?\\,
+    do: run_length(rest, n + 1)
+
+  defp run_length(<<c::utf8, rest::binary>>, n) when c >= 0x80,
+    do: run_length(rest, n + utf8_size(c))
+
+  defp run_length(_rest, n), do: n
+
+  defp utf8_size(c) when c < 0x800, do: 2
+  defp utf8_size(c) when c < 0x10000, do: 3
+  defp utf8_size(_c), do: 4
+
+  # The run starting at `bin` stopped at a control character, invalid UTF-8
+  # or the end of the input. The error is judged on the bytes up to the next
+  # '"' or '\' ('"' and '\' never occur inside a multi-byte UTF-8 sequence):
+  # none means the string is unterminated, else a control character wins
+  # over invalid UTF-8; both are reported at the start of the run.
+  defp bad_run(bin) do
     case :binary.match(bin, [~s("), "\\"]) do
       :nomatch ->
         throw({:json_decode, "unterminated string", ""})
 
       {pos, 1} ->
-        <<run::binary-size(pos), char, rest::binary>> = bin
-        check_run(run, bin)
-
-        case char do
-          ?" ->
-            {finish_string(run, acc), rest}
-
-          ?\\ ->
-            {decoded, rest} = escape(rest)
-            string(rest, [decoded, run | acc])
-        end
+        if control_char?(binary_part(bin, 0, pos)),
+          do: throw({:json_decode, "control character in a string", bin}),
+          else: throw({:json_decode, "invalid UTF-8 in a string", bin})
     end
   end
 
+  defp control_char?(<<c, _::binary>>) when c < 0x20, do: true
+  defp control_char?(<<_, rest::binary>>), do: control_char?(rest)
+  defp control_char?(<<>>), do: false
+
   defp finish_string(run, []), do: run
-  defp finish_string(run, acc), do: IO.iodata_to_binary(Enum.reverse([run | acc]))
-
-  defp check_run(run, at) do
-    if :binary.match(run, @control_chars) != :nomatch,
-      do: throw({:json_decode, "control character in a string", at})
-
-    if not String.valid?(run), do: throw({:json_decode, "invalid UTF-8 in a string", at})
-  end
+  defp finish_string(run, acc), do: IO.iodata_to_binary(:lists.reverse([run | acc]))
 
   defp escape(<<?", rest::binary>>), do: {~s("), rest}
   defp escape(<<?\\, rest::binary>>), do: {"\\", rest}

@@ -6,7 +6,6 @@ defmodule OpenSentience.JSON.Encoder do
 
   alias OpenSentience.JSON.EncodeError
 
-  @escape_chars [~s("), "\\" | Enum.map(0..31, &<<&1>>)]
   @time_structs [Date, Time, NaiveDateTime, DateTime]
 
   @spec encode(term(), keyword()) :: {:ok, binary()} | {:error, EncodeError.t()}
@@ -47,47 +46,76 @@ defmodule OpenSentience.JSON.Encoder do
 
   defp object(map, _d, _m) when map_size(map) == 0, do: "{}"
 
+  # Keys are all checked (and, only for maps mixing atom and string keys,
+  # checked for collisions) before any value is encoded, so the error for a
+  # map with several problems does not depend on the encoding order.
   defp object(map, d, m) do
-    pairs = Enum.map(map, fn {key, val} -> {key(key), val} end)
-    check_unique_keys(map, pairs)
-
-    [?{, pairs |> Enum.map(fn {k, v} -> [string(k), ?:, value(v, d, m)] end) |> join(), ?}]
+    [{key, val} | rest] = pairs = :maps.to_list(map)
+    if mixed_keys?(pairs, false, false), do: check_unique_keys(pairs, map_size(map))
+    [?{, string(key(key)), ?:, value(val, d, m) | members(rest, d, m)]
   end
+
+  defp members([], _d, _m), do: [?}]
+
+  defp members([{key, val} | rest], d, m),
+    do: [?,, string(key(key)), ?:, value(val, d, m) | members(rest, d, m)]
 
   defp key(key) when is_binary(key), do: key
   defp key(key) when is_atom(key), do: Atom.to_string(key)
   defp key(other), do: throw({:json_encode, {:unsupported_key, kind(other)}})
 
+  # Validates every key's type; true when both atom and string keys occur.
+  defp mixed_keys?([], atoms?, strings?), do: atoms? and strings?
+
+  defp mixed_keys?([{k, _} | rest], atoms?, _) when is_binary(k),
+    do: mixed_keys?(rest, atoms?, true)
+
+  defp mixed_keys?([{k, _} | rest], _, strings?) when is_atom(k),
+    do: mixed_keys?(rest, true, strings?)
+
+  defp mixed_keys?([{k, _} | _], _, _), do: throw({:json_encode, {:unsupported_key, kind(k)}})
+
   # %{:a => 1, "a" => 2} would produce a duplicate key; only possible with mixed keys.
-  defp check_unique_keys(map, pairs) do
-    mixed? =
-      Enum.any?(map, fn {k, _} -> is_atom(k) end) and
-        Enum.any?(map, fn {k, _} -> is_binary(k) end)
-
-    if mixed? and length(Enum.uniq_by(pairs, &elem(&1, 0))) != map_size(map) do
-      throw({:json_encode, :duplicate_key})
-    end
+  defp check_unique_keys(pairs, size) do
+    unique = pairs |> Enum.map(fn {k, _} -> key(k) end) |> Enum.uniq() |> length()
+    if unique != size, do: throw({:json_encode, :duplicate_key})
   end
 
-  defp join([first | rest]), do: [first | Enum.flat_map(rest, &[?,, &1])]
-
+  # Strings are scanned once, byte by byte, in a loop that allocates nothing
+  # and validates UTF-8 on the way: the common string needs no escaping and
+  # is emitted as it is, without being copied.
   defp string(bin) do
-    if not String.valid?(bin), do: throw({:json_encode, :invalid_utf8})
-
-    case :binary.match(bin, @escape_chars) do
-      :nomatch -> [?", bin, ?"]
-      _ -> [?", escape(bin, []), ?"]
+    case plain_length(bin, 0) do
+      n when n == byte_size(bin) -> [?", bin, ?"]
+      n -> [?", escape(bin, n), ?"]
     end
   end
 
-  defp escape(bin, acc) do
-    case :binary.match(bin, @escape_chars) do
-      :nomatch ->
-        Enum.reverse([bin | acc])
+  # Length of the leading bytes that can appear in a JSON string as they
+  # are: printable ASCII other than '"' and '\', and valid UTF-8 sequences
+  # (`::utf8` rejects overlong forms, surrogates and code points above
+  # U+10FFFF). Stops at a byte to escape; throws on invalid UTF-8.
+  defp plain_length(<<c, rest::binary>>, n) when c >= 0x20 and c < 0x80 and c != ?" and c != ?\\,
+    do: plain_length(rest, n + 1)
 
-      {pos, 1} ->
-        <<prefix::binary-size(pos), char, rest::binary>> = bin
-        escape(rest, [escape_char(char), prefix | acc])
+  defp plain_length(<<c::utf8, rest::binary>>, n) when c >= 0x80,
+    do: plain_length(rest, n + utf8_size(c))
+
+  defp plain_length(<<c, _::binary>>, n) when c < 0x20 or c == ?" or c == ?\\, do: n
+  defp plain_length(<<>>, n), do: n
+  defp plain_length(_invalid, _n), do: throw({:json_encode, :invalid_utf8})
+
+  defp utf8_size(c) when c < 0x800, do: 2
+  defp utf8_size(c) when c < 0x10000, do: 3
+  defp utf8_size(_c), do: 4
+
+  # `bin` starts with `n` plain bytes followed by one that needs escaping.
+  defp escape(bin, n) do
+    <<plain::binary-size(n), char, rest::binary>> = bin
+
+    case plain_length(rest, 0) do
+      m when m == byte_size(rest) -> [plain, escape_char(char), rest]
+      m -> [plain, escape_char(char) | escape(rest, m)]
     end
   end
 

@@ -63,7 +63,7 @@ defmodule OpenSentience.Agent.StreamingAndCancelTest do
 
   test "a tool that ignores cancellation is killed after the grace period", %{socket: socket} do
     call = FakeCore.call(socket, "stubborn", %{"observer" => Tools.encode_pid(self())})
-    assert_receive {:tool_pid, pid}
+    assert_receive {:tool_pid, pid}, 1_000
     ref = Process.monitor(pid)
 
     cancel(socket, call, "timeout")
@@ -85,7 +85,7 @@ defmodule OpenSentience.Agent.StreamingAndCancelTest do
 
   test "the core closing the socket stops running calls", %{socket: socket, sup: sup} do
     FakeCore.call(socket, "stubborn", %{"observer" => Tools.encode_pid(self())})
-    assert_receive {:tool_pid, pid}
+    assert_receive {:tool_pid, pid}, 1_000
     tool_ref = Process.monitor(pid)
     sup_ref = Process.monitor(sup)
 

@@ -161,7 +161,7 @@ defmodule OpenSentience.Agent.OverloadTest do
       FakeCore.start_agent(OpenSentience.Test.Agent, welcome: %{max_concurrent_calls: 1})
 
     FakeCore.call(socket, "stubborn", %{"observer" => Tools.encode_pid(self())})
-    assert_receive {:tool_pid, _pid}
+    assert_receive {:tool_pid, _pid}, 1_000
 
     call = FakeCore.call(socket, "echo", %{"text" => "x"})
     frame = FakeCore.recv(socket)

@@ -85,3 +85,36 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   const path = issue?.path.length ? `${issue.path.map(String).join(".")}: ` : "";
   throw new AppError("invalid_argument", `${path}${issue?.message ?? "invalid"}`);
 }
+
+/** `POST /api/v1/registries` (and the registries page form, which adds `_csrf`). */
+export const registryAddShape = {
+  name: z.string().min(1).max(64),
+  git_url: z.string().min(1).max(4096),
+  ref: z.string().min(1).max(256).optional(),
+};
+export const registryAddSchema = z.object(registryAddShape).strict();
+export const registryNameParamSchema = z.object({ name: z.string().min(1).max(64) });
+export const registrySyncSchema = z.object({ force: z.boolean().optional() }).strict().optional();
+
+/** Which listing an install uses: the CLI's `--ref`, `--registry`, `--local`. */
+export const installSelectShape = {
+  ref: z.string().min(1).max(256).optional(),
+  registry: z.string().min(1).max(64).optional(),
+  local: z.boolean().optional(),
+};
+export const installPlanQuerySchema = queryObject({
+  ref: installSelectShape.ref,
+  registry: installSelectShape.registry,
+  local: z.enum(["1", "true", "0", "false"]).optional(),
+});
+export const installBodySchema = z.object({ ...installSelectShape, confirm: z.boolean().optional() }).strict();
+/** 40-hex commit the client reviewed (from the update plan's `toCommit`). */
+export const updateBodySchema = z
+  .object({ confirm: z.boolean().optional(), expect_commit: z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-hex commit id").optional() })
+  .strict();
+
+const permission = z.string().min(1).max(512);
+/** A subset of the requested permissions, or all of them. */
+export const enableBodySchema = z.object({ approve: z.array(permission).max(256).optional(), approve_all: z.boolean().optional() }).strict().optional();
+export const revokeBodySchema = z.object({ permission }).strict();
+export const confirmBodySchema = z.object({ confirm: z.boolean().optional() }).strict().optional();

@@ -6,7 +6,13 @@
  */
 import alpineJs from "@alpinejs/csp/dist/cdn.min.js" with { type: "text" };
 import appJs from "../../assets/app.js" with { type: "text" };
+import installJs from "../../assets/install.js" with { type: "text" };
 import appCss from "../../assets/app.css" with { type: "text" };
+import chatCss from "../../assets/chat.css" with { type: "text" };
+import chatJs from "../../assets/chat.js" with { type: "text" };
+import chatFormJs from "../../assets/chat-form.js" with { type: "text" };
+import liveJs from "../../assets/live.js" with { type: "text" };
+import logsJs from "../../assets/logs.js" with { type: "text" };
 import faviconSvg from "../../assets/favicon.svg" with { type: "text" };
 
 export interface Asset {
@@ -17,6 +23,12 @@ export interface Asset {
 const SOURCES: Array<{ logical: string; body: string; type: string }> = [
   { logical: "app.css", body: appCss, type: "text/css; charset=utf-8" },
   { logical: "app.js", body: appJs, type: "text/javascript; charset=utf-8" },
+  { logical: "install.js", body: installJs, type: "text/javascript; charset=utf-8" },
+  { logical: "live.js", body: liveJs, type: "text/javascript; charset=utf-8" },
+  { logical: "chat-form.js", body: chatFormJs, type: "text/javascript; charset=utf-8" },
+  { logical: "chat.js", body: chatJs, type: "text/javascript; charset=utf-8" },
+  { logical: "logs.js", body: logsJs, type: "text/javascript; charset=utf-8" },
+  { logical: "chat.css", body: chatCss, type: "text/css; charset=utf-8" },
   { logical: "alpine-csp.js", body: alpineJs, type: "text/javascript; charset=utf-8" },
   { logical: "favicon.svg", body: faviconSvg, type: "image/svg+xml" },
 ];
@@ -36,7 +48,7 @@ for (const s of SOURCES) {
   urls[s.logical] = `/assets/${name}`;
 }
 
-export function assetUrl(logical: "app.css" | "app.js" | "alpine-csp.js" | "favicon.svg"): string {
+export function assetUrl(logical: "app.css" | "app.js" | "install.js" | "alpine-csp.js" | "favicon.svg" | "live.js" | "chat-form.js" | "chat.js" | "logs.js" | "chat.css"): string {
   return urls[logical]!;
 }
 

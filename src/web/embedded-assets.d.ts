@@ -11,6 +11,10 @@ declare module "*/assets/app.js" {
   const text: string;
   export default text;
 }
+declare module "*/assets/install.js" {
+  const text: string;
+  export default text;
+}
 declare module "@alpinejs/csp/dist/cdn.min.js" {
   const text: string;
   export default text;

@@ -1,38 +1,148 @@
-/** Chat sessions over HTTP; every turn and tool call goes through the router via ChatService. */
+/**
+ * Chat sessions over HTTP; every turn and tool call goes through the router via ChatService.
+ *
+ * `POST …/messages` and `POST …/tool-calls` wait for the turn/call to end by
+ * default (API clients). With `wait: false` (the web UI) they answer `202`
+ * once the input is checked and the work has started; the reply streams as
+ * `chat` events on `GET /events?topics=chat:<session id>` (src/web/sse.ts).
+ * Tool arguments are checked against the tool's input schema here first, so
+ * input that fails the schema is refused with `400 invalid_arguments` before
+ * anything is sent (and nothing is audited for it).
+ */
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { messageTextSchema } from "../../core/chat/chat-service.ts";
+import { AppError } from "../../core/errors.ts";
+import { redactText } from "../../core/redact.ts";
 import { actorOf, type HttpDeps } from "../context.ts";
+import { parseOrThrow } from "../schemas.ts";
 
 const sessionParams = z.object({ id: z.string().uuid() });
 const uiActor = (req: Request) => actorOf(req) as "ui" | "api" | "cli";
 
-export const chatRoutes = (deps: HttpDeps) =>
-  new Elysia({ name: "api.chat", prefix: "/chat/sessions" })
-    .get("/", () => ({ sessions: deps.chat.list() }))
-    .post("/", ({ body, request }) => deps.chat.create({ title: body.title, agentId: body.agent_id ?? null }, uiActor(request)), {
-      body: z.object({ title: z.string().max(120).optional(), agent_id: z.string().max(200).nullable().optional() }).strict(),
-    })
-    .get("/:id", ({ params }) => ({ session: deps.chat.get(params.id), messages: deps.chat.messages(params.id) }), { params: sessionParams })
-    .patch(
-      "/:id",
-      ({ params, body, request }) =>
-        deps.chat.update(params.id, { ...(body.title !== undefined ? { title: body.title } : {}), ...(body.agent_id !== undefined ? { agentId: body.agent_id } : {}) }, uiActor(request)),
-      { params: sessionParams, body: z.object({ title: z.string().max(120).optional(), agent_id: z.string().max(200).nullable().optional() }).strict() },
-    )
-    .delete(
-      "/:id",
-      ({ params, request }) => {
-        deps.chat.delete(params.id, uiActor(request));
-        return { deleted: true };
-      },
-      { params: sessionParams },
-    )
-    .post("/:id/messages", ({ params, body }) => deps.chat.send(params.id, body.text), { params: sessionParams, body: z.object({ text: z.string().max(16_000) }).strict() })
-    .post("/:id/tool-calls", ({ params, body }) => deps.chat.callTool(params.id, body.tool, body.arguments ?? {}, body.timeout_ms), {
-      params: sessionParams,
-      body: z.object({ tool: z.string().min(3).max(200), arguments: z.unknown().optional(), timeout_ms: z.number().int().min(1).max(3_600_000).optional() }).strict(),
-    })
-    .post("/:id/cancel", ({ params, body }) => ({ canceled: deps.chat.cancel(params.id, body.correlation_id) }), {
-      params: sessionParams,
-      body: z.object({ correlation_id: z.string().max(128).optional() }).strict(),
+/** An agent a chat session can target. */
+export interface ChatTarget {
+  agentId: string;
+  name: string;
+  state: string;
+  running: boolean;
+  /** Declared (and, when running, announced) the `chat` capability. */
+  chat: boolean;
+  tools: number;
+}
+
+/** Agents that are running, or installed and enabled (so they can be started): the chat's agent picker. */
+export function chatTargets(deps: Pick<HttpDeps, "runtime" | "services">): ChatTarget[] {
+  const ids = new Set<string>(deps.runtime.statuses().map((s) => s.agentId));
+  for (const status of ["installed", "local_dev"] as const) {
+    for (const a of deps.services.search.search({ status, limit: 1000 }).agents) if (a.id) ids.add(a.id);
+  }
+  const out: ChatTarget[] = [];
+  for (const agentId of ids) {
+    const install = deps.services.catalog.installFor(agentId);
+    const st = deps.runtime.status(agentId);
+    const running = st.state === "running";
+    if (!running && !(install?.state === "installed" && install.enabled)) continue;
+    let manifest: { name?: unknown; capabilities?: unknown } = {};
+    try {
+      manifest = install?.manifestJson ? (JSON.parse(install.manifestJson) as typeof manifest) : {};
+    } catch {
+      // unusable manifest: shown by id only
+    }
+    const link = deps.runtime.supervisor.link(agentId);
+    const declared = Array.isArray(manifest.capabilities) ? manifest.capabilities : [];
+    out.push({
+      agentId,
+      name: typeof manifest.name === "string" && manifest.name ? manifest.name : agentId,
+      state: st.state,
+      running,
+      chat: link ? link.capabilities.includes("chat") : declared.includes("chat"),
+      tools: st.tools,
     });
+  }
+  return out.sort((a, b) => Number(b.running) - Number(a.running) || Number(b.chat) - Number(a.chat) || a.name.localeCompare(b.name));
+}
+
+/** Refuses arguments that fail the registered tool's input schema (unknown tools are left to the router). */
+function checkArguments(deps: HttpDeps, tool: string, args: unknown): void {
+  const t = deps.runtime.router.tools.get(tool);
+  if (!t) return;
+  const problems = deps.runtime.router.tools.validate(t, args);
+  if (problems.length) {
+    throw new AppError("invalid_arguments", `arguments do not match the input schema: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { details: { problems } });
+  }
+}
+
+const started = () => new Response(JSON.stringify({ accepted: true }), { status: 202, headers: { "content-type": "application/json; charset=utf-8" } });
+
+export const chatRoutes = (deps: HttpDeps) => {
+  /** Background turns/calls: their outcome is published as chat events; a failure here is only logged. */
+  const background = (what: string, p: Promise<unknown>) => void p.catch((e) => deps.log.warn(redactText(`chat ${what}: ${(e as Error).message}`)));
+  return new Elysia({ name: "api.chat" })
+    .get("/chat/agents", () => ({ agents: chatTargets(deps) }))
+    .use(
+      new Elysia({ name: "api.chat.sessions", prefix: "/chat/sessions" })
+        .get("/", () => ({ sessions: deps.chat.list() }))
+        .post("/", ({ body, request }) => deps.chat.create({ title: body.title, agentId: body.agent_id ?? null }, uiActor(request)), {
+          body: z.object({ title: z.string().max(120).optional(), agent_id: z.string().max(200).nullable().optional() }).strict(),
+        })
+        .get(
+          "/:id",
+          ({ params }) => ({
+            session: deps.chat.get(params.id),
+            // What the user typed is stored as typed; it is shown (here and on the event stream) redacted.
+            messages: deps.chat.messages(params.id).map((m) => ({ ...m, text: redactText(m.text) })),
+          }),
+          { params: sessionParams },
+        )
+        .patch(
+          "/:id",
+          ({ params, body, request }) =>
+            deps.chat.update(params.id, { ...(body.title !== undefined ? { title: body.title } : {}), ...(body.agent_id !== undefined ? { agentId: body.agent_id } : {}) }, uiActor(request)),
+          { params: sessionParams, body: z.object({ title: z.string().max(120).optional(), agent_id: z.string().max(200).nullable().optional() }).strict() },
+        )
+        .delete(
+          "/:id",
+          ({ params, request }) => {
+            deps.chat.delete(params.id, uiActor(request));
+            return { deleted: true };
+          },
+          { params: sessionParams },
+        )
+        .post(
+          "/:id/messages",
+          ({ params, body }) => {
+            if (body.wait !== false) return deps.chat.send(params.id, body.text);
+            // The checks send() makes before it starts, made here so the caller hears about them.
+            const session = deps.chat.get(params.id);
+            parseOrThrow(messageTextSchema, body.text);
+            if (!session.agentId) throw new AppError("invalid_argument", "pick an agent for this chat first");
+            background("turn", deps.chat.send(params.id, body.text));
+            return started();
+          },
+          { params: sessionParams, body: z.object({ text: z.string().max(16_000), wait: z.boolean().optional() }).strict() },
+        )
+        .post(
+          "/:id/tool-calls",
+          ({ params, body }) => {
+            const args = body.arguments ?? {};
+            deps.chat.get(params.id);
+            checkArguments(deps, body.tool, args);
+            const call = deps.chat.callTool(params.id, body.tool, args, body.timeout_ms);
+            if (body.wait !== false) return call;
+            background("tool call", call);
+            return started();
+          },
+          {
+            params: sessionParams,
+            body: z
+              .object({ tool: z.string().min(3).max(200), arguments: z.unknown().optional(), timeout_ms: z.number().int().min(1).max(3_600_000).optional(), wait: z.boolean().optional() })
+              .strict(),
+          },
+        )
+        .post("/:id/cancel", ({ params, body }) => ({ canceled: deps.chat.cancel(params.id, body.correlation_id) }), {
+          params: sessionParams,
+          body: z.object({ correlation_id: z.string().max(128).optional() }).strict(),
+        }),
+    );
+};

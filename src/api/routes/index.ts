@@ -21,8 +21,11 @@ import { toolsRoutes } from "./tools.ts";
 import { authRoutes } from "./auth.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import { systemRoutes } from "./system.ts";
+import { installsRoutes } from "./installs.ts";
+import { operationsRoutes } from "./operations.ts";
+import { registriesRoutes } from "./registries.ts";
 
-export const API_ROUTES = [systemRoutes, authRoutes, agentsRoutes, auditRoutes, discoveryRoutes, runtimeRoutes, toolsRoutes, chatRoutes] as const;
+export const API_ROUTES = [systemRoutes, authRoutes, agentsRoutes, auditRoutes, discoveryRoutes, runtimeRoutes, toolsRoutes, chatRoutes, registriesRoutes, installsRoutes, operationsRoutes] as const;
 
 export const apiV1 = (deps: HttpDeps) => {
   const api = new Elysia({ name: "api.v1", prefix: "/api/v1" });

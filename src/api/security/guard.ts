@@ -88,6 +88,8 @@ export async function guardRequest(req: Request, deps: HttpDeps): Promise<Respon
   const publicPath = isPublic(req.method, path);
   if (!publicPath && principal.kind !== "session") {
     if (isApi) return reject("unauthorized", "authentication required: send the admin token as an Authorization bearer header (see: opensentience token)");
+    // The live event stream (src/web/sse.ts) is read by scripts, not people: a JSON 401, not a login redirect.
+    if (path === "/events") return reject("unauthorized", "authentication required: log in to the admin UI first");
     return redirectToLogin();
   }
   if (!unsafe) return { principal, origin };

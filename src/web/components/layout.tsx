@@ -11,10 +11,10 @@ export type NavKey = "agents" | "registries" | "chat" | "audit" | "logs";
 
 const NAV: Array<{ key: NavKey; href: string; label: string; icon: IconName; soon?: boolean }> = [
   { key: "agents", href: "/agents", label: "Agents", icon: "agents" },
-  { key: "registries", href: "/registries", label: "Registries", icon: "registries", soon: true },
-  { key: "chat", href: "/chat", label: "Chat", icon: "chat", soon: true },
+  { key: "registries", href: "/registries", label: "Registries", icon: "registries" },
+  { key: "chat", href: "/chat", label: "Chat", icon: "chat" },
   { key: "audit", href: "/audit", label: "Audit log", icon: "audit" },
-  { key: "logs", href: "/logs", label: "Logs", icon: "logs", soon: true },
+  { key: "logs", href: "/logs", label: "Logs", icon: "logs" },
 ];
 
 export interface DocumentProps {
@@ -40,7 +40,13 @@ export function Document({ title, csrf, bodyClass, children }: DocumentProps) {
         <title safe>{`${title} · OpenSentience`}</title>
         <link rel="icon" type="image/svg+xml" href={assetUrl("favicon.svg")} />
         <link rel="stylesheet" href={assetUrl("app.css")} />
+        <link rel="stylesheet" href={assetUrl("chat.css")} />
         <script src={assetUrl("app.js")} defer></script>
+        <script src={assetUrl("install.js")} defer></script>
+        <script src={assetUrl("live.js")} defer></script>
+        <script src={assetUrl("chat-form.js")} defer></script>
+        <script src={assetUrl("chat.js")} defer></script>
+        <script src={assetUrl("logs.js")} defer></script>
         <script src={assetUrl("alpine-csp.js")} defer></script>
       </head>
       <body class={bodyClass}>{children}</body>
@@ -83,6 +89,13 @@ export function Layout({ title, active, csrf, children }: LayoutProps) {
             ))}
           </nav>
           <div class="sidebar-foot">
+            <div class="live-indicator" data-live-indicator hidden role="status" aria-live="polite">
+              <span class="live-dot" aria-hidden="true"></span>
+              <span data-live-label>Live</span>
+              <a data-live-login href="/login" hidden>
+                Log in again
+              </a>
+            </div>
             <form method="post" action="/logout">
               <input type="hidden" name="_csrf" value={csrf} />
               <button type="submit" class="nav-item nav-button">

@@ -6,10 +6,15 @@
 import type { Children } from "@kitajs/html";
 import type { AgentDetail } from "../../core/catalog/types.ts";
 import { AgentActions } from "../components/agent-actions.tsx";
-import { Chips, SourceLabel, StatusBadges, TrustScore, VerificationBadge } from "../components/badges.tsx";
+import { Chips, SourceLabel, TrustScore, VerificationBadge } from "../components/badges.tsx";
 import { Icon } from "../components/icons.tsx";
 import { Layout } from "../components/layout.tsx";
 import { Notice } from "../components/notice.tsx";
+import { LiveBadges } from "../components/live-badges.tsx";
+import { RuntimeControls } from "../components/runtime-controls.tsx";
+import type { RuntimeStatus } from "../../core/runtime/runtime-status.ts";
+import { InstallStatus } from "../components/install-status.tsx";
+import { describePermission, RevokeForm } from "../components/permission-controls.tsx";
 import { agentHref } from "../render.ts";
 
 const httpUrl = (u: unknown): string | null => (typeof u === "string" && /^https?:\/\/[^\s]+$/i.test(u) ? u : null);
@@ -49,7 +54,8 @@ function Card({ title, children, tone }: { title: string; children: Children; to
   );
 }
 
-function Permissions({ agent }: { agent: AgentDetail }) {
+function Permissions({ agent, csrf }: { agent: AgentDetail; csrf: string }) {
+  const canRevoke = !!agent.id && !!agent.install;
   const approved = new Map(agent.approvals.map((a) => [a.permission, a]));
   const requested = new Set(agent.permissionsRequested);
   const stale = agent.approvals.filter((a) => !requested.has(a.permission));
@@ -59,7 +65,9 @@ function Permissions({ agent }: { agent: AgentDetail }) {
       <thead>
         <tr>
           <th scope="col">Permission</th>
+          <th scope="col" class="perm-desc">Allows</th>
           <th scope="col">Approval</th>
+          {canRevoke ? <th scope="col"><span class="visually-hidden">Actions</span></th> : ""}
         </tr>
       </thead>
       <tbody>
@@ -68,16 +76,26 @@ function Permissions({ agent }: { agent: AgentDetail }) {
           return (
             <tr>
               <td class="mono break" safe>{p}</td>
+              <td class="perm-desc" safe>{describePermission(p).text}</td>
               <td>{a ? <span class="badge badge-success" title={`Approved by ${a.actor} at ${a.approvedAt}`}>Approved</span> : <span class="badge badge-neutral">Not approved</span>}</td>
+              {canRevoke ? <td class="cell-action">{a ? <RevokeForm agentId={agent.id!} permission={p} csrf={csrf} /> : ""}</td> : ""}
             </tr>
           );
         })}
         {stale.map((a) => (
           <tr>
             <td class="mono break" safe>{a.permission}</td>
+            <td class="perm-desc" safe>{describePermission(a.permission).text}</td>
             <td>
               <span class="badge badge-warning">Approved, no longer requested</span>
             </td>
+            {canRevoke ? (
+              <td class="cell-action">
+                <RevokeForm agentId={agent.id!} permission={a.permission} csrf={csrf} />
+              </td>
+            ) : (
+              ""
+            )}
           </tr>
         ))}
       </tbody>
@@ -85,7 +103,7 @@ function Permissions({ agent }: { agent: AgentDetail }) {
   );
 }
 
-export function AgentDetailPage({ agent, csrf, notice }: { agent: AgentDetail; csrf: string; notice?: string }) {
+export function AgentDetailPage({ agent, csrf, notice, noticeTone = "success", runtime = null }: { agent: AgentDetail; csrf: string; notice?: string; noticeTone?: "success" | "danger"; runtime?: RuntimeStatus | null }) {
   const m = agent.manifest ?? {};
   const docs = httpUrl(m.docs_url);
   const publisherUrl = httpUrl(agent.publisher?.url);
@@ -106,13 +124,14 @@ export function AgentDetailPage({ agent, csrf, notice }: { agent: AgentDetail; c
             <div class="detail-meta">
               <span class="mono" safe>{agent.id ?? agent.key}</span>
               {agent.version ? <span class="mono muted" safe>{`v${agent.version}`}</span> : ""}
-              <StatusBadges agent={agent} />
+              <LiveBadges agent={agent} runtime={runtime} />
             </div>
           </div>
         </div>
         <AgentActions agent={agent} csrf={csrf} />
       </div>
-      {notice ? <Notice tone="success" message={notice} /> : ""}
+      {notice ? <Notice tone={noticeTone} message={notice} /> : ""}
+      <InstallStatus agent={agent} />
       {agent.errors.length > 0 ? (
         <Card title="Manifest problems" tone="danger">
           <ul class="problems">
@@ -130,7 +149,7 @@ export function AgentDetailPage({ agent, csrf, notice }: { agent: AgentDetail; c
         <div class="detail-main">
           <Card title="Description">{agent.description ? <p class="prose" safe>{agent.description}</p> : <p class="muted">No description.</p>}</Card>
           <Card title="Permissions requested">
-            <Permissions agent={agent} />
+            <Permissions agent={agent} csrf={csrf} />
           </Card>
           <Card title="Tools">
             {agent.toolSummary.length === 0 ? (
@@ -161,6 +180,7 @@ export function AgentDetailPage({ agent, csrf, notice }: { agent: AgentDetail; c
           </section>
         </div>
         <aside class="detail-side">
+          <RuntimeControls agent={agent} runtime={runtime} />
           <Card title="Details">
             <dl class="kv">
               <Row label="Source">

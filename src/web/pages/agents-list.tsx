@@ -3,7 +3,9 @@ import type { AgentQuery } from "../../api/schemas.ts";
 import type { AgentSummary } from "../../core/catalog/types.ts";
 import type { SearchPage } from "../../core/search/search.ts";
 import { AgentFilters } from "../components/agent-filters.tsx";
-import { Chips, SourceLabel, StatusBadges, TrustScore, VerificationBadge } from "../components/badges.tsx";
+import type { RuntimeStatus } from "../../core/runtime/runtime-status.ts";
+import { Chips, SourceLabel, TrustScore, VerificationBadge } from "../components/badges.tsx";
+import { LiveBadges } from "../components/live-badges.tsx";
 import { EmptyState, Layout, PageHeader } from "../components/layout.tsx";
 import { Notice } from "../components/notice.tsx";
 import { Pagination } from "../components/pagination.tsx";
@@ -14,9 +16,11 @@ export interface AgentsListProps {
   query: AgentQuery;
   csrf: string;
   notice?: string;
+  /** Live runtime state by agent id (agents that never ran have none). */
+  runtime?: ReadonlyMap<string, RuntimeStatus>;
 }
 
-function AgentRow({ a }: { a: AgentSummary }) {
+function AgentRow({ a, runtime }: { a: AgentSummary; runtime?: RuntimeStatus | undefined }) {
   const problem = a.status === "invalid" && a.errors[0] ? `${a.errors[0].path}: ${a.errors[0].message}` : null;
   return (
     <tr>
@@ -41,7 +45,7 @@ function AgentRow({ a }: { a: AgentSummary }) {
         {a.version || "—"}
       </td>
       <td data-label="Status">
-        <StatusBadges agent={a} />
+        <LiveBadges agent={a} runtime={runtime} />
       </td>
       <td data-label="Source">
         <SourceLabel source={a.source} registry={a.registry} />
@@ -63,7 +67,7 @@ function AgentRow({ a }: { a: AgentSummary }) {
   );
 }
 
-export function AgentsListPage({ page, query, csrf, notice }: AgentsListProps) {
+export function AgentsListPage({ page, query, csrf, notice, runtime }: AgentsListProps) {
   const filtered = Object.entries(query).some(([k, v]) => k !== "limit" && k !== "offset" && v !== undefined);
   const params = { ...query, offset: undefined };
   return (
@@ -93,7 +97,7 @@ export function AgentsListPage({ page, query, csrf, notice }: AgentsListProps) {
         </EmptyState>
       ) : (
         <div class="card table-card">
-          <table class="table agents-table">
+          <table class="table agents-table" data-live-all-agents>
             <thead>
               <tr>
                 <th scope="col">Agent</th>
@@ -106,7 +110,7 @@ export function AgentsListPage({ page, query, csrf, notice }: AgentsListProps) {
             </thead>
             <tbody>
               {page.agents.map((a) => (
-                <AgentRow a={a} />
+                <AgentRow a={a} runtime={a.id ? runtime?.get(a.id) : undefined} />
               ))}
             </tbody>
           </table>

@@ -13,12 +13,19 @@ function details(d: Record<string, unknown>): string {
   return s === "{}" ? "" : s.length > 400 ? `${s.slice(0, 399)}…` : s;
 }
 
-function AuditRow({ e }: { e: AuditEvent }) {
+function AuditRow({ e, start }: { e: AuditEvent; start?: number }) {
   return (
     <tr>
       <td data-label="Time" class="mono nowrap" title={e.at} safe>
         {e.at.slice(0, 19).replace("T", " ")}
       </td>
+      {start !== undefined ? (
+        <td data-label="Offset" class="mono nowrap offset-cell" safe>
+          {`+${Math.max(0, Date.parse(e.at) - start)} ms`}
+        </td>
+      ) : (
+        ""
+      )}
       <td data-label="Actor">
         <span class="chip">{e.actor}</span>
       </td>
@@ -46,6 +53,10 @@ function AuditRow({ e }: { e: AuditEvent }) {
 
 export function AuditPage({ events, query, nextBefore, csrf }: { events: AuditEvent[]; query: AuditQuery; nextBefore: number | null; csrf: string }) {
   const filtered = !!(query.agent || query.action || query.since || query.correlation);
+  // One correlation id (a chat turn, a tool call, a CLI command) reads best as a timeline: oldest first, with offsets.
+  const timeline = !!query.correlation;
+  const rows = timeline ? [...events].reverse() : events;
+  const start = timeline && rows[0] ? Date.parse(rows[0].at) : undefined;
   return (
     <Layout title="Audit log" active="audit" csrf={csrf}>
       <PageHeader title="Audit log" subtitle="Every privileged action, who did it (cli, ui, api, system, agent) and how it ended. Secrets are redacted before they are stored." />
@@ -75,6 +86,15 @@ export function AuditPage({ events, query, nextBefore, csrf }: { events: AuditEv
           </div>
         </div>
       </form>
+      {timeline ? (
+        <div class="timeline-note" role="status">
+          <span>Timeline of one turn or command, oldest first:</span>
+          <code safe>{query.correlation}</code>
+          <a href="/audit">Show all events</a>
+        </div>
+      ) : (
+        ""
+      )}
       {events.length === 0 ? (
         <EmptyState icon="audit" title={filtered ? "No events match" : "No events yet"}>
           <p>{filtered ? "Try a wider time range or clear the filters." : "Actions such as discovery, installs and logins will appear here."}</p>
@@ -85,6 +105,7 @@ export function AuditPage({ events, query, nextBefore, csrf }: { events: AuditEv
             <thead>
               <tr>
                 <th scope="col">Time (UTC)</th>
+                {timeline ? <th scope="col">Offset</th> : ""}
                 <th scope="col">Actor</th>
                 <th scope="col">Action</th>
                 <th scope="col">Agent</th>
@@ -93,8 +114,8 @@ export function AuditPage({ events, query, nextBefore, csrf }: { events: AuditEv
               </tr>
             </thead>
             <tbody>
-              {events.map((e) => (
-                <AuditRow e={e} />
+              {rows.map((e) => (
+                <AuditRow e={e} start={start} />
               ))}
             </tbody>
           </table>

@@ -6,18 +6,22 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { type HttpDeps, sessionOf } from "../../api/context.ts";
-import { agentFilterShape, agentIdParamSchema, auditFilterShape, queryObject, toAuditFilter, toSearchFilter } from "../../api/schemas.ts";
+import { agentFilterShape, agentIdParamSchema, registryNameParamSchema, auditFilterShape, queryObject, toAuditFilter, toSearchFilter } from "../../api/schemas.ts";
 import { AppError } from "../../core/errors.ts";
 import { AgentDetailPage } from "../pages/agent-detail.tsx";
 import { AgentsListPage } from "../pages/agents-list.tsx";
+import { AGENT_NOTICE_KEYS, AGENT_NOTICES } from "../components/agent-actions.tsx";
+import { RegistriesPage } from "../pages/registries.tsx";
 import { AuditPage } from "../pages/audit.tsx";
-import { PLACEHOLDERS, PlaceholderPage } from "../pages/placeholder.tsx";
 import { htmlResponse } from "../render.ts";
+import { eventRoutes } from "../sse.ts";
+import { livePageRoutes } from "./live-pages.tsx";
 
 const PAGE_SIZE = 25;
 const flag = z.literal("1").optional();
 const agentsPageQuery = queryObject({ ...agentFilterShape, rescanned: flag });
-const agentPageQuery = queryObject({ rescanned: flag });
+const agentPageQuery = queryObject({ rescanned: flag, done: z.enum(AGENT_NOTICE_KEYS).optional() });
+const registriesPageQuery = queryObject({ added: registryNameParamSchema.shape.name.optional(), removed: flag });
 const auditPageQuery = queryObject(auditFilterShape);
 
 /** The page's CSRF token; pages are only routed for sessions (see the guard). */
@@ -31,13 +35,14 @@ const redirect = (location: string) => new Response(null, { status: 302, headers
 
 export const pageRoutes = (deps: HttpDeps) =>
   new Elysia({ name: "web.pages" })
+    .use(eventRoutes(deps))
     .get("/", () => redirect("/agents"))
     .get(
       "/agents",
       ({ query, request }) => {
         const { rescanned, ...filters } = query;
         const page = deps.services.search.search(toSearchFilter(filters, PAGE_SIZE));
-        return htmlResponse(<AgentsListPage page={page} query={filters} csrf={csrfOf(request)} notice={rescanned ? "Rescan finished: the catalog is up to date." : undefined} />);
+        return htmlResponse(<AgentsListPage page={page} query={filters} csrf={csrfOf(request)} notice={rescanned ? "Rescan finished: the catalog is up to date." : undefined} runtime={new Map(deps.runtime.statuses().map((r) => [r.agentId, r]))} />);
       },
       { query: agentsPageQuery },
     )
@@ -45,7 +50,7 @@ export const pageRoutes = (deps: HttpDeps) =>
       "/agents/:id",
       ({ params, query, request }) => {
         const agent = deps.services.catalog.get(params.id);
-        return htmlResponse(<AgentDetailPage agent={agent} csrf={csrfOf(request)} notice={query.rescanned ? "Rescan finished." : undefined} />);
+        return htmlResponse(<AgentDetailPage agent={agent} csrf={csrfOf(request)} notice={query.done ? AGENT_NOTICES[query.done] : query.rescanned ? "Rescan finished." : undefined} runtime={agent.id ? deps.runtime.status(agent.id) : null} />);
       },
       { params: agentIdParamSchema, query: agentPageQuery },
     )
@@ -59,6 +64,15 @@ export const pageRoutes = (deps: HttpDeps) =>
       },
       { query: auditPageQuery },
     )
-    .get("/registries", ({ request }) => htmlResponse(<PlaceholderPage p={PLACEHOLDERS.registries} csrf={csrfOf(request)} />))
-    .get("/chat", ({ request }) => htmlResponse(<PlaceholderPage p={PLACEHOLDERS.chat} csrf={csrfOf(request)} />))
-    .get("/logs", ({ request }) => htmlResponse(<PlaceholderPage p={PLACEHOLDERS.logs} csrf={csrfOf(request)} />));
+    .get(
+      "/registries",
+      ({ query, request }) => {
+        const registries = deps.services.registries.list();
+        // Only a name that exists is echoed back; everything else is a fixed text.
+        const added = query.added && registries.some((r) => r.name === query.added) ? query.added : null;
+        const notice = added ? `Registry ${added} added. Sync it to list its agents.` : query.removed ? "Registry removed. Agents installed from it stay installed." : null;
+        return htmlResponse(<RegistriesPage registries={registries} csrf={csrfOf(request)} notice={notice ? { tone: "success", message: notice } : undefined} />);
+      },
+      { query: registriesPageQuery },
+    )
+    .use(livePageRoutes(deps));

@@ -1,0 +1,129 @@
+/**
+ * Permission UI: a plain-words description of each permission, the Enable
+ * form (one checkbox per requested permission, so the user approves a subset)
+ * and the per-permission Revoke button. All are POST forms to
+ * src/web/routes/actions.ts carrying the session's CSRF token.
+ * Permission strings come from manifests (hostile): rendered escaped only.
+ */
+import type { AgentDetail } from "../../core/catalog/types.ts";
+import { parsePermission } from "../../core/manifest/permissions.ts";
+import { InstallIcon } from "./install-icons.tsx";
+import { Modal } from "./install-dialog.tsx";
+
+export type Risk = "low" | "medium" | "high";
+
+/** What a permission lets the agent do, in words, with a rough risk level. */
+export function describePermission(p: string): { text: string; risk: Risk } {
+  const r = parsePermission(p);
+  if (!r.ok) return { text: `Not a valid permission (${r.reason})`, risk: "high" };
+  const x = r.permission;
+  switch (x.category) {
+    case "filesystem":
+      return x.action === "read" ? { text: `Read files in ${x.target}`, risk: x.target === "~" || x.target === "/" ? "high" : "medium" } : { text: `Create, change and delete files in ${x.target}`, risk: "high" };
+    case "network":
+      return x.target === "*" ? { text: "Connect to any host on the network", risk: "high" } : { text: `Connect to ${x.target}`, risk: "medium" };
+    case "process":
+      return { text: "Start other programs on this machine", risk: "high" };
+    case "env":
+      return { text: `Read the environment variable ${x.target}`, risk: "low" };
+    case "tool":
+      return { text: x.tool === "*" ? `Call any tool of ${x.agentId}` : `Call the tool ${x.tool} of ${x.agentId}`, risk: "medium" };
+  }
+}
+
+const RISK_LABEL: Record<Risk, string> = { low: "Low risk", medium: "Review", high: "High risk" };
+
+export function RiskBadge({ risk }: { risk: Risk }) {
+  return (
+    <span class={`risk risk-${risk}`} safe>
+      {RISK_LABEL[risk]}
+    </span>
+  );
+}
+
+/** Permission string plus its description (used in tables and forms). */
+export function PermissionText({ permission }: { permission: string }) {
+  const d = describePermission(permission);
+  return (
+    <span class="perm-text">
+      <span class="mono break perm-name" safe>
+        {permission}
+      </span>
+      <span class="perm-desc" safe>
+        {d.text}
+      </span>
+    </span>
+  );
+}
+
+export const agentActionPath = (id: string, action: string) => `/actions/agents/${encodeURIComponent(id)}/${action}`;
+
+/** One Revoke button for an approved permission (the agent keeps its other approvals). */
+export function RevokeForm({ agentId, permission, csrf }: { agentId: string; permission: string; csrf: string }) {
+  return (
+    <form method="post" action={agentActionPath(agentId, "revoke")} class="inline-form">
+      <input type="hidden" name="_csrf" value={csrf} />
+      <input type="hidden" name="permission" value={permission} />
+      <button type="submit" class="button button-ghost button-small revoke-button" title={`Withdraw the approval of ${permission}`} data-revoke={permission}>
+        Revoke
+      </button>
+    </form>
+  );
+}
+
+/**
+ * The Enable dialog: every requested permission with a checkbox, unchecked
+ * unless already approved (approvals are never implied by installing or
+ * updating). Already approved ones stay approved (revoke them separately).
+ */
+export function EnableDialog({ agent, csrf }: { agent: AgentDetail; csrf: string }) {
+  const id = agent.id!;
+  const approved = new Set(agent.approvals.map((a) => a.permission));
+  const pending = agent.permissionsRequested.filter((p) => !approved.has(p));
+  const title = agent.enabled ? "Approve permissions" : `Enable ${agent.name || id}`;
+  return (
+    <Modal title={title} labelId={`enable-title-${id}`} icon="shield" ref="dialog" wide>
+      <form method="post" action={agentActionPath(id, "enable")} class="modal-form" x-data="enableForm" data-mode={agent.enabled ? "approve" : "enable"}>
+        <input type="hidden" name="_csrf" value={csrf} />
+        <div class="modal-body">
+          <p class="modal-lead">
+            {agent.enabled ? "" : "Enabling lets the agent run. "}It can use <strong>only the permissions you tick</strong>; a tool that needs another one is refused. You can revoke any approval later.
+          </p>
+          {agent.permissionsRequested.length === 0 ? (
+            <p class="muted">This agent requests no permissions.</p>
+          ) : (
+            <fieldset class="perm-list">
+              <legend class="section-label">Requested permissions</legend>
+              {agent.permissionsRequested.map((p) => {
+                const isApproved = approved.has(p);
+                return (
+                  <label class={isApproved ? "perm-option approved" : "perm-option"}>
+                    <input type="checkbox" name="approve" value={p} checked={isApproved} disabled={isApproved} x-on:change="count" />
+                    <PermissionText permission={p} />
+                    {isApproved ? <span class="badge badge-success">Approved</span> : <RiskBadge risk={describePermission(p).risk} />}
+                  </label>
+                );
+              })}
+            </fieldset>
+          )}
+        </div>
+        <div class="modal-footer">
+          {pending.length > 1 ? (
+            <button type="button" class="button button-ghost footer-start" x-on:click="selectAll">
+              Select all
+            </button>
+          ) : (
+            ""
+          )}
+          <button type="button" class="button button-secondary" x-on:click="close">
+            Cancel
+          </button>
+          <button type="submit" class="button button-primary" data-confirm="enable">
+            <InstallIcon name="power" />
+            <span x-text="submitLabel">{agent.enabled ? "Approve selected" : "Enable"}</span>
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

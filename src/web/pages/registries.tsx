@@ -1,0 +1,311 @@
+/**
+ * Registries: the git repositories that list installable agents. Each card
+ * shows URL, ref, last sync, commit, status and every bad entry by file name;
+ * Sync runs through the JSON API with live progress (assets/install.js,
+ * component `registrySync`); a sync refused because the history was
+ * rewritten is shown as such, with an explicit "sync anyway" (force).
+ * Add and Remove are POST forms (src/web/routes/actions.ts). Registry text
+ * (description, errors, URLs) is hostile: rendered escaped only.
+ */
+import type { RegistryInfo } from "../../core/registry/registries.ts";
+import { Badge } from "../components/badges.tsx";
+import { InstallIcon } from "../components/install-icons.tsx";
+import { Modal } from "../components/install-dialog.tsx";
+import { EmptyState, Layout, PageHeader } from "../components/layout.tsx";
+import { Notice } from "../components/notice.tsx";
+
+export interface RegistryForm {
+  name?: string;
+  git_url?: string;
+  ref?: string;
+}
+
+export interface RegistriesPageProps {
+  registries: RegistryInfo[];
+  csrf: string;
+  notice?: { tone: "success" | "danger"; message: string };
+  form?: RegistryForm;
+}
+
+/** The sync service refuses a rewritten history with this wording (Registries.sync). */
+export const isHistoryRewritten = (r: Pick<RegistryInfo, "lastSyncStatus" | "lastError">) => r.lastSyncStatus === "failed" && /history was rewritten/.test(r.lastError ?? "");
+
+const time = (iso: string | null) => (iso ? iso.slice(0, 19).replace("T", " ") : null);
+
+function StatusBadge({ r }: { r: RegistryInfo }) {
+  switch (r.lastSyncStatus) {
+    case "ok":
+      return <Badge tone="success" label="Synced" />;
+    case "partial":
+      return <Badge tone="warning" label="Synced with bad entries" title="Some entry files were skipped; see below" />;
+    case "failed":
+      return isHistoryRewritten(r) ? <Badge tone="danger" label="Refused: history rewritten" /> : <Badge tone="danger" label="Sync failed" />;
+    default:
+      return <Badge tone="neutral" label="Never synced" />;
+  }
+}
+
+function Meta({ label, children }: { label: string; children: JSX.Element | string }) {
+  return (
+    <div class="registry-meta-row">
+      <dt safe>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+function SyncPanel() {
+  return (
+    <div class="sync-panel" x-show="showPanel" x-cloak>
+      <ol class="steps steps-compact" aria-live="polite">
+        <template x-for="s in steps" x-bind:key="s.id">
+          <li x-bind:class="s.cls">
+            <span class="step-mark" aria-hidden="true"></span>
+            <span class="step-label" x-text="s.label"></span>
+            <span class="step-msg break" x-text="s.message"></span>
+          </li>
+        </template>
+      </ol>
+      <div class="loading-row" x-show="isRunning">
+        <span class="spinner" aria-hidden="true"></span>
+        <span>Syncing…</span>
+      </div>
+      <div class="result result-ok" role="status" x-show="isSucceeded">
+        <span class="result-icon" aria-hidden="true">
+          <InstallIcon name="check" size={20} />
+        </span>
+        <div class="result-body">
+          <strong class="result-title" x-text="resultTitle"></strong>
+          <p x-text="resultText"></p>
+          <ul class="sync-changes">
+            <template x-for="c in changes">
+              <li x-bind:class="c.cls">
+                <span class="diff-sign" x-text="c.sign"></span>
+                <span class="mono break" x-text="c.text"></span>
+              </li>
+            </template>
+          </ul>
+        </div>
+        <button type="button" class="modal-close" aria-label="Dismiss" x-on:click="dismiss">
+          <InstallIcon name="cross" size={16} />
+        </button>
+      </div>
+      <div class="result result-failed" role="alert" x-show="showFailure">
+        <span class="result-icon" aria-hidden="true">
+          <InstallIcon name="cross" size={20} />
+        </span>
+        <div class="result-body">
+          <strong class="result-title">Sync failed</strong>
+          <p class="break" x-text="errorMessage"></p>
+        </div>
+        <button type="button" class="modal-close" aria-label="Dismiss" x-on:click="dismiss">
+          <InstallIcon name="cross" size={16} />
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function RegistryCard({ r, csrf }: { r: RegistryInfo; csrf: string }) {
+  const rewritten = isHistoryRewritten(r);
+  return (
+    <article class="card registry-card" x-data="registrySync" data-name={r.name} data-rewritten={rewritten ? "1" : ""}>
+      <div class="registry-head">
+        <div class="registry-title">
+          <span class="registry-mark" aria-hidden="true">
+            <InstallIcon name="folder" size={18} />
+          </span>
+          <div>
+            <h2 safe>{r.name}</h2>
+            <div class="registry-sub">
+              <StatusBadge r={r} />
+              <span class="muted" safe>{`${r.agentCount} agent${r.agentCount === 1 ? "" : "s"} listed`}</span>
+            </div>
+          </div>
+        </div>
+        <div class="actions">
+          <button type="button" class="button button-secondary" data-action="sync" x-on:click="sync" x-bind:disabled="isRunning" title="Fetch the registry and update the catalog in one transaction">
+            <InstallIcon name="sync" />
+            <span>Sync</span>
+          </button>
+          <div class="action-item" x-data="modal">
+            <button type="button" class="button button-ghost" data-action="remove" x-on:click="open" title="Remove this registry and its listings">
+              <InstallIcon name="trash" />
+              <span>Remove</span>
+            </button>
+            <Modal title={`Remove registry ${r.name}?`} labelId={`remove-title-${r.name}`} icon="trash" ref="dialog" tone="danger">
+              <form method="post" action={`/actions/registries/${encodeURIComponent(r.name)}/remove`} class="modal-form">
+                <input type="hidden" name="_csrf" value={csrf} />
+                <div class="modal-body">
+                  <p class="modal-lead" safe>
+                    {`Its ${r.agentCount} listing${r.agentCount === 1 ? "" : "s"} disappear from the catalog and its local clone is deleted.`}
+                  </p>
+                  <p>Agents you installed from it stay installed (they can no longer be updated from it).</p>
+                </div>
+                <div class="modal-footer">
+                  <button type="button" class="button button-secondary" x-on:click="close">
+                    Cancel
+                  </button>
+                  <button type="submit" class="button button-danger" data-confirm="remove">
+                    Remove registry
+                  </button>
+                </div>
+              </form>
+            </Modal>
+          </div>
+        </div>
+      </div>
+      {r.description ? (
+        <p class="registry-desc" safe>
+          {r.description}
+        </p>
+      ) : (
+        ""
+      )}
+      <dl class="registry-meta">
+        <Meta label="Git URL">
+          <span class="mono break" safe>
+            {r.gitUrl}
+          </span>
+        </Meta>
+        <Meta label="Ref">
+          <span class="mono" safe>
+            {r.ref}
+          </span>
+        </Meta>
+        <Meta label="Last sync">{time(r.lastSyncAt) ? <span class="mono" safe>{time(r.lastSyncAt)!}</span> : <span class="muted">never</span>}</Meta>
+        <Meta label="Commit">{r.lastCommit ? <code title={r.lastCommit} safe>{r.lastCommit.slice(0, 12)}</code> : <span class="muted">—</span>}</Meta>
+      </dl>
+      {rewritten ? (
+        <div class="callout callout-danger history-rewritten" role="alert">
+          <strong>Sync refused: the registry's history was rewritten</strong>
+          <p class="break" safe>
+            {r.lastError ?? ""}
+          </p>
+          <p>
+            The new commit does not descend from the one synced last (a force-push). That is how a tampered registry would look: accept it only if you know why it happened.
+          </p>
+          <button type="button" class="button button-danger button-small" data-action="force-sync" x-on:click="openForce">
+            Sync anyway (--force)
+          </button>
+        </div>
+      ) : r.lastSyncStatus === "failed" && r.lastError ? (
+        <div class="callout callout-danger" role="alert">
+          <strong>The last sync failed; the catalog still shows the previous state</strong>
+          <p class="break mono" safe>
+            {r.lastError}
+          </p>
+        </div>
+      ) : (
+        ""
+      )}
+      {r.entryErrors.length > 0 ? (
+        <details class="entry-errors" open={r.entryErrors.length <= 5}>
+          <summary safe>{`${r.entryErrors.length} bad entr${r.entryErrors.length === 1 ? "y" : "ies"} skipped`}</summary>
+          <ul>
+            {r.entryErrors.slice(0, 200).map((e) => (
+              <li>
+                <code class="break" safe>
+                  {e.file}
+                </code>
+                <span class="break" safe>
+                  {e.message}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : (
+        ""
+      )}
+      <SyncPanel />
+      {rewritten ? (
+        <dialog class="modal modal-danger" x-ref="forceDialog" aria-labelledby={`force-title-${r.name}`}>
+          <div class="modal-header">
+            <span class="modal-icon" aria-hidden="true">
+              <InstallIcon name="sync" size={20} />
+            </span>
+            <h2 class="modal-title" id={`force-title-${r.name}`}>
+              Accept the rewritten history?
+            </h2>
+            <button type="button" class="modal-close" aria-label="Close" x-on:click="closeForce">
+              <InstallIcon name="cross" size={18} />
+            </button>
+          </div>
+          <div class="modal-body">
+            <p class="modal-lead">
+              Syncing with <code>--force</code> replaces this registry's listings with the new history. Installed agents are not changed, but later updates follow the new listings.
+            </p>
+          </div>
+          <div class="modal-footer">
+            <button type="button" class="button button-secondary" x-on:click="closeForce">
+              Cancel
+            </button>
+            <button type="button" class="button button-danger" data-confirm="force-sync" x-on:click="forceSync">
+              Sync with --force
+            </button>
+          </div>
+        </dialog>
+      ) : (
+        ""
+      )}
+    </article>
+  );
+}
+
+function AddRegistryForm({ csrf, form }: { csrf: string; form: RegistryForm }) {
+  return (
+    <section class="card add-registry">
+      <h2 class="card-title">Add a registry</h2>
+      <form method="post" action="/actions/registries" class="stack-form">
+        <input type="hidden" name="_csrf" value={csrf} />
+        <label class="field">
+          <span class="field-label">Name</span>
+          <input type="text" name="name" value={form.name ?? ""} required maxlength="64" pattern="[a-z0-9][a-z0-9_\-]{0,63}" placeholder="community" autocomplete="off" spellcheck="false" />
+          <span class="field-hint">Lowercase letters, digits, - and _.</span>
+        </label>
+        <label class="field">
+          <span class="field-label">Git URL</span>
+          <input type="text" name="git_url" value={form.git_url ?? ""} required maxlength="4096" placeholder="https://github.com/org/agents-registry.git" autocomplete="off" spellcheck="false" />
+          <span class="field-hint">https://, ssh://, git@host:path or file://</span>
+        </label>
+        <label class="field">
+          <span class="field-label">Branch or tag</span>
+          <input type="text" name="ref" value={form.ref ?? ""} maxlength="256" placeholder="main" autocomplete="off" spellcheck="false" />
+        </label>
+        <button type="submit" class="button button-primary" data-action="add-registry">
+          <InstallIcon name="plus" />
+          <span>Add registry</span>
+        </button>
+        <p class="field-hint">Adding only records it; nothing is fetched until you sync.</p>
+      </form>
+    </section>
+  );
+}
+
+export function RegistriesPage({ registries, csrf, notice, form }: RegistriesPageProps) {
+  return (
+    <Layout title="Registries" active="registries" csrf={csrf}>
+      <PageHeader title="Registries" subtitle="Git repositories that list agents you can install. Syncing reads them as data: nothing from a registry runs.">
+        <a class="button button-secondary" href="/agents?source=remote">
+          Browse registry agents
+        </a>
+      </PageHeader>
+      {notice ? <Notice tone={notice.tone} message={notice.message} /> : ""}
+      <div class="registries-layout">
+        <div class="registries-list">
+          {registries.length === 0 ? (
+            <EmptyState icon="registries" title="No registries yet">
+              <p>Add a registry's git URL, then sync it: its agents appear under Agents, ready to install.</p>
+            </EmptyState>
+          ) : (
+            registries.map((r) => <RegistryCard r={r} csrf={csrf} />)
+          )}
+        </div>
+        <aside class="registries-side">
+          <AddRegistryForm csrf={csrf} form={form ?? {}} />
+        </aside>
+      </div>
+    </Layout>
+  );
+}

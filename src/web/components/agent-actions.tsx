@@ -15,7 +15,6 @@
 import type { Children } from "@kitajs/html";
 import type { AgentDetail } from "../../core/catalog/types.ts";
 import { Icon, type IconName } from "./icons.tsx";
-import { InstallIcon, type InstallIconName } from "./install-icons.tsx";
 import { InstallDialog, Modal, type OperationTarget } from "./install-dialog.tsx";
 import { agentActionPath, EnableDialog } from "./permission-controls.tsx";
 import { UpdateDialog } from "./update-dialog.tsx";
@@ -28,10 +27,10 @@ export interface AgentAction {
 
 type Variant = "primary" | "secondary" | "danger" | "ghost";
 
-function ButtonContent({ icon, label }: { icon: { kind: "base"; name: IconName } | { kind: "install"; name: InstallIconName }; label: string }) {
+function ButtonContent({ icon, label }: { icon: { kind: "base"; name: IconName } | { kind: "install"; name: IconName }; label: string }) {
   return (
     <>
-      {icon.kind === "base" ? <Icon name={icon.name} /> : <InstallIcon name={icon.name} />}
+      {icon.kind === "base" ? <Icon name={icon.name} /> : <Icon name={icon.name} />}
       <span safe>{label}</span>
     </>
   );
@@ -120,7 +119,7 @@ function UninstallDialog({ agent, csrf }: { agent: AgentDetail; csrf: string }) 
             Cancel
           </button>
           <button type="submit" class="button button-danger" data-confirm="uninstall">
-            <InstallIcon name="trash" />
+            <Icon name="trash" />
             <span>Uninstall</span>
           </button>
         </div>

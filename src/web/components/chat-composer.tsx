@@ -4,18 +4,18 @@
  * component (assets/chat.js), which also builds the tool form from the tool's
  * JSON input schema.
  */
-import { LiveIcon } from "./live-icons.tsx";
+import { Icon } from "./icons.tsx";
 
 export function ChatComposer() {
   return (
     <div class="chat-composer">
       <div class="composer-tabs" role="tablist" aria-label="How to talk">
         <button type="button" role="tab" x-bind:class="messageTabClass" x-bind:aria-selected="messageTabSelected" x-on:click="showMessage" data-tab="message">
-          <LiveIcon name="message" size={16} />
+          <Icon name="message" size={16} />
           <span>Message</span>
         </button>
         <button type="button" role="tab" x-bind:class="toolTabClass" x-bind:aria-selected="toolTabSelected" x-on:click="showTool" data-tab="tool">
-          <LiveIcon name="tool" size={16} />
+          <Icon name="tool" size={16} />
           <span>Call a tool</span>
         </button>
         <span class="composer-status" x-bind:hidden="idle" role="status" hidden>
@@ -40,11 +40,11 @@ export function ChatComposer() {
         ></textarea>
         <div class="composer-actions">
           <button type="submit" class="button button-primary" x-bind:hidden="busy" x-bind:disabled="cannotChat" data-action="send">
-            <LiveIcon name="send" size={16} />
+            <Icon name="send" size={16} />
             <span>Send</span>
           </button>
           <button type="button" class="button button-danger-soft" x-bind:hidden="idle" x-on:click="cancelAll" data-action="cancel" hidden>
-            <LiveIcon name="cancel" size={16} />
+            <Icon name="cancel" size={16} />
             <span>Cancel</span>
           </button>
         </div>
@@ -62,11 +62,11 @@ export function ChatComposer() {
         <p class="form-error" x-bind:hidden="noToolError" x-text="toolError" role="alert" data-testid="tool-error" hidden></p>
         <div class="composer-actions">
           <button type="submit" class="button button-primary" x-bind:hidden="busy" x-bind:disabled="noTool" data-action="call">
-            <LiveIcon name="bolt" size={16} />
+            <Icon name="bolt" size={16} />
             <span>Call tool</span>
           </button>
           <button type="button" class="button button-danger-soft" x-bind:hidden="idle" x-on:click="cancelAll" data-action="cancel-call" hidden>
-            <LiveIcon name="cancel" size={16} />
+            <Icon name="cancel" size={16} />
             <span>Cancel</span>
           </button>
         </div>

@@ -9,7 +9,7 @@
  * build output text is hostile and never becomes markup.
  */
 import type { Children } from "@kitajs/html";
-import { InstallIcon, type InstallIconName } from "./install-icons.tsx";
+import { Icon, type IconName } from "./icons.tsx";
 
 /**
  * A native modal dialog; the surrounding Alpine component provides `close` and
@@ -17,18 +17,18 @@ import { InstallIcon, type InstallIconName } from "./install-icons.tsx";
  * validated names only (agent ids, registry names): the title itself may be
  * hostile text and is never put into an attribute.
  */
-export function Modal({ title, labelId, icon, ref, wide, tone, children }: { title: string; labelId: string; icon: InstallIconName; ref: string; wide?: boolean; tone?: "danger"; children: Children }) {
+export function Modal({ title, labelId, icon, ref, wide, tone, children }: { title: string; labelId: string; icon: IconName; ref: string; wide?: boolean; tone?: "danger"; children: Children }) {
   return (
     <dialog class={`modal${wide ? " modal-wide" : ""}${tone ? ` modal-${tone}` : ""}`} x-ref={ref} aria-labelledby={labelId}>
       <div class="modal-header">
         <span class="modal-icon" aria-hidden="true">
-          <InstallIcon name={icon} size={20} />
+          <Icon name={icon} size={20} />
         </span>
         <h2 class="modal-title" id={labelId} safe>
           {title}
         </h2>
         <button type="button" class="modal-close" aria-label="Close" x-on:click="close">
-          <InstallIcon name="cross" size={18} />
+          <Icon name="cross" size={18} />
         </button>
       </div>
       {children}
@@ -75,7 +75,7 @@ export function OperationProgress() {
       </div>
       <div class="result result-ok" role="status" x-show="isSucceeded">
         <span class="result-icon" aria-hidden="true">
-          <InstallIcon name="check" size={20} />
+          <Icon name="check" size={20} />
         </span>
         <div class="result-body">
           <strong class="result-title" x-text="resultTitle"></strong>
@@ -89,7 +89,7 @@ export function OperationProgress() {
       </div>
       <div class="result result-failed" role="alert" x-show="isFailed">
         <span class="result-icon" aria-hidden="true">
-          <InstallIcon name="cross" size={20} />
+          <Icon name="cross" size={20} />
         </span>
         <div class="result-body">
           <strong class="result-title" x-text="failTitle"></strong>
@@ -118,7 +118,7 @@ export function OperationFooter({ confirmLabel, kind }: { confirmLabel: string; 
         Cancel
       </button>
       <button type="button" class="button button-primary" x-on:click="confirm" x-show="canConfirm" data-confirm={kind}>
-        <InstallIcon name={kind === "install" ? "download" : "upgrade"} />
+        <Icon name={kind === "install" ? "download" : "upgrade"} />
         <span safe>{confirmLabel}</span>
       </button>
       <button type="button" class="button button-primary" x-on:click="finish" x-show="isDone" data-finish={kind}>
@@ -225,7 +225,7 @@ export function InstallDialog({ target, rebuild }: { target: OperationTarget; re
             None.
           </p>
           <p class="hint">
-            <InstallIcon name="shield" size={16} /> Installing approves nothing: you choose which permissions to grant when you enable it.
+            <Icon name="shield" size={16} /> Installing approves nothing: you choose which permissions to grant when you enable it.
           </p>
           <PlanWarnings />
         </div>

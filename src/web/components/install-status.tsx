@@ -4,7 +4,7 @@
  * unchanged), an install in progress, or installed-but-not-enabled.
  */
 import type { AgentDetail } from "../../core/catalog/types.ts";
-import { InstallIcon } from "./install-icons.tsx";
+import { Icon } from "./icons.tsx";
 
 export function InstallStatus({ agent }: { agent: AgentDetail }) {
   const i = agent.install;
@@ -52,7 +52,7 @@ export function InstallStatus({ agent }: { agent: AgentDetail }) {
     return (
       <div class="callout callout-info install-status" role="status">
         <span class="callout-row">
-          <InstallIcon name="power" size={16} />
+          <Icon name="power" size={16} />
           <strong>Installed, not enabled</strong>
         </span>
         <p safe>{message}</p>

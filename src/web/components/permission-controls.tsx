@@ -7,7 +7,7 @@
  */
 import type { AgentDetail } from "../../core/catalog/types.ts";
 import { parsePermission } from "../../core/manifest/permissions.ts";
-import { InstallIcon } from "./install-icons.tsx";
+import { Icon } from "./icons.tsx";
 import { Modal } from "./install-dialog.tsx";
 
 export type Risk = "low" | "medium" | "high";
@@ -119,7 +119,7 @@ export function EnableDialog({ agent, csrf }: { agent: AgentDetail; csrf: string
             Cancel
           </button>
           <button type="submit" class="button button-primary" data-confirm="enable">
-            <InstallIcon name="power" />
+            <Icon name="power" />
             <span x-text="submitLabel">{agent.enabled ? "Approve selected" : "Enable"}</span>
           </button>
         </div>

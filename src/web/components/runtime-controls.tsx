@@ -11,7 +11,6 @@ import type { Children } from "@kitajs/html";
 import type { AgentDetail } from "../../core/catalog/types.ts";
 import type { RuntimeStatus } from "../../core/runtime/runtime-status.ts";
 import { Icon } from "./icons.tsx";
-import { LiveIcon } from "./live-icons.tsx";
 
 export interface RuntimeControlsProps {
   agent: AgentDetail;
@@ -67,7 +66,7 @@ export function RuntimeControls({ agent, runtime }: RuntimeControlsProps) {
       </p>
       <div class="runtime-actions" x-bind:hidden="notRunnable" hidden={!runnable}>
         <button type="button" class="button button-primary button-small" x-on:click="run" x-bind:disabled="cannotRun" data-runtime-action="run">
-          <LiveIcon name="play" size={16} />
+          <Icon name="play" size={16} />
           <span>Run</span>
         </button>
         <button type="button" class="button button-secondary button-small" x-on:click="askRestart" x-bind:disabled="cannotRestart" data-runtime-action="restart">
@@ -75,7 +74,7 @@ export function RuntimeControls({ agent, runtime }: RuntimeControlsProps) {
           <span>Restart</span>
         </button>
         <button type="button" class="button button-danger-soft button-small" x-on:click="askStop" x-bind:disabled="cannotStop" data-runtime-action="stop">
-          <LiveIcon name="stop" size={16} />
+          <Icon name="stop" size={16} />
           <span>Stop</span>
         </button>
         <span class="runtime-busy" x-bind:hidden="notBusy" x-text="busyLabel" hidden role="status"></span>

@@ -6,7 +6,7 @@
  * Confirming sends the reviewed commit as `expect_commit`, so a source that
  * moved in between is refused rather than built unseen.
  */
-import { InstallIcon } from "./install-icons.tsx";
+import { Icon } from "./icons.tsx";
 import { AgentName, Modal, OperationFooter, OperationProgress, type OperationTarget, PlanCommands, PlanStatus, PlanWarnings } from "./install-dialog.tsx";
 
 function VersionBox({ label, version, commit, cls }: { label: string; version: string; commit: string; cls: string }) {
@@ -50,7 +50,7 @@ export function UpdateDialog({ target }: { target: OperationTarget }) {
             <ul class="commit-list">
               <template x-for="c in planCommits">
                 <li>
-                  <InstallIcon name="commit" size={16} />
+                  <Icon name="commit" size={16} />
                   <code x-text="c.short"></code>
                   <span class="break" x-text="c.subject"></span>
                 </li>

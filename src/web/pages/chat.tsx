@@ -14,7 +14,7 @@ import type { ChatMessage, ChatSession } from "../../core/chat/chat-service.ts";
 import type { ToolInfo } from "../../core/runtime/tool-registry.ts";
 import type { ChatTarget } from "../../api/routes/chat.ts";
 import { Layout, PageHeader } from "../components/layout.tsx";
-import { LiveIcon } from "../components/live-icons.tsx";
+import { Icon } from "../components/icons.tsx";
 import { ChatComposer, ChatDeleteDialog } from "../components/chat-composer.tsx";
 
 export interface ChatPageProps {
@@ -41,7 +41,7 @@ export function ChatPage(p: ChatPageProps) {
           <div class="chat-sessions-head">
             <h2 class="card-title">Sessions</h2>
             <button type="button" class="button button-primary button-small" x-on:click="newSession" x-bind:disabled="creating" data-action="new-session">
-              <LiveIcon name="plus" size={16} />
+              <Icon name="plus" size={16} />
               <span>New chat</span>
             </button>
           </div>
@@ -53,12 +53,12 @@ export function ChatPage(p: ChatPageProps) {
         <section class="chat-main" aria-label="Conversation">
           <div class="chat-empty" x-bind:hidden="hasActive" hidden={p.activeId !== null}>
             <div class="empty-icon">
-              <LiveIcon name="message" size={28} />
+              <Icon name="message" size={28} />
             </div>
             <h2>Start a conversation</h2>
             <p class="muted">Create a chat, pick a running agent, then send a message or call one of its tools.</p>
             <button type="button" class="button button-primary" x-on:click="newSession" data-action="new-session-empty">
-              <LiveIcon name="plus" size={16} />
+              <Icon name="plus" size={16} />
               <span>New chat</span>
             </button>
           </div>
@@ -76,7 +76,7 @@ export function ChatPage(p: ChatPageProps) {
                   </button>
                 </form>
                 <button type="button" class="icon-action" x-bind:hidden="renaming" x-on:click="startRename" title="Rename" aria-label="Rename chat" data-action="rename">
-                  <LiveIcon name="pencil" size={16} />
+                  <Icon name="pencil" size={16} />
                 </button>
               </div>
               <div class="chat-header-tools">
@@ -85,7 +85,7 @@ export function ChatPage(p: ChatPageProps) {
                   <select x-ref="agentSelect" x-on:change="changeAgent" aria-label="Agent for this chat" data-testid="agent-select"></select>
                 </label>
                 <button type="button" class="icon-action icon-action-danger" x-on:click="askDelete" title="Delete chat" aria-label="Delete chat" data-action="delete-session">
-                  <LiveIcon name="trash" size={16} />
+                  <Icon name="trash" size={16} />
                 </button>
               </div>
             </header>

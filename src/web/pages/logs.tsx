@@ -6,7 +6,7 @@
  * `agent:<id>` topics of /events and keeps at most 2000 lines in the page.
  */
 import { EmptyState, Layout, PageHeader } from "../components/layout.tsx";
-import { LiveIcon } from "../components/live-icons.tsx";
+import { Icon } from "../components/icons.tsx";
 import { LogStreamToggles } from "../components/log-toolbar.tsx";
 
 export interface LogAgent {
@@ -61,11 +61,11 @@ export function LogsPage({ csrf, agents, selected }: { csrf: string; agents: Log
             <LogStreamToggles />
             <div class="log-controls">
               <button type="button" class="button button-secondary button-small" x-on:click="toggleFollow" x-bind:aria-pressed="followPressed" data-action="follow">
-                <LiveIcon name="follow" size={16} />
+                <Icon name="follow" size={16} />
                 <span x-text="followLabel">Following</span>
               </button>
               <button type="button" class="button button-ghost button-small" x-on:click="clear" data-action="clear">
-                <LiveIcon name="clear" size={16} />
+                <Icon name="clear" size={16} />
                 <span>Clear</span>
               </button>
             </div>

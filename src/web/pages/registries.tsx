@@ -9,7 +9,7 @@
  */
 import type { RegistryInfo } from "../../core/registry/registries.ts";
 import { Badge } from "../components/badges.tsx";
-import { InstallIcon } from "../components/install-icons.tsx";
+import { Icon } from "../components/icons.tsx";
 import { Modal } from "../components/install-dialog.tsx";
 import { EmptyState, Layout, PageHeader } from "../components/layout.tsx";
 import { Notice } from "../components/notice.tsx";
@@ -72,7 +72,7 @@ function SyncPanel() {
       </div>
       <div class="result result-ok" role="status" x-show="isSucceeded">
         <span class="result-icon" aria-hidden="true">
-          <InstallIcon name="check" size={20} />
+          <Icon name="check" size={20} />
         </span>
         <div class="result-body">
           <strong class="result-title" x-text="resultTitle"></strong>
@@ -87,19 +87,19 @@ function SyncPanel() {
           </ul>
         </div>
         <button type="button" class="modal-close" aria-label="Dismiss" x-on:click="dismiss">
-          <InstallIcon name="cross" size={16} />
+          <Icon name="cross" size={16} />
         </button>
       </div>
       <div class="result result-failed" role="alert" x-show="showFailure">
         <span class="result-icon" aria-hidden="true">
-          <InstallIcon name="cross" size={20} />
+          <Icon name="cross" size={20} />
         </span>
         <div class="result-body">
           <strong class="result-title">Sync failed</strong>
           <p class="break" x-text="errorMessage"></p>
         </div>
         <button type="button" class="modal-close" aria-label="Dismiss" x-on:click="dismiss">
-          <InstallIcon name="cross" size={16} />
+          <Icon name="cross" size={16} />
         </button>
       </div>
     </div>
@@ -113,7 +113,7 @@ function RegistryCard({ r, csrf }: { r: RegistryInfo; csrf: string }) {
       <div class="registry-head">
         <div class="registry-title">
           <span class="registry-mark" aria-hidden="true">
-            <InstallIcon name="folder" size={18} />
+            <Icon name="folder" size={18} />
           </span>
           <div>
             <h2 safe>{r.name}</h2>
@@ -125,12 +125,12 @@ function RegistryCard({ r, csrf }: { r: RegistryInfo; csrf: string }) {
         </div>
         <div class="actions">
           <button type="button" class="button button-secondary" data-action="sync" x-on:click="sync" x-bind:disabled="isRunning" title="Fetch the registry and update the catalog in one transaction">
-            <InstallIcon name="sync" />
+            <Icon name="sync" />
             <span>Sync</span>
           </button>
           <div class="action-item" x-data="modal">
             <button type="button" class="button button-ghost" data-action="remove" x-on:click="open" title="Remove this registry and its listings">
-              <InstallIcon name="trash" />
+              <Icon name="trash" />
               <span>Remove</span>
             </button>
             <Modal title={`Remove registry ${r.name}?`} labelId={`remove-title-${r.name}`} icon="trash" ref="dialog" tone="danger">
@@ -223,13 +223,13 @@ function RegistryCard({ r, csrf }: { r: RegistryInfo; csrf: string }) {
         <dialog class="modal modal-danger" x-ref="forceDialog" aria-labelledby={`force-title-${r.name}`}>
           <div class="modal-header">
             <span class="modal-icon" aria-hidden="true">
-              <InstallIcon name="sync" size={20} />
+              <Icon name="sync" size={20} />
             </span>
             <h2 class="modal-title" id={`force-title-${r.name}`}>
               Accept the rewritten history?
             </h2>
             <button type="button" class="modal-close" aria-label="Close" x-on:click="closeForce">
-              <InstallIcon name="cross" size={18} />
+              <Icon name="cross" size={18} />
             </button>
           </div>
           <div class="modal-body">
@@ -274,7 +274,7 @@ function AddRegistryForm({ csrf, form }: { csrf: string; form: RegistryForm }) {
           <input type="text" name="ref" value={form.ref ?? ""} maxlength="256" placeholder="main" autocomplete="off" spellcheck="false" />
         </label>
         <button type="submit" class="button button-primary" data-action="add-registry">
-          <InstallIcon name="plus" />
+          <Icon name="plus" />
           <span>Add registry</span>
         </button>
         <p class="field-hint">Adding only records it; nothing is fetched until you sync.</p>

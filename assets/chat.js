@@ -608,7 +608,7 @@ document.addEventListener("alpine:init", () => {
             "header",
             { className: "tool-card-head" },
             el("span", { className: "tool-icon", "aria-hidden": "true" }, toolIcon()),
-            el("div", { className: "tool-card-title" }, el("span", { className: "tool-kind", text: info.byAgent ? "Called by the agent" : "Direct tool call" }), el("code", { className: "tool-id", text: info.tool })),
+            el("div", { className: "tool-card-title" }, el("span", { className: "tool-kind", text: info.byAgent ? `Called by ${typeof info.byAgent === "string" ? this.agentName(info.byAgent) : "the agent"}` : "Direct tool call" }), el("code", { className: "tool-id", text: info.tool })),
             duration,
             status,
           ),
@@ -658,7 +658,8 @@ document.addEventListener("alpine:init", () => {
           if (m.role === "user") this.setUser(t, m);
           else if (m.role === "assistant") this.finishReply(t, m);
           else if (m.data && typeof m.data.tool === "string") {
-            const byAgent = turnIds.has(cid);
+            // The calling agent's id when known (string), so the card can name it.
+            const byAgent = turnIds.has(cid) ? (m.data && m.data.caller) || true : false;
             const key = byAgent ? (m.data.outcome && m.data.outcome.requestId) || m.id : cid;
             const c = this.card(t, key, { tool: m.data.tool, arguments: m.data.arguments, byAgent });
             this.finishCard(c, m.data.outcome);
@@ -697,7 +698,7 @@ document.addEventListener("alpine:init", () => {
           }
           case "invoke": {
             const t = this.turn(d.correlationId);
-            const c = this.card(t, d.requestId, { tool: d.tool, arguments: d.arguments, byAgent: true });
+            const c = this.card(t, d.requestId, { tool: d.tool, arguments: d.arguments, byAgent: d.callerAgentId || true });
             if (d.phase === "end") this.finishCard(c, d.outcome);
             // Keep the reply below the cards of its turn.
             if (t.reply) t.root.append(t.reply.root);

@@ -86,6 +86,9 @@ describe("talking to a chat agent", () => {
     await shout.locator(".tool-status-ok").waitFor();
     await echo.locator(".tool-status-ok").waitFor();
     await expect(shout.locator(".tool-result .tool-json").textContent()).resolves.toContain('"HELLO WORLD"');
+    // Each card names the agent that made the call: assistant → invoker/shout → echo/echo.
+    await expect(shout.locator(".tool-kind").textContent()).resolves.toBe("Called by Assistant (example)");
+    await expect(echo.locator(".tool-kind").textContent()).resolves.toBe("Called by Invoker (example)");
     await expect(shout.locator(".tool-duration").textContent()).resolves.toMatch(/\d+(\.\d)? m?s/);
     await page.locator(".msg-assistant:not(.streaming) .msg-body", { hasText: "Shouted: HELLO WORLD" }).waitFor();
     await expect(page.locator(".composer-status").isVisible()).resolves.toBe(false);

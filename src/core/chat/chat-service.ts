@@ -115,8 +115,8 @@ export class ChatService {
     const ac = this.track(sessionId, correlationId);
     const off = this.s.events.on((e) => {
       if (e.type === "tool.invoke" && e.correlationId === correlationId) {
-        this.publish(sessionId, { kind: "invoke", correlationId, phase: e.phase, tool: e.tool, requestId: e.requestId, arguments: redactValue(e.arguments), outcome: redactValue(e.outcome) });
-        if (e.phase === "end") this.store(sessionId, "tool", e.tool, { tool: e.tool, arguments: redactValue(e.arguments) as never, outcome: redactValue(e.outcome) as never }, correlationId);
+        this.publish(sessionId, { kind: "invoke", correlationId, phase: e.phase, tool: e.tool, callerAgentId: e.callerAgentId, requestId: e.requestId, arguments: redactValue(e.arguments), outcome: redactValue(e.outcome) });
+        if (e.phase === "end") this.store(sessionId, "tool", e.tool, { tool: e.tool, caller: e.callerAgentId, arguments: redactValue(e.arguments) as never, outcome: redactValue(e.outcome) as never }, correlationId);
       }
     });
     this.publish(sessionId, { kind: "turn.start", correlationId, message: user });

@@ -11,6 +11,8 @@ import appCss from "../../assets/app.css" with { type: "text" };
 import chatCss from "../../assets/chat.css" with { type: "text" };
 import chatJs from "../../assets/chat.js" with { type: "text" };
 import chatFormJs from "../../assets/chat-form.js" with { type: "text" };
+import chatTranscriptJs from "../../assets/chat-transcript.js" with { type: "text" };
+import chatComposerJs from "../../assets/chat-composer.js" with { type: "text" };
 import liveJs from "../../assets/live.js" with { type: "text" };
 import logsJs from "../../assets/logs.js" with { type: "text" };
 import faviconSvg from "../../assets/favicon.svg" with { type: "text" };
@@ -26,6 +28,8 @@ const SOURCES: Array<{ logical: string; body: string; type: string }> = [
   { logical: "install.js", body: installJs, type: "text/javascript; charset=utf-8" },
   { logical: "live.js", body: liveJs, type: "text/javascript; charset=utf-8" },
   { logical: "chat-form.js", body: chatFormJs, type: "text/javascript; charset=utf-8" },
+  { logical: "chat-transcript.js", body: chatTranscriptJs, type: "text/javascript; charset=utf-8" },
+  { logical: "chat-composer.js", body: chatComposerJs, type: "text/javascript; charset=utf-8" },
   { logical: "chat.js", body: chatJs, type: "text/javascript; charset=utf-8" },
   { logical: "logs.js", body: logsJs, type: "text/javascript; charset=utf-8" },
   { logical: "chat.css", body: chatCss, type: "text/css; charset=utf-8" },
@@ -48,7 +52,7 @@ for (const s of SOURCES) {
   urls[s.logical] = `/assets/${name}`;
 }
 
-export function assetUrl(logical: "app.css" | "app.js" | "install.js" | "alpine-csp.js" | "favicon.svg" | "live.js" | "chat-form.js" | "chat.js" | "logs.js" | "chat.css"): string {
+export function assetUrl(logical: "app.css" | "app.js" | "install.js" | "alpine-csp.js" | "favicon.svg" | "live.js" | "chat-form.js" | "chat-transcript.js" | "chat-composer.js" | "chat.js" | "logs.js" | "chat.css"): string {
   return urls[logical]!;
 }
 

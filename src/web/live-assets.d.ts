@@ -15,3 +15,11 @@ declare module "*/assets/chat-form.js" {
   const text: string;
   export default text;
 }
+declare module "*/assets/chat-transcript.js" {
+  const text: string;
+  export default text;
+}
+declare module "*/assets/chat-composer.js" {
+  const text: string;
+  export default text;
+}

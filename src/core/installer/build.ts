@@ -87,6 +87,17 @@ export interface BuildOptions {
 }
 
 /** Runs BUILD_COMMANDS in `dir`; stops at the first failure. Never throws for a failed build. */
+/** Message for a failed build: the reason plus the last lines of output. */
+export function buildFailureMessage(id: string, b: BuildResult, timeoutMs: number): string {
+  const failed = b.steps[b.steps.length - 1];
+  const why = b.timedOut
+    ? `did not finish within ${timeoutMs} ms and was killed`
+    : failed?.error
+      ? failed.error
+      : `'${failed?.command}' exited with ${failed?.exitCode ?? failed?.signal}`;
+  return `build of ${id} failed: ${why} (log: ${b.logPath})`;
+}
+
 export async function runBuild(o: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   removePath(o.logPath); // never write through a planted symlink

@@ -38,6 +38,13 @@ export interface InstallerDeps {
 /** `true` (already confirmed, e.g. `--yes` or a UI confirm button) or a callback shown the plan. */
 export type Confirm<P> = boolean | ((plan: P) => boolean | Promise<boolean>);
 
+/** Anything but an explicit yes (including no answer) is a no: these operations run or delete code. */
+export async function confirmed<P>(confirm: Confirm<P> | undefined, plan: P): Promise<boolean> {
+  if (confirm === undefined || confirm === false) return false;
+  if (confirm === true) return true;
+  return (await confirm(plan)) === true;
+}
+
 export interface OperationOptions {
   actor: Actor;
   correlationId?: string;

@@ -11,56 +11,25 @@
  * `installed`.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { eq } from "drizzle-orm";
-import { installs } from "../../db/schema.ts";
+import { mkdirSync } from "node:fs";
 import { AppError, toAppError } from "../errors.ts";
 import { assertAgentId } from "../approvals/approvals.ts";
 import { permissionDiff, requestedPermissions } from "../approvals/permission-diff.ts";
 import { assertRef } from "../git/git.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { type AgentDirs, agentDirs, lockAgent, recoverDirs, swapIn } from "./agent-dirs.ts";
-import { type BuildResult, runBuild, toolchainDirs } from "./build.ts";
-import { applyPermissionChange, COMMANDS_TEXT, type Confirm, InstallerContext, type InstallerDeps, type ListingRow, type OperationOptions } from "./context.ts";
+import { type BuildResult, buildFailureMessage, runBuild, toolchainDirs } from "./build.ts";
+import { applyPermissionChange, COMMANDS_TEXT, type Confirm, confirmed, InstallerContext, type InstallerDeps, type ListingRow, type OperationOptions } from "./context.ts";
+import { type InstallOptions, type InstallPlan, planFor } from "./install-plan.ts";
 import { readLocalManifest, readManifestAtCommit } from "./read-manifest.ts";
 import { removePath } from "./safe-paths.ts";
+import { planUninstall, type UninstallPlan, type UninstallResult, uninstall } from "./uninstall.ts";
 
-export interface InstallPlan {
-  agentId: string;
-  source: "local" | "remote";
-  registry: string | null;
-  gitUrl: string | null;
-  ref: string | null;
-  /** Commit the registry pins for its default ref (verified after fetching). */
-  pinnedCommit: string | null;
-  /** Where the commands run (third-party code executes here). */
-  buildDirectory: string;
-  /** Where the agent lives once installed. */
-  installPath: string;
-  /** Exact commands, in order. */
-  commands: string[];
-  /** Build variables (non-secret). */
-  env: Record<string, string>;
-  /** Permissions requested: the registry's copy before fetching, the fetched manifest after. */
-  permissionsRequested: string[];
-  /** Set once the code is fetched (in the confirm callback). */
-  commit: string | null;
-  /** Fetched manifest vs the registry's copy (remote only, after fetching). */
-  permissionDiff: { added: string[]; removed: string[] } | null;
-  /** True when re-building an installed local agent. */
-  rebuild: boolean;
-  warnings: string[];
-}
-
-export interface InstallOptions extends OperationOptions {
-  /** Branch, tag or commit instead of the registry's default_ref. */
-  ref?: string;
-  /** Use this registry's listing. */
-  registry?: string;
-  /** Use the local checkout. */
-  local?: boolean;
-  confirm?: Confirm<InstallPlan>;
-}
+// Callers import these from here; they live next to what they describe.
+export { buildFailureMessage } from "./build.ts";
+export { confirmed } from "./context.ts";
+export type { InstallOptions, InstallPlan } from "./install-plan.ts";
+export type { UninstallPlan, UninstallResult } from "./uninstall.ts";
 
 export interface InstallResult {
   agentId: string;
@@ -80,37 +49,6 @@ export interface InstallResult {
   durationMs: number;
 }
 
-export interface UninstallPlan {
-  agentId: string;
-  source: "local" | "remote";
-  installPath: string;
-  /** Paths that will be deleted (a local checkout is never deleted). */
-  removes: string[];
-}
-
-export interface UninstallResult {
-  agentId: string;
-  removed: string[];
-  correlationId: string;
-}
-
-export async function confirmed<P>(confirm: Confirm<P> | undefined, plan: P): Promise<boolean> {
-  if (confirm === undefined || confirm === false) return false;
-  if (confirm === true) return true;
-  return (await confirm(plan)) === true;
-}
-
-/** Message for a failed build: the reason plus the last lines of output. */
-export function buildFailureMessage(id: string, b: BuildResult, timeoutMs: number): string {
-  const failed = b.steps[b.steps.length - 1];
-  const why = b.timedOut
-    ? `did not finish within ${timeoutMs} ms and was killed`
-    : failed?.error
-      ? failed.error
-      : `'${failed?.command}' exited with ${failed?.exitCode ?? failed?.signal}`;
-  return `build of ${id} failed: ${why} (log: ${b.logPath})`;
-}
-
 export class Installer {
   readonly ctx: InstallerContext;
 
@@ -127,60 +65,14 @@ export class Installer {
     assertAgentId(id);
     if (opts.ref !== undefined) assertRef(opts.ref);
     const listing = this.ctx.pickListing(id, opts);
-    return this.planFor(id, listing, opts.ref);
-  }
-
-  private planFor(id: string, l: ListingRow, refOverride?: string): InstallPlan {
-    const dirs = agentDirs(this.d.paths.agentsDir, id);
-    const existing = this.d.catalog.installFor(id);
-    const warnings: string[] = [];
-    if (l.source === "remote") {
-      const ref = refOverride ?? l.ref ?? "HEAD";
-      if (refOverride && l.pinnedCommit && refOverride !== l.ref) warnings.push(`--ref ${refOverride} overrides the registry's default ref; its pinned commit is not checked`);
-      if (l.deprecated) warnings.push(`registry ${l.registryName} marks ${id} as deprecated${l.replacementId ? `; it suggests ${l.replacementId} instead` : ""}`);
-      return {
-        agentId: id,
-        source: "remote",
-        registry: l.registryName,
-        gitUrl: l.gitUrl,
-        ref,
-        pinnedCommit: ref === l.ref ? l.pinnedCommit : null,
-        buildDirectory: dirs.next,
-        installPath: dirs.src,
-        commands: COMMANDS_TEXT,
-        env: this.ctx.buildVars(),
-        permissionsRequested: safeList(l.permissionsJson),
-        commit: null,
-        permissionDiff: null,
-        rebuild: false,
-        warnings,
-      };
-    }
-    if (refOverride) throw new AppError("invalid_argument", "--ref applies to registry agents only; a local checkout is built as it is");
-    return {
-      agentId: id,
-      source: "local",
-      registry: null,
-      gitUrl: null,
-      ref: null,
-      pinnedCommit: null,
-      buildDirectory: l.path!,
-      installPath: l.path!,
-      commands: COMMANDS_TEXT,
-      env: this.ctx.buildVars(),
-      permissionsRequested: safeList(l.permissionsJson),
-      commit: null,
-      permissionDiff: null,
-      rebuild: existing?.source === "local" && existing.state === "installed",
-      warnings: existing?.source === "local" && existing.installPath !== l.path ? [`replaces the local install at ${existing.installPath}`] : [],
-    };
+    return planFor(this.ctx, id, listing, opts.ref);
   }
 
   async install(id: string, opts: InstallOptions): Promise<InstallResult> {
     assertAgentId(id);
     if (opts.ref !== undefined) assertRef(opts.ref);
     const listing = this.ctx.pickListing(id, opts);
-    const plan = this.planFor(id, listing, opts.ref);
+    const plan = planFor(this.ctx, id, listing, opts.ref);
     const existing = this.d.catalog.installFor(id);
     if (existing && existing.state === "installed" && !(plan.source === "local" && existing.source === "local")) {
       throw new AppError("conflict", `${id} is already installed from ${existing.source === "remote" ? `registry ${existing.registryName}` : existing.installPath}; use 'agents update ${id}' or uninstall it first`);
@@ -362,59 +254,14 @@ export class Installer {
   }
 
   planUninstall(id: string): UninstallPlan {
-    assertAgentId(id);
-    const i = this.d.catalog.installFor(id);
-    if (!i) throw new AppError("not_found", `agent '${id}' is not installed`);
-    const dirs = agentDirs(this.d.paths.agentsDir, id);
-    return { agentId: id, source: i.source, installPath: i.installPath, removes: existsSync(dirs.root) ? [dirs.root] : [] };
+    return planUninstall(this.ctx, id);
   }
 
   /**
    * Stops the agent (hook), deletes its install row and approvals, and removes
    * `agents/<id>`. A local checkout is left untouched (only our build log goes).
    */
-  async uninstall(id: string, opts: OperationOptions & { confirm?: Confirm<UninstallPlan> }): Promise<UninstallResult> {
-    const plan = this.planUninstall(id);
-    const correlationId = opts.correlationId ?? randomUUID();
-    const audit = (outcome: "ok" | "error" | "denied", details: Record<string, unknown>) =>
-      this.d.audit.record({ actor: opts.actor, action: "agent.uninstall", outcome, agentId: id, correlationId, details });
-    if (!(await confirmed(opts.confirm, plan))) {
-      audit("denied", { reason: "not confirmed", install_path: plan.installPath });
-      throw new AppError("confirmation_required", `not uninstalling ${id}: not confirmed`);
-    }
-    const dirs = agentDirs(this.d.paths.agentsDir, id);
-    const release = lockAgent(dirs, id);
-    try {
-      this.ctx.progress(id, "stop", `stopping ${id}`);
-      this.d.events.emit({ type: "agent.status", agentId: id, status: { state: "uninstalling", enabled: false, reason: "uninstalled" } });
-      await this.d.hooks.stop(id, "uninstalled");
-      const approved = this.d.catalog.approvalsFor(id).map((a) => a.permission);
-      this.d.catalog.transaction(() => {
-        this.ctx.clearApprovals(id);
-        this.d.catalog.db.delete(installs).where(eq(installs.agentId, id)).run();
-      });
-      removePath(dirs.root);
-      audit("ok", { source: plan.source, install_path: plan.installPath, removed: plan.removes, approvals_dropped: approved });
-      this.d.events.emit({ type: "agent.status", agentId: id, status: { state: "uninstalled", enabled: false, reason: "uninstalled" } });
-      this.d.events.emit({ type: "catalog.changed", reason: `agent ${id} uninstalled` });
-      this.ctx.progress(id, "done", `uninstalled ${id}`, { ok: true });
-      return { agentId: id, removed: plan.removes, correlationId };
-    } catch (e) {
-      const err = toAppError(e, `uninstalling ${id}`);
-      audit("error", { code: err.code, error: err.message });
-      this.ctx.progress(id, "done", err.message, { ok: false });
-      throw err;
-    } finally {
-      release();
-    }
-  }
-}
-
-function safeList(json: string): string[] {
-  try {
-    const v = JSON.parse(json);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-  } catch {
-    return [];
+  uninstall(id: string, opts: OperationOptions & { confirm?: Confirm<UninstallPlan> }): Promise<UninstallResult> {
+    return uninstall(this.ctx, id, opts);
   }
 }

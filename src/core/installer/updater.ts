@@ -12,8 +12,9 @@ import { assertAgentId } from "../approvals/approvals.ts";
 import { permissionDiff, requestedPermissions } from "../approvals/permission-diff.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { agentDirs, lockAgent, recoverDirs, swapIn } from "./agent-dirs.ts";
-import { applyPermissionChange, COMMANDS_TEXT, type Confirm, type OperationOptions } from "./context.ts";
-import { buildFailureMessage, confirmed, type Installer } from "./installer.ts";
+import { buildFailureMessage } from "./build.ts";
+import { applyPermissionChange, COMMANDS_TEXT, type Confirm, confirmed, type OperationOptions } from "./context.ts";
+import type { Installer } from "./installer.ts";
 import { readManifestAtCommit } from "./read-manifest.ts";
 import { removePath } from "./safe-paths.ts";
 

@@ -1,8 +1,8 @@
 /**
  * The chat page's composer (message or direct tool call) and its delete
  * dialog. Static markup only; state and behaviour live in the `chat` Alpine
- * component (assets/chat.js), which also builds the tool form from the tool's
- * JSON input schema.
+ * component (assets/chat.js; its composer methods in assets/chat-composer.js,
+ * which builds the tool form from the tool's JSON input schema).
  */
 import { Icon } from "./icons.tsx";
 

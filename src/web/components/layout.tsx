@@ -45,6 +45,8 @@ export function Document({ title, csrf, bodyClass, children }: DocumentProps) {
         <script src={assetUrl("install.js")} defer></script>
         <script src={assetUrl("live.js")} defer></script>
         <script src={assetUrl("chat-form.js")} defer></script>
+        <script src={assetUrl("chat-transcript.js")} defer></script>
+        <script src={assetUrl("chat-composer.js")} defer></script>
         <script src={assetUrl("chat.js")} defer></script>
         <script src={assetUrl("logs.js")} defer></script>
         <script src={assetUrl("alpine-csp.js")} defer></script>

@@ -17,6 +17,31 @@ import { Icon, type IconName } from "./icons.tsx";
  * validated names only (agent ids, registry names): the title itself may be
  * hostile text and is never put into an attribute.
  */
+
+/**
+ * The live step list of a long operation (install, update, registry sync), fed by
+ * the Alpine component's `steps` / `isRunning`; `children` is the running label.
+ */
+export function ProgressSteps({ compact = false, children }: { compact?: boolean; children: Children }) {
+  return (
+    <>
+      <ol class={compact ? "steps steps-compact" : "steps"} aria-live="polite">
+        <template x-for="s in steps" x-bind:key="s.id">
+          <li x-bind:class="s.cls">
+            <span class="step-mark" aria-hidden="true"></span>
+            <span class="step-label" x-text="s.label"></span>
+            <span class="step-msg break" x-text="s.message"></span>
+          </li>
+        </template>
+      </ol>
+      <div class="loading-row" x-show="isRunning">
+        <span class="spinner" aria-hidden="true"></span>
+        {children}
+      </div>
+    </>
+  );
+}
+
 export function Modal({ title, labelId, icon, ref, wide, tone, children }: { title: string; labelId: string; icon: IconName; ref: string; wide?: boolean; tone?: "danger"; children: Children }) {
   return (
     <dialog class={`modal${wide ? " modal-wide" : ""}${tone ? ` modal-${tone}` : ""}`} x-ref={ref} aria-labelledby={labelId}>
@@ -56,19 +81,9 @@ export function PlanStatus({ loading }: { loading: string }) {
 export function OperationProgress() {
   return (
     <div class="op-progress" x-show="showProgress" x-cloak>
-      <ol class="steps" aria-live="polite">
-        <template x-for="s in steps" x-bind:key="s.id">
-          <li x-bind:class="s.cls">
-            <span class="step-mark" aria-hidden="true"></span>
-            <span class="step-label" x-text="s.label"></span>
-            <span class="step-msg break" x-text="s.message"></span>
-          </li>
-        </template>
-      </ol>
-      <div class="loading-row" x-show="isRunning">
-        <span class="spinner" aria-hidden="true"></span>
+      <ProgressSteps>
         <span x-text="runningText"></span>
-      </div>
+      </ProgressSteps>
       <div class="log-wrap" x-show="hasLines">
         <div class="section-label">Build output</div>
         <pre class="build-log" x-ref="log" x-text="logText"></pre>

@@ -10,7 +10,7 @@
 import type { RegistryInfo } from "../../core/registry/registries.ts";
 import { Badge } from "../components/badges.tsx";
 import { Icon } from "../components/icons.tsx";
-import { Modal } from "../components/install-dialog.tsx";
+import { Modal, ProgressSteps } from "../components/install-dialog.tsx";
 import { EmptyState, Layout, PageHeader } from "../components/layout.tsx";
 import { Notice } from "../components/notice.tsx";
 
@@ -57,19 +57,9 @@ function Meta({ label, children }: { label: string; children: JSX.Element | stri
 function SyncPanel() {
   return (
     <div class="sync-panel" x-show="showPanel" x-cloak>
-      <ol class="steps steps-compact" aria-live="polite">
-        <template x-for="s in steps" x-bind:key="s.id">
-          <li x-bind:class="s.cls">
-            <span class="step-mark" aria-hidden="true"></span>
-            <span class="step-label" x-text="s.label"></span>
-            <span class="step-msg break" x-text="s.message"></span>
-          </li>
-        </template>
-      </ol>
-      <div class="loading-row" x-show="isRunning">
-        <span class="spinner" aria-hidden="true"></span>
+      <ProgressSteps compact>
         <span>Syncing…</span>
-      </div>
+      </ProgressSteps>
       <div class="result result-ok" role="status" x-show="isSucceeded">
         <span class="result-icon" aria-hidden="true">
           <Icon name="check" size={20} />

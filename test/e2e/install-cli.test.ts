@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { waitFor } from "../helpers/binary.ts";
 import { join } from "node:path";
 import {
   agentRepo,
@@ -144,16 +145,14 @@ describe("interrupting the CLI", () => {
     expect((await runBin(["registry", "add", "fx", reg.url], h.env)).code).toBe(0);
     expect((await runBin(["registry", "sync", "fx"], h.env)).code).toBe(0);
     const p = Bun.spawn([await binaryPath(), "agents", "install", "com.example.slow", "--yes"], { env: h.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const deadline = Date.now() + 20_000;
-    while (processesMatching("sleep 31338").length === 0 && Date.now() < deadline) await Bun.sleep(100);
-    expect(processesMatching("sleep 31338").length).toBe(1);
+    await waitFor(() => processesMatching("sleep 31338").length === 1, { timeoutMs: 20_000, what: "the build's sleep to start" });
     p.kill("SIGINT");
     const stderr = await new Response(p.stderr).text();
     await p.exited;
     expect(p.exitCode).toBe(1);
     expect(stderr).toContain("interrupted (SIGINT)");
-    await Bun.sleep(200);
-    expect(processesMatching("sleep 31338")).toEqual([]);
+    // Killed processes disappear once reaped; wait for that rather than for a fixed time.
+    await waitFor(() => processesMatching("sleep 31338").length === 0, { what: "the build's processes to be gone" });
     expect(processesMatching(join(h.home, "agents/com.example.slow"))).toEqual([]);
     const info = await runBin(["agents", "info", "com.example.slow", "--json"], h.env);
     expect(info.json.install.state).toBe("installing");

@@ -11,6 +11,7 @@ import type { Limits } from "../../src/core/config/schema.ts";
 import { Runtime } from "../../src/core/runtime/runtime.ts";
 import { createServices, type Services } from "../../src/core/services.ts";
 import { approvals, installs } from "../../src/db/schema.ts";
+import { waitFor } from "./binary.ts";
 
 export interface RuntimeEnv {
   home: string;
@@ -79,11 +80,7 @@ export function fakeManifest(id: string, extra: Record<string, unknown> = {}): R
   };
 }
 
-/** Waits until `cond()` is true, polling on a short timer; fails with `what` after `ms`. */
+/** Waits until `cond()` is true (the shared `waitFor` poller); fails naming `what` after `ms`. */
 export async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
+  await waitFor(cond, { what, timeoutMs: ms });
 }

@@ -24,6 +24,19 @@ const rows: string[][] = [];
 const row = (name: string, n: number, totalMs: number, lat: number[]) =>
   rows.push([name, String(n), `${Math.round((n / totalMs) * 1000).toLocaleString()}`, fmt(pct(lat, 50)), fmt(pct(lat, 99))]);
 
+/** 500 warm-up round trips, then N timed ones, one at a time; adds a result row. */
+async function sequential(name: string, once: () => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < 500; i++) await once();
+  const lat: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const s = performance.now();
+    await once();
+    lat.push((performance.now() - s) * 1000);
+  }
+  row(name, N, performance.now() - t0, lat);
+}
+
 // --- raw ping-pong -------------------------------------------------------
 async function rawPingPong(): Promise<void> {
   const dir = shortTempDir("ospp-");
@@ -53,15 +66,7 @@ async function rawPingPong(): Promise<void> {
       onFrame = res;
       client!.write(frame);
     });
-  for (let i = 0; i < 500; i++) await once();
-  const lat: number[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < N; i++) {
-    const s = performance.now();
-    await once();
-    lat.push((performance.now() - s) * 1000);
-  }
-  row("raw Bun↔Elixir ping-pong (sequential)", N, performance.now() - t0, lat);
+  await sequential("raw Bun↔Elixir ping-pong (sequential)", once);
   peer.kill();
   server.stop(true);
 }
@@ -108,15 +113,7 @@ async function rawSdkCalls(home: string, agentDir: string): Promise<void> {
       waiting = () => res();
       sock!.write(encodeFrame({ v: 1, type: "tool.call", id: `c${++n}`, request_id: `r${n}`, payload: { tool: "echo", arguments: { text: "hello" }, timeout_ms: 5000, caller: { kind: "cli", id: "bench" } } }));
     });
-  for (let i = 0; i < 500; i++) await once();
-  const lat: number[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < N; i++) {
-    const s = performance.now();
-    await once();
-    lat.push((performance.now() - s) * 1000);
-  }
-  row("raw tool.call → Elixir SDK echo (no router)", N, performance.now() - t0, lat);
+  await sequential("raw tool.call → Elixir SDK echo (no router)", once);
   agent.kill();
   await agent.exited;
   server.stop(true);
@@ -130,26 +127,19 @@ async function routerCalls(): Promise<void> {
     await rawSdkCalls(env.home, echo.dir);
     env.installAgent({ id: ECHO, path: echo.dir, manifest: echo.manifest });
     await env.runtime.run(ECHO, "cli");
-    const call = () => env.runtime.call({ tool: `${ECHO}/echo`, arguments: { text: "hello" }, caller: { kind: "cli", id: "bench" } });
-    for (let i = 0; i < 500; i++) await call();
-    let lat: number[] = [];
-    let t0 = performance.now();
-    for (let i = 0; i < N; i++) {
-      const s = performance.now();
-      const r = await call();
+    const call = async () => {
+      const r = await env.runtime.call({ tool: `${ECHO}/echo`, arguments: { text: "hello" }, caller: { kind: "cli", id: "bench" } });
       if (!r.ok) throw new Error(`call failed: ${r.error.code}`);
-      lat.push((performance.now() - s) * 1000);
-    }
-    row("router → Elixir echo (sequential)", N, performance.now() - t0, lat);
-    lat = [];
-    t0 = performance.now();
+    };
+    await sequential("router → Elixir echo (sequential)", call);
+    const lat: number[] = [];
+    const t0 = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: CONC }, async () => {
         while (next++ < N) {
           const s = performance.now();
-          const r = await call();
-          if (!r.ok) throw new Error(`call failed: ${r.error.code}`);
+          await call();
           lat.push((performance.now() - s) * 1000);
         }
       }),

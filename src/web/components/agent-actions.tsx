@@ -27,17 +27,17 @@ export interface AgentAction {
 
 type Variant = "primary" | "secondary" | "danger" | "ghost";
 
-function ButtonContent({ icon, label }: { icon: { kind: "base"; name: IconName } | { kind: "install"; name: IconName }; label: string }) {
+function ButtonContent({ icon, label }: { icon: IconName; label: string }) {
   return (
     <>
-      {icon.kind === "base" ? <Icon name={icon.name} /> : <Icon name={icon.name} />}
+      <Icon name={icon} />
       <span safe>{label}</span>
     </>
   );
 }
 
 /** A button that POSTs a form (no confirmation needed). */
-function PostButton(p: { id: string; action: string; label: string; title: string; variant: Variant; icon: Parameters<typeof ButtonContent>[0]["icon"]; csrf: string; fields?: Record<string, string> }) {
+function PostButton(p: { id: string; action: string; label: string; title: string; variant: Variant; icon: IconName; csrf: string; fields?: Record<string, string> }) {
   return (
     <form method="post" action={p.action} class="inline-form">
       <input type="hidden" name="_csrf" value={p.csrf} />
@@ -57,7 +57,7 @@ function DialogButton(p: {
   label: string;
   title: string;
   variant: Variant;
-  icon: Parameters<typeof ButtonContent>[0]["icon"];
+  icon: IconName;
   component: string;
   data?: Record<string, string>;
   /** The dialog (rendered markup). */
@@ -138,7 +138,7 @@ export const AGENT_ACTIONS: AgentAction[] = [
         label={a.install?.state === "install_failed" ? "Retry install" : "Install"}
         title={a.source === "local" ? "Build this checkout in place (dev mode); shows the exact commands first" : `Fetch and build from registry ${a.registry}; shows the exact commands first`}
         variant="primary"
-        icon={{ kind: "install", name: "download" }}
+        icon="download"
         component="agentOperation"
         data={operationData("install", a)}
       >
@@ -155,7 +155,7 @@ export const AGENT_ACTIONS: AgentAction[] = [
         label="Rebuild"
         title="Build this checkout again in place (keeps approvals; new permissions need approval)"
         variant="secondary"
-        icon={{ kind: "install", name: "download" }}
+        icon="download"
         component="agentOperation"
         data={operationData("install", a)}
       >
@@ -172,7 +172,7 @@ export const AGENT_ACTIONS: AgentAction[] = [
         label={a.enabled ? "Approve permissions" : "Enable"}
         title="Choose which requested permissions to approve"
         variant={a.enabled ? "secondary" : "primary"}
-        icon={{ kind: "install", name: a.enabled ? "shield" : "power" }}
+        icon={a.enabled ? "shield" : "power"}
         component="modal"
       >
         <EnableDialog agent={a} csrf={csrf} />
@@ -188,7 +188,7 @@ export const AGENT_ACTIONS: AgentAction[] = [
         label="Check for update"
         title="Fetch the latest version and show the commits and permission changes before building"
         variant="secondary"
-        icon={{ kind: "install", name: "upgrade" }}
+        icon="upgrade"
         component="agentOperation"
         data={operationData("update", a)}
       >
@@ -206,7 +206,7 @@ export const AGENT_ACTIONS: AgentAction[] = [
         label="Disable"
         title="Stop it and keep it from running (approvals are kept)"
         variant="secondary"
-        icon={{ kind: "install", name: "pause" }}
+        icon="pause"
         csrf={csrf}
       />
     ),
@@ -220,7 +220,7 @@ export const AGENT_ACTIONS: AgentAction[] = [
         label="Uninstall"
         title="Stop it, drop its approvals and delete its installed files"
         variant="ghost"
-        icon={{ kind: "install", name: "trash" }}
+        icon="trash"
         component="modal"
       >
         <UninstallDialog agent={a} csrf={csrf} />
@@ -237,7 +237,7 @@ export const AGENT_ACTIONS: AgentAction[] = [
         label="Rescan"
         title="Re-read manifests from the scan roots (reads files only, runs nothing)"
         variant="secondary"
-        icon={{ kind: "base", name: "refresh" }}
+        icon="refresh"
         csrf={csrf}
         fields={{ agent: a.id ?? a.key }}
       />

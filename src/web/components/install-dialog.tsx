@@ -19,6 +19,29 @@ import { Icon, type IconName } from "./icons.tsx";
  */
 
 /**
+ * The outcome of a long operation, shown by the Alpine component when `show`
+ * (an expression of that component) is true; `dismissible` adds a close button
+ * wired to its `dismiss()`.
+ */
+export function ResultBox({ tone, show, dismissible = false, children }: { tone: "ok" | "failed"; show: string; dismissible?: boolean; children: Children }) {
+  return (
+    <div class={`result result-${tone}`} role={tone === "ok" ? "status" : "alert"} x-show={show}>
+      <span class="result-icon" aria-hidden="true">
+        <Icon name={tone === "ok" ? "check" : "cross"} size={20} />
+      </span>
+      <div class="result-body">{children}</div>
+      {dismissible ? (
+        <button type="button" class="modal-close" aria-label="Dismiss" x-on:click="dismiss">
+          <Icon name="cross" size={16} />
+        </button>
+      ) : (
+        ""
+      )}
+    </div>
+  );
+}
+
+/**
  * The live step list of a long operation (install, update, registry sync), fed by
  * the Alpine component's `steps` / `isRunning`; `children` is the running label.
  */
@@ -88,33 +111,23 @@ export function OperationProgress() {
         <div class="section-label">Build output</div>
         <pre class="build-log" x-ref="log" x-text="logText"></pre>
       </div>
-      <div class="result result-ok" role="status" x-show="isSucceeded">
-        <span class="result-icon" aria-hidden="true">
-          <Icon name="check" size={20} />
-        </span>
-        <div class="result-body">
-          <strong class="result-title" x-text="resultTitle"></strong>
-          <p class="break" x-text="resultText"></p>
-          <ul class="result-notes">
-            <template x-for="n in resultNotes">
-              <li class="break" x-text="n"></li>
-            </template>
-          </ul>
+      <ResultBox tone="ok" show="isSucceeded">
+        <strong class="result-title" x-text="resultTitle"></strong>
+        <p class="break" x-text="resultText"></p>
+        <ul class="result-notes">
+          <template x-for="n in resultNotes">
+            <li class="break" x-text="n"></li>
+          </template>
+        </ul>
+      </ResultBox>
+      <ResultBox tone="failed" show="isFailed">
+        <strong class="result-title" x-text="failTitle"></strong>
+        <p class="break" x-text="errorMessage"></p>
+        <div x-show="hasTail">
+          <div class="section-label">Last lines of the build log</div>
+          <pre class="build-log build-log-failed" x-text="tailText"></pre>
         </div>
-      </div>
-      <div class="result result-failed" role="alert" x-show="isFailed">
-        <span class="result-icon" aria-hidden="true">
-          <Icon name="cross" size={20} />
-        </span>
-        <div class="result-body">
-          <strong class="result-title" x-text="failTitle"></strong>
-          <p class="break" x-text="errorMessage"></p>
-          <div x-show="hasTail">
-            <div class="section-label">Last lines of the build log</div>
-            <pre class="build-log build-log-failed" x-text="tailText"></pre>
-          </div>
-        </div>
-      </div>
+      </ResultBox>
     </div>
   );
 }

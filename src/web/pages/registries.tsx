@@ -10,7 +10,7 @@
 import type { RegistryInfo } from "../../core/registry/registries.ts";
 import { Badge } from "../components/badges.tsx";
 import { Icon } from "../components/icons.tsx";
-import { Modal, ProgressSteps } from "../components/install-dialog.tsx";
+import { Modal, ProgressSteps, ResultBox } from "../components/install-dialog.tsx";
 import { EmptyState, Layout, PageHeader } from "../components/layout.tsx";
 import { Notice } from "../components/notice.tsx";
 
@@ -60,38 +60,22 @@ function SyncPanel() {
       <ProgressSteps compact>
         <span>Syncing…</span>
       </ProgressSteps>
-      <div class="result result-ok" role="status" x-show="isSucceeded">
-        <span class="result-icon" aria-hidden="true">
-          <Icon name="check" size={20} />
-        </span>
-        <div class="result-body">
-          <strong class="result-title" x-text="resultTitle"></strong>
-          <p x-text="resultText"></p>
-          <ul class="sync-changes">
-            <template x-for="c in changes">
-              <li x-bind:class="c.cls">
-                <span class="diff-sign" x-text="c.sign"></span>
-                <span class="mono break" x-text="c.text"></span>
-              </li>
-            </template>
-          </ul>
-        </div>
-        <button type="button" class="modal-close" aria-label="Dismiss" x-on:click="dismiss">
-          <Icon name="cross" size={16} />
-        </button>
-      </div>
-      <div class="result result-failed" role="alert" x-show="showFailure">
-        <span class="result-icon" aria-hidden="true">
-          <Icon name="cross" size={20} />
-        </span>
-        <div class="result-body">
-          <strong class="result-title">Sync failed</strong>
-          <p class="break" x-text="errorMessage"></p>
-        </div>
-        <button type="button" class="modal-close" aria-label="Dismiss" x-on:click="dismiss">
-          <Icon name="cross" size={16} />
-        </button>
-      </div>
+      <ResultBox tone="ok" show="isSucceeded" dismissible>
+        <strong class="result-title" x-text="resultTitle"></strong>
+        <p x-text="resultText"></p>
+        <ul class="sync-changes">
+          <template x-for="c in changes">
+            <li x-bind:class="c.cls">
+              <span class="diff-sign" x-text="c.sign"></span>
+              <span class="mono break" x-text="c.text"></span>
+            </li>
+          </template>
+        </ul>
+      </ResultBox>
+      <ResultBox tone="failed" show="showFailure" dismissible>
+        <strong class="result-title">Sync failed</strong>
+        <p class="break" x-text="errorMessage"></p>
+      </ResultBox>
     </div>
   );
 }

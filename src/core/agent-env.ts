@@ -22,17 +22,33 @@ export function sdkPath(paths: DataPaths, env: Record<string, string | undefined
   return join(paths.home, "sdk", "elixir");
 }
 
-/** Base environment for every mix process the core starts for an agent. */
+/** Directories under the data dir that builds (and the agents they produce) use; `home` is the builds' private HOME. */
+export function toolchainDirs(paths: DataPaths) {
+  return { home: join(paths.home, "home"), mixHome: join(paths.home, "mix"), hexHome: join(paths.home, "hex") };
+}
+
+/**
+ * The mix variables of an agent, identical for its build and its run (the single
+ * definition both use). Non-secret: install plans show them to the user.
+ */
+export function mixVars(paths: DataPaths, sdk: string | null): Record<string, string> {
+  const t = toolchainDirs(paths);
+  return {
+    MIX_ENV: AGENT_MIX_ENV,
+    MIX_HOME: t.mixHome,
+    HEX_HOME: t.hexHome,
+    HEX_OFFLINE: "1",
+    MIX_XDG: "0",
+    ...(sdk ? { OPENSENTIENCE_SDK_PATH: sdk } : {}),
+  };
+}
+
+/** Environment an agent process runs with: the user's PATH/HOME/LANG plus its mix variables. */
 export function mixEnv(paths: DataPaths, env: Record<string, string | undefined> = process.env): Record<string, string> {
   return {
     PATH: env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: env.HOME ?? paths.home,
     LANG: env.LANG ?? "C.UTF-8",
-    MIX_ENV: AGENT_MIX_ENV,
-    MIX_HOME: join(paths.home, "mix"),
-    HEX_HOME: join(paths.home, "hex"),
-    HEX_OFFLINE: "1",
-    MIX_XDG: "0",
-    OPENSENTIENCE_SDK_PATH: sdkPath(paths, env),
+    ...mixVars(paths, sdkPath(paths, env)),
   };
 }

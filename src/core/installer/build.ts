@@ -6,25 +6,21 @@
  * Environment: the hardened git environment (so git processes started by
  * `mix deps.get` inherit the protocol allowlist, no hooks, no submodules, no
  * prompts) plus:
- * - MIX_ENV=prod (BUILD_MIX_ENV = agent-env's AGENT_MIX_ENV): agents run as they
- *   are built; `only: :dev/:test` dependencies are never fetched. MIX_HOME, HEX_HOME
- *   and the SDK path match agent-env.ts's `mixEnv`, which the runtime launches
- *   with, so mix does not recompile (or refuse) at launch.
+ * - agent-env.ts's `mixVars` (MIX_ENV=prod, MIX_HOME, HEX_HOME, the SDK path), the
+ *   same variables the runtime launches with, so mix does not recompile (or
+ *   refuse) at launch; `only: :dev/:test` dependencies are never fetched.
  * - HEX_OFFLINE=1 and a private HOME inside the data directory.
  * - OPENSENTIENCE_SDK_PATH (agents depend on the SDK by path): agent-env's `sdkPath`.
  * Output is redacted line by line into `agents/<id>/build.log`.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { join } from "node:path";
-import { AGENT_MIX_ENV } from "../agent-env.ts";
+import { mixVars, toolchainDirs } from "../agent-env.ts";
 import type { DataPaths } from "../config/paths.ts";
 import { hardenedEnv } from "../git/env.ts";
 import { runBounded } from "../git/process.ts";
 import { redactText } from "../redact.ts";
 import { removePath } from "./safe-paths.ts";
 
-/** Same value the runtime launches with (agent-env.ts), so mix never recompiles at launch. */
-export const BUILD_MIX_ENV = AGENT_MIX_ENV;
 /** The exact commands a build runs, in order (shown to the user before confirming). */
 export const BUILD_COMMANDS: ReadonlyArray<readonly string[]> = [
   ["mix", "deps.get"],
@@ -32,24 +28,6 @@ export const BUILD_COMMANDS: ReadonlyArray<readonly string[]> = [
 ];
 const MAX_LOG_BYTES = 8 * 1024 * 1024;
 const TAIL_LINES = 20;
-
-/** Directories under the data dir that builds (and the agents they produce) use. */
-export function toolchainDirs(paths: DataPaths) {
-  return { home: join(paths.home, "home"), mixHome: join(paths.home, "mix"), hexHome: join(paths.home, "hex") };
-}
-
-/** Variables specific to building and running agents (non-secret; shown in plans). */
-export function mixVars(paths: DataPaths, sdkPath: string | null): Record<string, string> {
-  const t = toolchainDirs(paths);
-  return {
-    MIX_ENV: BUILD_MIX_ENV,
-    MIX_HOME: t.mixHome,
-    HEX_HOME: t.hexHome,
-    HEX_OFFLINE: "1",
-    MIX_XDG: "0",
-    ...(sdkPath ? { OPENSENTIENCE_SDK_PATH: sdkPath } : {}),
-  };
-}
 
 /** Full environment for `mix` in an agent directory (build, and the runtime's launch). */
 export function agentMixEnv(paths: DataPaths, sdkPath: string | null, parent: Record<string, string | undefined> = process.env): Record<string, string> {

@@ -14,7 +14,8 @@ import type { Limits } from "../config/schema.ts";
 import { AppError } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import type { Git } from "../git/git.ts";
-import { agentMixEnv, BUILD_COMMANDS, mixVars } from "./build.ts";
+import { mixVars } from "../agent-env.ts";
+import { agentMixEnv, BUILD_COMMANDS } from "./build.ts";
 
 export interface InstallerDeps {
   catalog: Catalog;

@@ -18,7 +18,8 @@ import { permissionDiff, requestedPermissions } from "../approvals/permission-di
 import { assertRef } from "../git/git.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { type AgentDirs, agentDirs, lockAgent, recoverDirs, swapIn } from "./agent-dirs.ts";
-import { type BuildResult, buildFailureMessage, runBuild, toolchainDirs } from "./build.ts";
+import { toolchainDirs } from "../agent-env.ts";
+import { type BuildResult, buildFailureMessage, runBuild } from "./build.ts";
 import { applyPermissionChange, COMMANDS_TEXT, type Confirm, confirmed, InstallerContext, type InstallerDeps, type ListingRow, type OperationOptions } from "./context.ts";
 import { type InstallOptions, type InstallPlan, planFor } from "./install-plan.ts";
 import { readLocalManifest, readManifestAtCommit } from "./read-manifest.ts";

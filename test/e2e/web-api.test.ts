@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { corsHeaders, rawRequest } from "../helpers/raw-http.ts";
-import { auditEvents, type HttpSession, loginOverHttp, type RunningDaemon, startWebDaemon, tempHome } from "../helpers/web-daemon.ts";
-import { seedAgents, XSS_DESCRIPTION } from "../helpers/web-fixtures.ts";
+import { auditEvents, type HttpSession, type RunningDaemon } from "../helpers/web-daemon.ts";
+import { seededDaemon, stopSeededDaemon, XSS_DESCRIPTION } from "../helpers/web-fixtures.ts";
 
 setDefaultTimeout(60_000);
 
@@ -15,15 +15,9 @@ let d: RunningDaemon;
 let s: HttpSession;
 
 beforeAll(async () => {
-  const home = tempHome();
-  seedAgents(home.roots);
-  d = await startWebDaemon({ home });
-  s = await loginOverHttp(d);
+  ({ d, s } = await seededDaemon());
 });
-afterAll(async () => {
-  await d?.stop();
-  d?.home.cleanup();
-});
+afterAll(() => stopSeededDaemon(d));
 
 const json = async (r: Response) => (await r.json()) as Record<string, unknown> & { error?: { code: string; message: string } };
 

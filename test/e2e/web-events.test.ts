@@ -6,8 +6,8 @@
  * daemon stops.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { type HttpSession, loginOverHttp, type RunningDaemon, startWebDaemon, tempHome } from "../helpers/web-daemon.ts";
-import { seedAgents } from "../helpers/web-fixtures.ts";
+import { type HttpSession, loginOverHttp, type RunningDaemon, startWebDaemon } from "../helpers/web-daemon.ts";
+import { seededDaemon, stopSeededDaemon } from "../helpers/web-fixtures.ts";
 
 setDefaultTimeout(60_000);
 
@@ -15,15 +15,9 @@ let d: RunningDaemon;
 let s: HttpSession;
 
 beforeAll(async () => {
-  const home = tempHome();
-  seedAgents(home.roots);
-  d = await startWebDaemon({ home });
-  s = await loginOverHttp(d);
+  ({ d, s } = await seededDaemon());
 });
-afterAll(async () => {
-  await d?.stop();
-  d?.home.cleanup();
-});
+afterAll(() => stopSeededDaemon(d));
 
 interface SseEvent {
   event: string;

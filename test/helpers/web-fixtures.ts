@@ -1,5 +1,5 @@
 /** A small, realistic catalog for web tests, including hostile and invalid manifests. */
-import { writeAgent } from "./web-daemon.ts";
+import { type HttpSession, loginOverHttp, type RunningDaemon, startWebDaemon, tempHome, writeAgent } from "./web-daemon.ts";
 
 export const XSS_DESCRIPTION = `Reads <script>window.__xss = 1</script> and "><img src=x onerror="window.__xss=2"> safely.`;
 export const XSS_NAME = `Evil <b>bold</b> "quoted" agent`;
@@ -60,4 +60,20 @@ export function seedAgents(roots: string): void {
     tool_summary: [{ name: "pwn", description: `</code><script>window.__xss=3</script>` }],
   });
   writeAgent(roots, "broken", { id: "com.example.broken", name: "Broken Agent", version: "not-a-version", description: "Has an invalid version." });
+}
+
+/**
+ * A daemon on a fresh home seeded with the fixture agents, and a logged-in
+ * browser session on it. Pair with `stopSeededDaemon` in afterAll.
+ */
+export async function seededDaemon(): Promise<{ d: RunningDaemon; s: HttpSession }> {
+  const home = tempHome();
+  seedAgents(home.roots);
+  const d = await startWebDaemon({ home });
+  return { d, s: await loginOverHttp(d) };
+}
+
+export async function stopSeededDaemon(d: RunningDaemon | undefined): Promise<void> {
+  await d?.stop();
+  d?.home.cleanup();
 }

@@ -4,6 +4,7 @@
  */
 import m0001 from "../../migrations/0001_init.sql" with { type: "text" };
 import m0002 from "../../migrations/0002_agents_name_nocase_index.sql" with { type: "text" };
+import m0003 from "../../migrations/0003_run_intent_and_web_sessions.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -14,4 +15,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init", sql: m0001 },
   { version: 2, name: "0002_agents_name_nocase_index", sql: m0002 },
+  { version: 3, name: "0003_run_intent_and_web_sessions", sql: m0003 },
 ];

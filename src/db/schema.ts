@@ -68,6 +68,9 @@ export const installs = sqliteTable("installs", {
   lastError: text("last_error"),
   installedAt: text("installed_at").notNull(),
   updatedAt: text("updated_at").notNull(),
+  /** Desired state (migration 0003): restored at daemon start when `autostart`. */
+  runIntent: text("run_intent", { enum: ["running", "stopped"] }).notNull().default("stopped"),
+  autostart: integer("autostart", { mode: "boolean" }).notNull().default(true),
 });
 
 export const approvals = sqliteTable(
@@ -127,4 +130,13 @@ export const chatMessages = sqliteTable("chat_messages", {
   dataJson: text("data_json"),
   correlationId: text("correlation_id"),
   createdAt: text("created_at").notNull(),
+});
+
+/** Browser sessions (migration 0003): keyed by the SHA-256 of the cookie value, never the value. */
+export const webSessions = sqliteTable("web_sessions", {
+  idHash: text("id_hash").primaryKey(),
+  csrf: text("csrf").notNull(),
+  tokenFingerprint: text("token_fingerprint").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
 });

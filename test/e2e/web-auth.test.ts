@@ -8,6 +8,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, existsSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { auditEvents, loginOverHttp, type RunningDaemon, runBinary, startWebDaemon, tempHome, type TempHome } from "../helpers/web-daemon.ts";
+import { tamperLastChar } from "../helpers/tamper.ts";
 
 setDefaultTimeout(60_000);
 
@@ -50,7 +51,7 @@ describe("token file", () => {
     const h = home();
     const d = await daemon({ home: h });
     await loginOverHttp(d);
-    await fetch(`${d.url}/login?token=${d.token.slice(0, -1)}0`, { headers: { "sec-fetch-site": "none" } });
+    await fetch(`${d.url}/login?token=${tamperLastChar(d.token)}`, { headers: { "sec-fetch-site": "none" } });
     await d.api("/api/v1/discovery/run", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     await d.stop();
     cleanups.pop();

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { encodeFrame, FrameDecoder } from "../../src/protocol/index.ts";
 import { fakeAgentDir, fakeManifest, runtimeEnv, type RuntimeEnv, until } from "../helpers/runtime-env.ts";
+import { tamperLastChar } from "../helpers/tamper.ts";
 
 let env: RuntimeEnv | undefined;
 afterEach(async () => {
@@ -86,7 +87,7 @@ describe("handshake", () => {
     expect(other.frames[0]).toMatchObject({ type: "error", payload: { code: "unauthorized" } });
 
     const wrong = await raw(env.services.config.paths.agentSocket);
-    wrong.send(hello(id, `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`));
+    wrong.send(hello(id, tamperLastChar(token)));
     await wrong.closed;
     expect(wrong.frames[0]).toMatchObject({ type: "error", payload: { code: "unauthorized" } });
 

@@ -13,7 +13,7 @@ import { htmlResponse } from "../web/render.ts";
 import { type HttpDeps, sessionCsrfOrNull, setRequestInfo } from "./context.ts";
 import { fromFrameworkError, HTTP_STATUS, jsonError, publicMessage } from "./errors.ts";
 import { apiV1 } from "./routes/index.ts";
-import { guardRequest } from "./security/guard.ts";
+import { guardRequest } from "./auth/request-guard.ts";
 import { SECURITY_HEADERS, secureResponse } from "./security/headers.ts";
 
 const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");

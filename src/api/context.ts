@@ -5,12 +5,12 @@
 import type { ChatService } from "../core/chat/chat-service.ts";
 import type { Runtime } from "../core/runtime/runtime.ts";
 import type { Services } from "../core/services.ts";
-import type { AdminToken } from "../daemon/admin-token.ts";
 import type { DaemonLog } from "../daemon/daemon.ts";
-import type { FailureLimiter } from "../daemon/rate-limit.ts";
-import type { Session, SessionStore } from "../daemon/sessions.ts";
 import type { Actor } from "../db/schema.ts";
 import { AppError } from "../core/errors.ts";
+import type { AdminToken } from "./auth/admin-token.ts";
+import type { FailureLimiter } from "./auth/failure-limiter.ts";
+import type { Session, SessionStore } from "./auth/session-store.ts";
 import type { ServerAddress } from "./security/host.ts";
 
 export interface HttpDeps {

@@ -1,5 +1,5 @@
 import { AppError } from "../core/errors.ts";
-import { ADMIN_TOKEN_ENV, AdminToken, loginUrl } from "../daemon/admin-token.ts";
+import { ADMIN_TOKEN_ENV, AdminToken, loginUrl } from "../api/auth/admin-token.ts";
 import { startDaemon } from "../daemon/daemon.ts";
 import { httpServer } from "../daemon/http-server.ts";
 import { type Command, intOption, stringOption } from "./command.ts";

@@ -8,7 +8,7 @@
  */
 import { DaemonClient } from "../client/daemon-client.ts";
 import { AppError } from "../core/errors.ts";
-import { ADMIN_TOKEN_ENV, AdminToken, loginUrl } from "../daemon/admin-token.ts";
+import { ADMIN_TOKEN_ENV, AdminToken, loginUrl } from "../api/auth/admin-token.ts";
 import { readDaemonFile } from "../daemon/daemon-file.ts";
 import type { Command } from "./command.ts";
 import { keyValues, printJson } from "./output.ts";

@@ -11,7 +11,7 @@ import type { Config } from "../core/config/load.ts";
 import type { DiscoveryReport } from "../core/discovery/discovery.ts";
 import { AppError, ERROR_CODES, type ErrorCode } from "../core/errors.ts";
 import type { SearchPage } from "../core/search/search.ts";
-import { ADMIN_TOKEN_ENV, readTokenFile } from "../daemon/admin-token.ts";
+import { ADMIN_TOKEN_ENV, readTokenFile } from "../api/auth/admin-token.ts";
 import { readDaemonFile } from "../daemon/daemon-file.ts";
 
 const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

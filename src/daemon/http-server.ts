@@ -6,14 +6,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { createHttpHandler } from "../api/app.tsx";
+import type { AdminToken } from "../api/auth/admin-token.ts";
+import { FailureLimiter } from "../api/auth/failure-limiter.ts";
+import { SessionStore } from "../api/auth/session-store.ts";
 import type { HttpDeps } from "../api/context.ts";
 import type { ServerAddress } from "../api/security/host.ts";
 import { ChatService } from "../core/chat/chat-service.ts";
 import { AppError } from "../core/errors.ts";
-import type { AdminToken } from "./admin-token.ts";
 import type { Component, DaemonContext } from "./daemon.ts";
-import { FailureLimiter } from "./rate-limit.ts";
-import { SessionStore } from "./sessions.ts";
 
 export interface HttpServerOptions {
   token: AdminToken;

@@ -7,7 +7,7 @@
  *      call ONE service function, and return its result;
  *   2. add it to API_ROUTES below.
  * Authentication, CSRF/Origin checks, security headers and the error → status
- * mapping are applied globally (security/guard.ts, errors.ts): a new route is
+ * mapping are applied globally (auth/request-guard.ts, errors.ts): a new route is
  * private by default and must never repeat those checks. Use `actorOf(request)`
  * for the audit actor and throw AppError for failures.
  */

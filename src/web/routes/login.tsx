@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { type HttpDeps, sessionOf } from "../../api/context.ts";
-import { clearCookie, loginCookieName, loginCsrf, setCookie, sessionCookieName } from "../../api/security/cookies.ts";
+import { clearCookie, loginCookieName, loginCsrf, setCookie, sessionCookieName } from "../../api/auth/cookies.ts";
 import { ErrorPage } from "../pages/status-pages.tsx";
 import { LoginPage } from "../pages/login.tsx";
 import { htmlResponse } from "../render.ts";

@@ -12,11 +12,11 @@
  *     to ours AND the session's CSRF token (the login form: a pre-login one).
  *  5. Everything but the login page and static assets needs a session.
  */
-import { tokensEqual } from "../../daemon/admin-token.ts";
+import { tokensEqual } from "./admin-token.ts";
 import type { HttpDeps, Principal, RequestInfo } from "../context.ts";
 import { reject } from "../errors.ts";
 import { loginCookieName, readCookie, sessionCookieName, validLoginCsrf } from "./cookies.ts";
-import { isAllowedHost, ownOrigin, refererOrigin } from "./host.ts";
+import { isAllowedHost, ownOrigin, refererOrigin } from "../security/host.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);

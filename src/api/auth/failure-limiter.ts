@@ -4,7 +4,7 @@
  * ends, so guessing is bounded no matter how the requests are spread.
  * All clients are local, so one counter per daemon is the right scope.
  */
-import type { Clock } from "../core/clock.ts";
+import type { Clock } from "../../core/clock.ts";
 
 export interface FailureLimiterOptions {
   clock: Clock;

@@ -5,7 +5,7 @@
  * never yields a usable cookie value. Each session has its own CSRF token.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { Clock } from "../core/clock.ts";
+import type { Clock } from "../../core/clock.ts";
 
 export interface Session {
   /** Random per-session value forms and fetch calls must echo back. */

@@ -8,7 +8,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { closeSync, constants, type Stats, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { AppError } from "../core/errors.ts";
+import { AppError } from "../../core/errors.ts";
 
 export const ADMIN_TOKEN_ENV = "OPENSENTIENCE_ADMIN_TOKEN";
 

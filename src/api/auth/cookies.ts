@@ -4,7 +4,7 @@
  * other's sessions. No `Secure` flag: the UI is plain http on loopback.
  */
 import { createHmac } from "node:crypto";
-import { tokensEqual } from "../../daemon/admin-token.ts";
+import { tokensEqual } from "./admin-token.ts";
 
 export const sessionCookieName = (port: number) => `os_session_${port}`;
 export const loginCookieName = (port: number) => `os_login_${port}`;

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { StreamLine } from "../api/routes/tools.ts";
 import { DaemonClient } from "../client/daemon-client.ts";
-import { AppError, ERROR_CODES, type ErrorCode } from "../core/errors.ts";
+import { AppError, isDomainErrorCode } from "../core/errors.ts";
 import type { ToolInfo } from "../core/runtime/tool-registry.ts";
 import { type Command, intOption, stringOption } from "./command.ts";
 import { clean, printJson, table } from "./output.ts";
@@ -72,8 +72,7 @@ export const toolsCall: Command = {
     if (ac.signal.aborted && !last) throw new AppError("canceled", "call canceled");
     if (!last) throw new AppError("internal", "the daemon closed the stream without a result");
     if (last.type === "error") {
-      const code = (ERROR_CODES as readonly string[]).includes(last.error.code) ? (last.error.code as ErrorCode) : "internal";
-      throw new AppError(code, `${last.error.code}: ${last.error.message}`);
+      throw new AppError(isDomainErrorCode(last.error.code) ? last.error.code : "internal", last.error.message);
     }
     if (ctx.json) printJson(ctx.io, { output: last.output, duration_ms: last.duration_ms, request_id: last.request_id });
     else ctx.io.out(typeof last.output === "string" ? last.output : JSON.stringify(last.output, null, 2));

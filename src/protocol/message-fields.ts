@@ -44,7 +44,11 @@ export const AGENT_ID_PATTERN = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/;
 export const GLOBAL_TOOL_ID_PATTERN = /^([a-z][a-z0-9_-]*(?:\.[a-z0-9_-]+)+)\/([a-z][a-z0-9_]{0,63})$/;
 
 export const idSchema = z.string().min(1).max(LIMITS.id);
-export const agentIdSchema = z.string().max(LIMITS.agentId).regex(AGENT_ID_PATTERN, "must be a reverse-DNS agent id");
+/** THE agent id schema: the wire protocol, manifests, registries, the HTTP API and the CLI all use this one. */
+export const agentIdSchema = z
+  .string()
+  .max(LIMITS.agentId, `at most ${LIMITS.agentId} characters`)
+  .regex(AGENT_ID_PATTERN, "must be reverse-DNS: lowercase segments separated by dots, e.g. com.example.my_agent");
 export const toolNameSchema = z.string().regex(TOOL_NAME_PATTERN, "must match ^[a-z][a-z0-9_]{0,63}$");
 export const globalToolIdSchema = z
   .string()

@@ -48,7 +48,7 @@ import { parseOrThrow } from "../api/schemas.ts";
 import { jsonError } from "../api/errors.ts";
 import { AppError, toAppError } from "../core/errors.ts";
 import type { CoreEvent } from "../core/events.ts";
-import { AGENT_ID_RE } from "../core/manifest/permissions.ts";
+import { isAgentId } from "../core/manifest/permissions.ts";
 import { redactValue } from "../core/redact.ts";
 import type { LogLine } from "../core/runtime/agent-log.ts";
 import type { RuntimeStatus } from "../core/runtime/runtime-status.ts";
@@ -86,7 +86,7 @@ export function parseTopics(raw: string | undefined, max = DEFAULT_SSE_LIMITS.ma
     const colon = p.indexOf(":");
     const head = colon > 0 ? p.slice(0, colon) : p;
     const rest = colon > 0 ? p.slice(colon + 1) : "";
-    if (head === "agent" && AGENT_ID_RE.test(rest) && rest.length <= 200) return { kind: "agent", agentId: rest };
+    if (head === "agent" && isAgentId(rest)) return { kind: "agent", agentId: rest };
     if (head === "progress" && PROGRESS_RE.test(rest)) return { kind: "progress", topic: rest };
     if (head === "chat" && UUID_RE.test(rest)) return { kind: "chat", sessionId: rest.toLowerCase() };
     throw new AppError("invalid_argument", `topics: unknown or malformed topic ${JSON.stringify(p.slice(0, 80))}`);

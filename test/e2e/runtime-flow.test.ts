@@ -61,7 +61,7 @@ describe("runtime through the compiled binary", () => {
     const bad = await runBinary(["tools", "call", `${ECHO}/echo`, "--args", '{"text":5}'], { sandbox: box });
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
-    expect(bad.stderr).toContain("invalid_arguments");
+    expect(bad.stderr).toContain("arguments do not match the input schema");
   });
 
   test("streamed call shows progress, then the result", async () => {

@@ -6,7 +6,7 @@
  * once the input is checked and the work has started; the reply streams as
  * `chat` events on `GET /events?topics=chat:<session id>` (src/web/sse.ts).
  * Tool arguments are checked against the tool's input schema here first, so
- * input that fails the schema is refused with `400 invalid_arguments` before
+ * input that fails the schema is refused with `400 invalid_argument` before
  * anything is sent (and nothing is audited for it).
  */
 import { Elysia } from "elysia";
@@ -69,7 +69,7 @@ function checkArguments(deps: HttpDeps, tool: string, args: unknown): void {
   if (!t) return;
   const problems = deps.runtime.router.tools.validate(t, args);
   if (problems.length) {
-    throw new AppError("invalid_arguments", `arguments do not match the input schema: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { details: { problems } });
+    throw new AppError("invalid_argument", `arguments do not match the input schema: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { details: { problems } });
   }
 }
 

@@ -5,8 +5,7 @@
  */
 import { Elysia } from "elysia";
 import { z } from "zod";
-import { AppError, ERROR_CODES, type ErrorCode } from "../../core/errors.ts";
-import type { CallOutcome } from "../../core/runtime/router.ts";
+import { domainCodeOf, fromWireError } from "../../core/errors.ts";
 import { actorOf, type HttpDeps } from "../context.ts";
 import { ndjsonStream } from "../ndjson.ts";
 import { queryObject } from "../schemas.ts";
@@ -26,11 +25,6 @@ export type StreamLine =
   | { type: "result"; output: unknown; duration_ms: number; request_id: string }
   | { type: "error"; error: { code: string; message: string; details?: unknown }; duration_ms: number; request_id: string };
 
-/** Protocol error codes that are not domain codes (e.g. `bad_frame`) surface as `internal`. */
-export function outcomeError(o: Extract<CallOutcome, { ok: false }>): AppError {
-  const code = (ERROR_CODES as readonly string[]).includes(o.error.code) ? (o.error.code as ErrorCode) : "internal";
-  return new AppError(code, o.error.message, { details: o.error.details ?? {} });
-}
 
 export const toolsRoutes = (deps: HttpDeps) =>
   new Elysia({ name: "api.tools", prefix: "/tools" })
@@ -54,14 +48,18 @@ export const toolsRoutes = (deps: HttpDeps) =>
         if (!body.stream) {
           const o = await deps.runtime.call(base);
           request.signal.removeEventListener("abort", onGone);
-          if (!o.ok) throw outcomeError(o);
+          if (!o.ok) throw fromWireError(o.error);
           return { output: o.output, duration_ms: o.durationMs, request_id: o.requestId };
         }
         return ndjsonStream<StreamLine>(ac.signal, (push, end) => {
           void deps.runtime
             .call({ ...base, onProgress: (seq, chunk) => push({ type: "progress", seq, chunk }) })
             .then((o) => {
-              push(o.ok ? { type: "result", output: o.output, duration_ms: o.durationMs, request_id: o.requestId } : { type: "error", error: o.error, duration_ms: o.durationMs, request_id: o.requestId });
+              push(
+                o.ok
+                  ? { type: "result", output: o.output, duration_ms: o.durationMs, request_id: o.requestId }
+                  : { type: "error", error: { code: domainCodeOf(o.error.code), message: o.error.message }, duration_ms: o.durationMs, request_id: o.requestId },
+              );
               end();
             });
           return () => request.signal.removeEventListener("abort", onGone);

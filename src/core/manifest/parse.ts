@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { IGNORED_SELF_DECLARED, KNOWN_MANIFEST_FIELDS, type Manifest, MAX_MANIFEST_BYTES, manifestSchema } from "./schema.ts";
-import { AGENT_ID_RE } from "./permissions.ts";
+import { isAgentId } from "./permissions.ts";
 
 export interface ManifestProblem {
   path: string;
@@ -49,7 +49,7 @@ export function zodProblems(err: z.ZodError): ManifestProblem[] {
 /** Validates an already-decoded JSON value as a manifest. */
 export function validateManifest(raw: unknown): ManifestResult {
   const rawId = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>).id : undefined;
-  const id = typeof rawId === "string" && rawId.length <= 128 && AGENT_ID_RE.test(rawId) ? rawId : null;
+  const id = typeof rawId === "string" && isAgentId(rawId) ? rawId : null;
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, problems: [{ path: "(root)", message: "must be a JSON object" }], id: null, raw };
   }

@@ -3,11 +3,12 @@
  * definition used by the manifest schema, approvals, the launcher and the router.
  */
 import { z } from "zod";
-import { AGENT_ID_PATTERN, TOOL_NAME_PATTERN } from "../../protocol/index.ts";
+import { agentIdSchema, TOOL_NAME_PATTERN } from "../../protocol/index.ts";
 
 /** Defined once, in the wire protocol; the manifest and permissions use the same rules. */
-export const AGENT_ID_RE = AGENT_ID_PATTERN;
 export const TOOL_NAME_RE = TOOL_NAME_PATTERN;
+/** The one agent id rule (pattern and length), as a predicate. */
+export const isAgentId = (s: string): boolean => agentIdSchema.safeParse(s).success;
 const ENV_VAR_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const HOST_RE = /^(\*|[A-Za-z0-9*]([A-Za-z0-9.*-]{0,252})(:\d{1,5})?)$/;
 
@@ -56,7 +57,7 @@ export function parsePermission(s: string): PermissionParse {
       if (!target || slash < 0) return { ok: false, reason: "tool:invoke needs <agent_id>/<tool or *>" };
       const agentId = target.slice(0, slash);
       const tool = target.slice(slash + 1);
-      if (!AGENT_ID_RE.test(agentId) || agentId.length > 128) return { ok: false, reason: "tool:invoke has an invalid agent id" };
+      if (!isAgentId(agentId)) return { ok: false, reason: "tool:invoke has an invalid agent id" };
       if (tool !== "*" && !TOOL_NAME_RE.test(tool)) return { ok: false, reason: "tool:invoke has an invalid tool name" };
       return { ok: true, permission: { category, action, agentId, tool } };
     }

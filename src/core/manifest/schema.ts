@@ -4,7 +4,8 @@
  * (`extra`) but never trusted; self-declared `verification`/`trust_score` are ignored.
  */
 import { z } from "zod";
-import { AGENT_ID_RE, permissionSchema, TOOL_NAME_RE } from "./permissions.ts";
+import { agentIdSchema } from "../../protocol/index.ts";
+import { permissionSchema, TOOL_NAME_RE } from "./permissions.ts";
 
 export const MANIFEST_FILENAME = "opensentience.agent.json";
 export const MAX_MANIFEST_BYTES = 262_144;
@@ -18,10 +19,8 @@ const str = (max: number) =>
   z.string().max(max).refine((s) => !CONTROL_RE.test(s), "must not contain control characters");
 const word = (max = 64) => z.string().min(1).max(max).regex(/^[a-z0-9][a-z0-9_.:-]*$/, "lowercase word (a-z, 0-9, _ . : -)");
 
-export const agentIdSchema = z
-  .string()
-  .max(128, "at most 128 characters")
-  .regex(AGENT_ID_RE, "must be reverse-DNS: lowercase segments separated by dots, e.g. com.example.my_agent");
+/** Defined once, in the wire protocol (src/protocol/message-fields.ts). */
+export { agentIdSchema };
 
 /** A git URL the core may hand to git: https, ssh, scp-like, or file. Never an option, never ext::. */
 export function gitUrlProblem(url: string): string | null {

@@ -7,7 +7,7 @@ import { AppError } from "../errors.ts";
 import type { Git, Repo } from "../git/git.ts";
 import { findForbiddenKey, zodProblems } from "../manifest/parse.ts";
 import { validateManifest } from "../manifest/parse.ts";
-import { AGENT_ID_RE } from "../manifest/permissions.ts";
+import { isAgentId } from "../manifest/permissions.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { MAX_REGISTRY_ENTRIES, type RegistryEntry, registryEntrySchema, type RegistryFile, registryFileSchema } from "./entry-schema.ts";
 
@@ -70,7 +70,7 @@ export async function readRegistry(git: Git, repo: Repo, commit: string, maxByte
   for (const e of candidates) {
     const id = e.path.slice("agents/".length, -".json".length);
     if (e.type !== "blob" || !REGULAR_FILE.has(e.mode)) errors.push({ file: e.path, message: "not a regular file (symlinks, directories and submodules are refused)" });
-    else if (!AGENT_ID_RE.test(id) || id.length > 128) errors.push({ file: e.path, message: "file name is not <agent_id>.json with a valid reverse-DNS id" });
+    else if (!isAgentId(id)) errors.push({ file: e.path, message: "file name is not <agent_id>.json with a valid reverse-DNS id" });
     else if ((e.size ?? 0) > maxBytes) errors.push({ file: e.path, message: `file is ${e.size} bytes, over the ${maxBytes}-byte limit` });
     else toRead.push(e);
   }

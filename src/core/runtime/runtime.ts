@@ -51,7 +51,7 @@ export class Runtime {
         handshakeTimeoutMs: L.handshake_timeout_ms,
         heartbeatIntervalMs: L.heartbeat_interval_ms,
       },
-      this.supervisor,
+      this.supervisor.sessions,
     );
   }
 

@@ -13,8 +13,8 @@
  * small frames is shown as a share of that round trip.
  */
 import { FrameDecoder, encodeFrame, parseMessage } from "../src/protocol/index.ts";
-import { runMessageFuzz } from "../src/protocol/fuzz-messages.ts";
-import { runFrameFuzz } from "../src/protocol/fuzz-runner.ts";
+import { runMessageFuzz } from "../test/protocol/fuzz-messages.ts";
+import { runFrameFuzz } from "../test/protocol/fuzz-runner.ts";
 
 const BASELINE_ROUND_TRIP_US = 28;
 const BATCH = 250_000;

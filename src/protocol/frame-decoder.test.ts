@@ -3,10 +3,20 @@ import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_JSON_DEPTH } from "./constants.ts"
 import { ProtocolError } from "./error-codes.ts";
 import { FrameDecoder, decodeFrame } from "./frame-decoder.ts";
 import { encodeFrame } from "./frame-encoder.ts";
-import { nestedObject } from "./fuzz-corpus.ts";
-import { concat } from "./fuzz-mutations.ts";
 
 const utf8 = new TextEncoder();
+
+/** The parts as one fresh Uint8Array (not a Buffer view into a shared pool). */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** An object nested exactly `depth` levels: {"k":{"k":...{}}}. */
+function nestedObject(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let i = 1; i < depth; i++) value = { k: value };
+  return value;
+}
 
 function header(length: number): Uint8Array {
   const out = new Uint8Array(4);

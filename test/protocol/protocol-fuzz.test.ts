@@ -4,7 +4,7 @@
  * run many more cases with `bun bench/protocol-fuzz.ts`.
  */
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_MAX_JSON_DEPTH } from "./constants.ts";
+import { DEFAULT_MAX_JSON_DEPTH } from "../../src/protocol/constants.ts";
 import { buildFramePool } from "./fuzz-corpus.ts";
 import { runMessageFuzz } from "./fuzz-messages.ts";
 import { Prng, caseSeed } from "./fuzz-prng.ts";

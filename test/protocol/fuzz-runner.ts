@@ -7,13 +7,13 @@
  * the first corrupted byte exactly as encoded, and reports the precise error
  * for a corrupted length or body. Case `i` of seed `s` replays alone.
  */
-import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_JSON_DEPTH } from "./constants.ts";
-import { ProtocolError } from "./error-codes.ts";
+import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_JSON_DEPTH } from "../../src/protocol/constants.ts";
+import { ProtocolError } from "../../src/protocol/error-codes.ts";
 import { type PoolFrame, buildFramePool } from "./fuzz-corpus.ts";
 import { Prng, caseSeed } from "./fuzz-prng.ts";
-import { FrameDecoder } from "./frame-decoder.ts";
-import type { JsonObject } from "./frame-body.ts";
-import { parseMessage } from "./parse-message.ts";
+import { FrameDecoder } from "../../src/protocol/frame-decoder.ts";
+import type { JsonObject } from "../../src/protocol/frame-body.ts";
+import { parseMessage } from "../../src/protocol/parse-message.ts";
 import { mutateStream, type Mutation } from "./fuzz-mutations.ts";
 
 export const FUZZ_MAX_FRAME_BYTES = 4096;

@@ -5,7 +5,7 @@
  * records the first byte it may have changed and, where the outcome is
  * certain, what the decoder must report.
  */
-import type { ErrorCode } from "./error-codes.ts";
+import type { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { type PoolFrame, randomBadBody } from "./fuzz-corpus.ts";
 import type { Prng } from "./fuzz-prng.ts";
 

@@ -5,12 +5,12 @@
  * string). parseMessage must never throw, must classify envelope-level damage
  * precisely, and whatever it accepts must survive a JSON round trip unchanged.
  */
-import { PROTOCOL_VERSION } from "./constants.ts";
+import { PROTOCOL_VERSION } from "../../src/protocol/constants.ts";
 import { randomJsonValue, randomString } from "./fuzz-corpus.ts";
 import { Prng, caseSeed } from "./fuzz-prng.ts";
-import { MESSAGE_EXAMPLES } from "./message-examples.ts";
-import { MESSAGE_SCHEMAS } from "./messages.ts";
-import { type ParseResult, parseMessage } from "./parse-message.ts";
+import { MESSAGE_EXAMPLES } from "../../src/protocol/message-examples.ts";
+import { MESSAGE_SCHEMAS } from "../../src/protocol/messages.ts";
+import { type ParseResult, parseMessage } from "../../src/protocol/parse-message.ts";
 
 type Json = Record<string, unknown>;
 type Expected = "ok" | "bad_frame" | "unknown_type" | "unsupported_version" | undefined;

@@ -3,8 +3,8 @@
  * escapes, every UTF-8 width and brackets inside strings, and a pool of
  * encoded frames (random objects plus one real example per message type).
  */
-import { encodeFrame } from "./frame-encoder.ts";
-import { MESSAGE_EXAMPLES } from "./message-examples.ts";
+import { encodeFrame } from "../../src/protocol/frame-encoder.ts";
+import { MESSAGE_EXAMPLES } from "../../src/protocol/message-examples.ts";
 import type { Prng } from "./fuzz-prng.ts";
 
 // Pieces of 1-, 2-, 3- and 4-byte UTF-8, JSON escapes, brackets that the depth

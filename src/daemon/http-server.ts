@@ -1,8 +1,9 @@
 /**
  * The HTTP component of the daemon: admin UI + JSON API on 127.0.0.1:6767 by
- * default. Owns the live auth state (sessions, failure limiters, the per-start
- * login secret); the admin token is loaded by `serve` before anything starts
- * so a refused token file stops the daemon before it touches any state.
+ * default. Owns the live auth state (failure limiters, the per-start login
+ * secret, and the session store, kept in the catalog so sessions survive a
+ * restart); the admin token is loaded by `serve` before anything starts so a
+ * refused token file stops the daemon before it touches any state.
  */
 import { randomBytes } from "node:crypto";
 import { createHttpHandler } from "../api/app.tsx";
@@ -49,7 +50,7 @@ export function httpServer(opts: HttpServerOptions): (ctx: DaemonContext) => Com
       runtime: ctx.runtime,
       chat: new ChatService(services, ctx.runtime),
       token: opts.token,
-      sessions: new SessionStore({ clock, ttlMs: config.limits.session_ttl_ms }),
+      sessions: new SessionStore({ sqlite: services.store.sqlite, clock, ttlMs: config.limits.session_ttl_ms, tokenFingerprint: () => opts.token.fingerprint }),
       loginLimiter: new FailureLimiter({ clock, maxFailures: opts.maxLoginFailures ?? 10, windowMs: 60_000 }),
       bearerLimiter: new FailureLimiter({ clock, maxFailures: opts.maxBearerFailures ?? 30, windowMs: 60_000 }),
       address,

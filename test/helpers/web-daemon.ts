@@ -159,7 +159,7 @@ export interface HttpSession {
 }
 
 /** Logs in through the login link like a browser would and returns the session cookie and its CSRF token. */
-export async function loginOverHttp(d: RunningDaemon): Promise<HttpSession> {
+export async function loginOverHttp(d: Pick<RunningDaemon, "url" | "port" | "loginUrl">): Promise<HttpSession> {
   const res = await fetch(d.loginUrl, { redirect: "manual", headers: { "sec-fetch-site": "none" } });
   if (res.status !== 302) throw new Error(`login failed: ${res.status}`);
   const setCookie = res.headers.getSetCookie().find((c) => c.startsWith(`os_session_${d.port}=`));

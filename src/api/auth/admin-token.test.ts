@@ -2,7 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AdminToken, loginUrl, tokensEqual } from "./admin-token.ts";
+import { AdminToken, loginUrl, tokenFingerprint, tokensEqual } from "./admin-token.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -21,8 +21,9 @@ test("creates once, reloads the same token, rotates atomically with mode 0600", 
   expect(statSync(path).mode & 0o777).toBe(0o600);
   expect(AdminToken.load(path, {}).reveal()).toBe(a.reveal());
   const old = a.reveal();
+  const oldFingerprint = a.fingerprint;
   a.rotate();
-  expect(a.generation).toBe(2);
+  expect(a.fingerprint).not.toBe(oldFingerprint);
   expect(a.verify(old)).toBe(false);
   expect(a.verify(a.reveal())).toBe(true);
   expect(readFileSync(path, "utf8").trim()).toBe(a.reveal());
@@ -63,4 +64,17 @@ test("constant-time comparison handles any length; login URL encodes the token",
   expect(tokensEqual("abc", "abcd")).toBe(false);
   expect(tokensEqual("abc", "")).toBe(false);
   expect(loginUrl("http://127.0.0.1:6767/", "a b")).toBe("http://127.0.0.1:6767/login?token=a%20b");
+});
+
+test("the fingerprint follows the token: same token same fingerprint, whatever its source; never the token itself", () => {
+  const path = tokenPath();
+  const a = AdminToken.load(path, {});
+  expect(a.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  expect(a.fingerprint).toBe(tokenFingerprint(a.reveal()));
+  expect(AdminToken.load(path, {}).fingerprint).toBe(a.fingerprint); // a restart keeps sessions
+  expect(a.fingerprint).not.toContain(a.reveal());
+  const env = (v: string) => AdminToken.load(path, { OPENSENTIENCE_ADMIN_TOKEN: v }).fingerprint;
+  expect(env("e".repeat(40))).toBe(env("e".repeat(40)));
+  expect(env("e".repeat(40))).not.toBe(env("f".repeat(40)));
+  expect(env(a.reveal())).toBe(a.fingerprint);
 });

@@ -26,6 +26,16 @@ export function tokensEqual(expected: string, candidate: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/**
+ * What records that must die with the token keep of it (web sessions): a
+ * labelled SHA-256, so it equals no other digest of the token. Stored in the
+ * catalog, so it must reveal nothing usable: the file token has 256 random
+ * bits and an env token at least 32 characters.
+ */
+export function tokenFingerprint(token: string): string {
+  return createHash("sha256").update(`opensentience admin-token fingerprint v1:${token}`).digest("hex");
+}
+
 export function newTokenValue(): string {
   return randomBytes(32).toString("hex");
 }
@@ -123,16 +133,20 @@ export function loadOrCreateTokenFile(path: string): { token: string; created: b
 export type TokenSource = "file" | "env";
 
 /**
- * The daemon's view of the admin token. `generation` increases on rotation so
- * sessions created under an older token stop working even if they were not cleared.
+ * The daemon's view of the admin token. Its `fingerprint` changes with the
+ * token, so browser sessions stored under an older token (rotated through the
+ * daemon, in the file while the daemon was down, or another env token) stop
+ * working even if they were not cleared.
  */
 export class AdminToken {
-  private gen = 1;
+  private fp: string;
   private constructor(
     private value: string,
     readonly source: TokenSource,
     readonly path: string,
-  ) {}
+  ) {
+    this.fp = tokenFingerprint(value);
+  }
 
   /** Loads from the environment when set, else from (or creating) the token file. */
   static load(path: string, env: Record<string, string | undefined>): AdminToken {
@@ -145,8 +159,9 @@ export class AdminToken {
     return new AdminToken(loadOrCreateTokenFile(path).token, "file", path);
   }
 
-  get generation(): number {
-    return this.gen;
+  /** Fingerprint of the current token (see tokenFingerprint); computed once per token, read on every session check. */
+  get fingerprint(): string {
+    return this.fp;
   }
 
   verify(candidate: string): boolean {
@@ -158,7 +173,7 @@ export class AdminToken {
     return this.value;
   }
 
-  /** Writes a fresh token to the file and bumps the generation. */
+  /** Writes a fresh token to the file; sessions under the old one stop being valid. */
   rotate(): void {
     if (this.source === "env") {
       throw new AppError("conflict", `the admin token comes from ${ADMIN_TOKEN_ENV}; change that variable and restart the daemon instead`);
@@ -166,7 +181,7 @@ export class AdminToken {
     const next = newTokenValue();
     writeTokenFileAtomic(this.path, next);
     this.value = next;
-    this.gen++;
+    this.fp = tokenFingerprint(next);
   }
 }
 

@@ -83,7 +83,7 @@ export async function guardRequest(req: Request, deps: HttpDeps): Promise<Respon
 
   const cookies = req.headers.get("cookie");
   const sessionId = readCookie(cookies, sessionCookieName(deps.address.port));
-  const session = deps.sessions.get(sessionId, deps.token.generation);
+  const session = deps.sessions.get(sessionId);
   const principal: Principal = session && sessionId ? { kind: "session", actor: "ui", session, sessionId } : { kind: "anonymous" };
   const publicPath = isPublic(req.method, path);
   if (!publicPath && principal.kind !== "session") {

@@ -47,7 +47,7 @@ async function attemptLogin(deps: HttpDeps, request: Request, candidate: string,
     deps.services.audit.record({ actor: "ui", action: "auth.login", outcome: "denied", details: { via, reason: "invalid_token", limit_reached: limitReached } });
     return loginForm(deps, 401, "That token is not valid. Run opensentience token in a terminal for a fresh login link.");
   }
-  const { id, session } = deps.sessions.create(deps.token.generation);
+  const { id, session } = deps.sessions.create();
   deps.services.audit.record({ actor: "ui", action: "auth.login", outcome: "ok", details: { via, expires_at: new Date(session.expiresAt).toISOString() } });
   const headers = new Headers({ location: "/agents" });
   headers.append("set-cookie", setCookie(sessionCookieName(deps.address.port), id, deps.sessions.ttlMs / 1000));

@@ -12,6 +12,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { messageTextSchema } from "../../core/chat/chat-service.ts";
+import { chatTargets } from "../../core/chat/chat-targets.ts";
 import { AppError } from "../../core/errors.ts";
 import { redactText } from "../../core/redact.ts";
 import { actorOf, type HttpDeps } from "../context.ts";
@@ -19,49 +20,6 @@ import { parseOrThrow } from "../schemas.ts";
 
 const sessionParams = z.object({ id: z.string().uuid() });
 const uiActor = (req: Request) => actorOf(req) as "ui" | "api" | "cli";
-
-/** An agent a chat session can target. */
-export interface ChatTarget {
-  agentId: string;
-  name: string;
-  state: string;
-  running: boolean;
-  /** Declared (and, when running, announced) the `chat` capability. */
-  chat: boolean;
-  tools: number;
-}
-
-/** Agents that are running, or installed and enabled (so they can be started): the chat's agent picker. */
-export function chatTargets(deps: Pick<HttpDeps, "runtime" | "services">): ChatTarget[] {
-  const ids = new Set<string>(deps.runtime.statuses().map((s) => s.agentId));
-  for (const status of ["installed", "local_dev"] as const) {
-    for (const a of deps.services.search.search({ status, limit: 1000 }).agents) if (a.id) ids.add(a.id);
-  }
-  const out: ChatTarget[] = [];
-  for (const agentId of ids) {
-    const install = deps.services.catalog.installFor(agentId);
-    const st = deps.runtime.status(agentId);
-    const running = st.state === "running";
-    if (!running && !(install?.state === "installed" && install.enabled)) continue;
-    let manifest: { name?: unknown; capabilities?: unknown } = {};
-    try {
-      manifest = install?.manifestJson ? (JSON.parse(install.manifestJson) as typeof manifest) : {};
-    } catch {
-      // unusable manifest: shown by id only
-    }
-    const link = deps.runtime.supervisor.link(agentId);
-    const declared = Array.isArray(manifest.capabilities) ? manifest.capabilities : [];
-    out.push({
-      agentId,
-      name: typeof manifest.name === "string" && manifest.name ? manifest.name : agentId,
-      state: st.state,
-      running,
-      chat: link ? link.capabilities.includes("chat") : declared.includes("chat"),
-      tools: st.tools,
-    });
-  }
-  return out.sort((a, b) => Number(b.running) - Number(a.running) || Number(b.chat) - Number(a.chat) || a.name.localeCompare(b.name));
-}
 
 /** Refuses arguments that fail the registered tool's input schema (unknown tools are left to the router). */
 function checkArguments(deps: HttpDeps, tool: string, args: unknown): void {

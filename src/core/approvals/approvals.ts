@@ -12,7 +12,6 @@ import { AppError } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import { agentIdSchema } from "../manifest/schema.ts";
 import type { AgentHooks } from "./agent-hooks.ts";
-import { requestedPermissions } from "./permission-diff.ts";
 
 export interface ApprovalOptions {
   actor: Actor;
@@ -60,7 +59,7 @@ export class Approvals {
 
   state(id: string): ApprovalState {
     const i = this.install(id);
-    const requested = requestedPermissions(i.manifestJson);
+    const requested = [...(this.d.catalog.installedManifest(id)?.permissions ?? [])];
     const approved = this.d.catalog.approvalsFor(id).map((a) => a.permission);
     return { agentId: id, enabled: i.enabled, requested, approved, notApproved: requested.filter((p) => !approved.includes(p)) };
   }
@@ -77,7 +76,7 @@ export class Approvals {
       throw new AppError("conflict", `agent '${id}' is ${i.state}, not installed; only installed agents can be enabled`);
     }
     if (opts.approveAll && opts.approve?.length) throw new AppError("invalid_argument", "give either a permission list or approve-all, not both");
-    const requested = requestedPermissions(i.manifestJson);
+    const requested = [...(this.d.catalog.installedManifest(id)?.permissions ?? [])];
     const wanted = opts.approveAll ? requested : [...new Set((opts.approve ?? []).map((p) => p.trim()).filter(Boolean))];
     const unknown = wanted.filter((p) => !requested.includes(p));
     if (unknown.length) {

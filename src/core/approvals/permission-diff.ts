@@ -1,3 +1,5 @@
+import { parseStoredManifest } from "../manifest/stored-manifest.ts";
+
 /** Set differences between two permission lists (order-stable, de-duplicated). */
 export interface PermissionDiff {
   added: string[];
@@ -12,13 +14,12 @@ export function permissionDiff(before: readonly string[], after: readonly string
 
 export const isEmptyDiff = (d: PermissionDiff): boolean => d.added.length === 0 && d.removed.length === 0;
 
-/** Permissions an agent's manifest requests, from the stored install manifest JSON. */
+/**
+ * Permissions an agent's manifest requests, from a stored install manifest JSON
+ * (validated; an unusable one requests nothing). For the current row prefer
+ * `catalog.installedManifest(id)`; this form serves code holding a row read
+ * before it changed (the manifest an update replaces).
+ */
 export function requestedPermissions(manifestJson: string | null): string[] {
-  if (!manifestJson) return [];
-  try {
-    const m = JSON.parse(manifestJson) as { permissions?: unknown };
-    return Array.isArray(m.permissions) ? m.permissions.filter((p): p is string => typeof p === "string") : [];
-  } catch {
-    return [];
-  }
+  return [...(parseStoredManifest(manifestJson)?.permissions ?? [])];
 }

@@ -4,6 +4,8 @@ import type { Db } from "../../db/open.ts";
 import { agents, approvals, installs } from "../../db/schema.ts";
 import type { Clock } from "../clock.ts";
 import { AppError } from "../errors.ts";
+import type { Manifest } from "../manifest/schema.ts";
+import { parseStoredManifest } from "../manifest/stored-manifest.ts";
 import { EFFECTIVE_STATUS_SQL, rowToSummary, SELECT_COLUMNS, type SummaryRow } from "../search/search.ts";
 import type { ListingValues } from "./listing.ts";
 import type { AgentDetail, InstallInfo } from "./types.ts";
@@ -20,11 +22,39 @@ export interface LocalListingState {
 
 /** The catalog of listings plus read access to install/approval state for one agent. */
 export class Catalog {
+  /** Validated installed manifests by agent id, each with the exact JSON it came from. */
+  private readonly manifests = new Map<string, { json: string; manifest: Manifest | null }>();
+  private readonly manifestJsonQuery;
+
   constructor(
     readonly sqlite: Database,
     readonly db: Db,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.manifestJsonQuery = sqlite.query<{ manifest_json: string | null }, [string]>("SELECT manifest_json FROM installs WHERE agent_id = ?");
+  }
+
+  /**
+   * The manifest an installed agent was built from, checked against the
+   * manifest schema; null when the agent is not installed or its stored
+   * manifest is missing or unusable. The one way core code reads
+   * `installs.manifest_json`. Called on hot paths (tool registration, chat
+   * targets, status), so the parse is cached per agent and reused while the
+   * stored JSON string is unchanged; a changed row (update, reinstall, another
+   * process) is re-validated on the next call. The result is frozen and shared.
+   */
+  installedManifest(agentId: string): Manifest | null {
+    const json = this.manifestJsonQuery.get(agentId)?.manifest_json ?? null;
+    if (json === null) {
+      this.manifests.delete(agentId);
+      return null;
+    }
+    const hit = this.manifests.get(agentId);
+    if (hit && hit.json === json) return hit.manifest;
+    const manifest = parseStoredManifest(json);
+    this.manifests.set(agentId, { json, manifest });
+    return manifest;
+  }
 
   /** Runs `fn` in one IMMEDIATE transaction: readers see the old state until it commits. */
   transaction<T>(fn: () => T): T {
@@ -92,7 +122,9 @@ export class Catalog {
     const r = rows[0]!;
     const summary = rowToSummary(r);
     const manifest = r.manifest_json ? (JSON.parse(r.manifest_json) as Record<string, unknown>) : null;
-    const installManifest = install?.manifestJson ? (JSON.parse(install.manifestJson) as Record<string, unknown>) : null;
+    // A copy: the cached manifest is shared and frozen, the detail is the caller's to change.
+    const installed = install ? this.installedManifest(install.agentId) : null;
+    const installManifest: Record<string, unknown> | null = installed ? structuredClone(installed) : null;
     const effectiveManifest = installManifest ?? manifest;
     return {
       ...summary,
@@ -129,15 +161,14 @@ export class Catalog {
   }
 
   private detailFromInstallOnly(id: string, install: typeof installs.$inferSelect): AgentDetail {
-    const m = install.manifestJson ? (JSON.parse(install.manifestJson) as Record<string, unknown>) : {};
-    const str = (k: string) => (typeof m[k] === "string" ? (m[k] as string) : "");
+    const m = this.installedManifest(install.agentId);
     const info = toInstallInfo(install);
     return {
       key: `install:${id}`,
       id,
-      name: str("name") || id,
-      version: str("version"),
-      description: str("description"),
+      name: m?.name || id,
+      version: m?.version ?? "",
+      description: m?.description ?? "",
       source: install.source,
       registry: install.registryName,
       status: install.devMode && install.state === "installed" ? "local_dev" : install.state,
@@ -145,13 +176,13 @@ export class Catalog {
       verification: null,
       trustScore: null,
       deprecated: false,
-      capabilities: Array.isArray(m.capabilities) ? (m.capabilities as string[]) : [],
-      integrationPoints: Array.isArray(m.integration_points) ? (m.integration_points as string[]) : [],
+      capabilities: [...(m?.capabilities ?? [])],
+      integrationPoints: [...(m?.integration_points ?? [])],
       path: install.installPath,
       duplicateOf: null,
       errors: [],
-      manifest: m,
-      permissionsRequested: Array.isArray(m.permissions) ? (m.permissions as string[]) : [],
+      manifest: m ? structuredClone(m) : {},
+      permissionsRequested: [...(m?.permissions ?? [])],
       approvals: this.approvalsFor(id),
       install: info,
       gitUrl: install.gitUrl,
@@ -161,8 +192,8 @@ export class Catalog {
       manifestMtimeMs: null,
       publisher: null,
       replacementId: null,
-      toolSummary: Array.isArray(m.tool_summary) ? (m.tool_summary as AgentDetail["toolSummary"]) : [],
-      keywords: Array.isArray(m.keywords) ? (m.keywords as string[]) : [],
+      toolSummary: m?.tool_summary.map((t) => ({ ...t })) ?? [],
+      keywords: [...(m?.keywords ?? [])],
       otherListings: [],
       firstSeenAt: install.installedAt,
       updatedAt: install.updatedAt,

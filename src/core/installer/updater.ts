@@ -134,13 +134,7 @@ export class Updater {
     const from = i.commitSha;
     const historyRewritten = !!from && from !== toCommit && !(await this.d.git.isAncestor(repo, from, toCommit));
     if (historyRewritten) warnings.push(`the new commit ${toCommit.slice(0, 12)} does not descend from the installed ${from!.slice(0, 12)} (history rewritten)`);
-    const oldVersion = (() => {
-      try {
-        return i.manifestJson ? ((JSON.parse(i.manifestJson) as { version?: string }).version ?? null) : null;
-      } catch {
-        return null;
-      }
-    })();
+    const oldVersion = this.d.catalog.installedManifest(id)?.version ?? null;
     const plan: UpdatePlan = {
       agentId: id,
       registry: i.registryName,

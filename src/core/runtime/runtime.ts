@@ -32,15 +32,7 @@ export class Runtime {
         const row = policyQuery.get(id);
         return { enabled: row?.enabled === 1, approved: new Set(row ? (JSON.parse(row.approved) as string[]) : []) };
       },
-      requestedPermissions: (id) => {
-        const m = s.catalog.installFor(id)?.manifestJson;
-        try {
-          const perms = m ? (JSON.parse(m) as { permissions?: unknown }).permissions : [];
-          return new Set(Array.isArray(perms) ? perms.filter((p): p is string => typeof p === "string") : []);
-        } catch {
-          return new Set();
-        }
-      },
+      requestedPermissions: (id) => new Set(s.catalog.installedManifest(id)?.permissions ?? []),
       maxTimeoutMs: L.max_tool_timeout_ms,
     });
     this.supervisor = new Supervisor(s, this.router);

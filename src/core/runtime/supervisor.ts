@@ -49,7 +49,7 @@ export class Supervisor {
   ) {
     this.tokens = new LaunchTokens(s.clock, s.config.limits.token_ttl_ms);
     this.ledger = new RunLedger(s.store.db);
-    this.sessions = new AgentSessions({ audit: s.audit, tokens: this.tokens, router, host: this.host, manifestOf: (id) => this.manifestOf(id), limits: s.config.limits });
+    this.sessions = new AgentSessions({ audit: s.audit, tokens: this.tokens, router, host: this.host, manifestOf: (id) => s.catalog.installedManifest(id), limits: s.config.limits });
   }
 
   private get limits() {
@@ -190,19 +190,9 @@ export class Supervisor {
     const install = this.s.catalog.installFor(agentId);
     if (!install || install.state !== "installed") throw new AppError("conflict", `agent ${agentId} is not installed (run: opensentience agents install ${agentId})`);
     if (!install.enabled) throw new AppError("conflict", `agent ${agentId} is not enabled (run: opensentience agents enable ${agentId} --approve ...)`);
-    const manifest = this.manifestOf(agentId);
+    const manifest = this.s.catalog.installedManifest(agentId);
     if (!manifest) throw new AppError("invalid_manifest", `agent ${agentId} has no usable installed manifest`);
     return { manifest, install };
-  }
-
-  private manifestOf(agentId: string): Manifest | null {
-    const i = this.s.catalog.installFor(agentId);
-    if (!i?.manifestJson) return null;
-    try {
-      return JSON.parse(i.manifestJson) as Manifest;
-    } catch {
-      return null;
-    }
   }
 
   /** Spawns the agent and resolves once it registered its tools; rejects (process ended) if it does not within the token TTL. */

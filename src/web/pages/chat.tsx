@@ -12,7 +12,7 @@
  */
 import type { ChatMessage, ChatSession } from "../../core/chat/chat-service.ts";
 import type { ToolInfo } from "../../core/runtime/tool-registry.ts";
-import type { ChatTarget } from "../../api/routes/chat.ts";
+import type { ChatTarget } from "../../core/chat/chat-targets.ts";
 import { Layout, PageHeader } from "../components/layout.tsx";
 import { Icon } from "../components/icons.tsx";
 import { ChatComposer, ChatDeleteDialog } from "../components/chat-composer.tsx";

@@ -5,7 +5,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { type HttpDeps, sessionOf } from "../../api/context.ts";
-import { chatTargets } from "../../api/routes/chat.ts";
+import { chatTargets } from "../../core/chat/chat-targets.ts";
 import { agentIdParamSchema, queryObject } from "../../api/schemas.ts";
 import { AppError } from "../../core/errors.ts";
 import { redactText } from "../../core/redact.ts";

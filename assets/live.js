@@ -434,6 +434,11 @@ document.addEventListener("alpine:init", () => {
       if (s === "running") return this.rt && this.rt.healthy ? "Running" : "Running (unhealthy)";
       return s.charAt(0).toUpperCase() + s.slice(1);
     },
+    // Same words as intentLabel() in src/web/components/runtime-controls.tsx.
+    get intentLabel() {
+      if (!this.rt || this.rt.intent !== "running") return "Stays stopped";
+      return this.rt.autostart ? "Will start with the daemon" : "Won't start with the daemon (autostart off)";
+    },
     get stateClass() {
       const tone = { running: "success", starting: "info", stopping: "info", backoff: "warning", failed: "danger", exited: "neutral", stopped: "neutral" }[this.state] || "neutral";
       return `runtime-state runtime-state-${this.rt && this.state === "running" && !this.rt.healthy ? "danger" : tone}`;
@@ -442,7 +447,8 @@ document.addEventListener("alpine:init", () => {
       return this.runnable && !this.busy && (this.state === "stopped" || this.state === "failed" || this.state === "exited");
     },
     get canStop() {
-      return !this.busy && (this.state === "running" || this.state === "starting" || this.state === "backoff");
+      // Also when only the intent is left (failed, or not started by the daemon): Stop then clears it.
+      return !this.busy && (this.state === "running" || this.state === "starting" || this.state === "backoff" || (!!this.rt && this.rt.intent === "running"));
     },
     get canRestart() {
       return this.runnable && !this.busy && (this.state === "running" || this.state === "backoff" || this.state === "failed" || this.state === "exited");
@@ -497,7 +503,7 @@ document.addEventListener("alpine:init", () => {
     },
     get confirmBody() {
       return this.confirming === "stop"
-        ? "In-flight tool calls and chat turns are canceled and the agent process is shut down. It stays installed and enabled."
+        ? "In-flight tool calls and chat turns are canceled and the agent process is shut down. It stays installed and enabled, and stays stopped when the daemon restarts."
         : "The agent process is shut down and started again. In-flight tool calls and chat turns are canceled.";
     },
     get confirmLabel() {

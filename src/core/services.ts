@@ -46,8 +46,8 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const search = new CatalogSearch(store.sqlite);
   const discovery = new Discovery(catalog, audit, clock, config.limits, () => config.scanRoots, config.paths.agentsDir);
   const git = new Git({ home: toolchainDirs(config.paths).home, timeoutMs: config.limits.git_timeout_ms });
-  const agentHooks = new AgentHooks((agentId, reason, error) =>
-    audit.record({ actor: "system", action: "agent.stop_hook", outcome: "error", agentId, details: { reason, error } }),
+  const agentHooks = new AgentHooks((agentId, reason, error, kind) =>
+    audit.record({ actor: "system", action: `agent.${kind}_hook`, outcome: "error", agentId, details: { reason, error } }),
   );
   const registries = new Registries({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits });
   const installer = new Installer({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, hooks: agentHooks, sdkPath: () => sdkPath(config.paths) });

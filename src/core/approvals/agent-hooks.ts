@@ -1,20 +1,32 @@
 /**
- * The hook the runtime uses to stop a running agent when the core takes away
- * what it runs on. Services call `stop(id, reason)` BEFORE the change takes
- * effect on disk (update swap, uninstall) and right after it takes effect in the
- * catalog (disable, revoke, escalation), and also emit an `agent.status` event
- * on the EventBus for observers (web UI). The runtime registers with `onStop`
- * and should resolve once the agent's processes are gone; a hook that throws or
- * takes longer than `timeoutMs` is logged in the audit trail and skipped.
+ * The hooks the runtime uses to follow what services do to an agent's install.
+ *
+ * `stop(id, reason)`: the core takes away what the agent runs on. Services call
+ * it BEFORE the change takes effect on disk (update swap, uninstall) and right
+ * after it takes effect in the catalog (disable, revoke, escalation), and also
+ * emit an `agent.status` event on the EventBus for observers (web UI). The
+ * runtime stops the agent; for every reason but `updating` it also records
+ * that the agent should stay stopped (its run intent).
+ *
+ * `resume(id, "updated")`: an update that stopped the agent is over (swapped
+ * in, or failed and left the old version). The runtime starts the agent again
+ * if it was running before and may still run (an escalation that disabled it
+ * makes it stay stopped instead).
+ *
+ * Handlers should resolve once their work is done; one that throws or takes
+ * longer than `timeoutMs` is reported through `onHookError` and skipped.
  */
 export type AgentStopReason = "disabled" | "uninstalled" | "updating" | "permission_revoked" | "permission_escalation";
+export type AgentResumeReason = "updated";
 export type StopAgentHook = (agentId: string, reason: AgentStopReason) => Promise<void> | void;
+export type ResumeAgentHook = (agentId: string, reason: AgentResumeReason) => Promise<void> | void;
 
 export class AgentHooks {
   private readonly stoppers = new Set<StopAgentHook>();
+  private readonly resumers = new Set<ResumeAgentHook>();
 
   constructor(
-    private readonly onHookError: (agentId: string, reason: AgentStopReason, error: string) => void = () => {},
+    private readonly onHookError: (agentId: string, reason: AgentStopReason | AgentResumeReason, error: string, kind: "stop" | "resume") => void = () => {},
     private readonly timeoutMs = 30_000,
   ) {}
 
@@ -24,18 +36,37 @@ export class AgentHooks {
     return () => this.stoppers.delete(fn);
   }
 
-  async stop(agentId: string, reason: AgentStopReason): Promise<void> {
-    for (const fn of this.stoppers) {
+  /** Registers a resume handler; returns the function that unregisters it. */
+  onResume(fn: ResumeAgentHook): () => void {
+    this.resumers.add(fn);
+    return () => this.resumers.delete(fn);
+  }
+
+  stop(agentId: string, reason: AgentStopReason): Promise<void> {
+    return this.callAll("stop", this.stoppers, agentId, reason);
+  }
+
+  resume(agentId: string, reason: AgentResumeReason): Promise<void> {
+    return this.callAll("resume", this.resumers, agentId, reason);
+  }
+
+  private async callAll<R extends AgentStopReason | AgentResumeReason>(
+    kind: "stop" | "resume",
+    fns: Set<(id: string, r: R) => Promise<void> | void>,
+    agentId: string,
+    reason: R,
+  ): Promise<void> {
+    for (const fn of fns) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         await Promise.race([
           Promise.resolve().then(() => fn(agentId, reason)),
           new Promise<never>((_, rej) => {
-            timer = setTimeout(() => rej(new Error(`stop hook did not finish within ${this.timeoutMs} ms`)), this.timeoutMs);
+            timer = setTimeout(() => rej(new Error(`${kind} hook did not finish within ${this.timeoutMs} ms`)), this.timeoutMs);
           }),
         ]);
       } catch (e) {
-        this.onHookError(agentId, reason, (e as Error).message);
+        this.onHookError(agentId, reason, (e as Error).message, kind);
       } finally {
         clearTimeout(timer);
       }

@@ -167,6 +167,8 @@ export class Updater {
     const audit = (action: string, outcome: "ok" | "error" | "denied" | "started", details: Record<string, unknown>) =>
       this.d.audit.record({ actor: opts.actor, action, outcome, agentId: id, correlationId, details });
     let plan: UpdatePlan | null = null;
+    // Set once the runtime was asked to stop the agent for the swap: it is asked to resume it, whatever happens next.
+    let stoppedForSwap = false;
     try {
       recoverDirs(dirs);
       audit("agent.update", "started", { registry: i.registryName, installed_commit: i.commitSha });
@@ -199,6 +201,7 @@ export class Updater {
         });
       }
       this.installer.ctx.progress(id, "swap", `switching ${id} to ${plan.toCommit.slice(0, 12)}`);
+      stoppedForSwap = true;
       await this.d.hooks.stop(id, "updating");
       swapIn(dirs);
       const p = plan;
@@ -237,6 +240,9 @@ export class Updater {
       throw err;
     } finally {
       release();
+      // After the lock: the agent starts from the swapped-in (or, on failure, the old) version, if it was running
+      // and may still run; an escalation that disabled it leaves it stopped (see AgentHooks).
+      if (stoppedForSwap) await this.d.hooks.resume(id, "updated");
     }
   }
 

@@ -1,6 +1,9 @@
 /** What the CLI, API and UI show about a running (or not) agent. */
 export type RuntimeState = "stopped" | "starting" | "running" | "stopping" | "backoff" | "failed" | "exited";
 
+/** The persisted desired state of an installed agent (installs.run_intent); see run-intent.ts. */
+export type RunIntent = "running" | "stopped";
+
 export interface LastExit {
   code: number | null;
   signal: string | null;
@@ -23,4 +26,8 @@ export interface RuntimeStatus {
   tools: number;
   inflight: number;
   devMode: boolean;
+  /** Desired state, kept across daemon restarts: "running" after run, "stopped" after stop or a kill switch. */
+  intent: RunIntent;
+  /** Whether the daemon starts the agent at its own start while `intent` is "running". */
+  autostart: boolean;
 }

@@ -1,6 +1,7 @@
 /**
- * The agent runtime as one service: hub + supervisor + router. Adapters (CLI
- * via the daemon API, web UI, chat) call these methods only.
+ * The agent runtime as one service: hub + supervisor + router, and the
+ * control layer that persists run intent. Adapters (CLI via the daemon API,
+ * web UI, chat) call these methods only.
  */
 import { AppError } from "../errors.ts";
 import type { Services } from "../services.ts";
@@ -8,13 +9,23 @@ import type { LogLine } from "./agent-log.ts";
 import { Hub } from "./hub.ts";
 import { type CallOutcome, type CallRequest, type ChatOutcome, type ChatRequest, Router } from "./router.ts";
 import type { RuntimeStatus } from "./runtime-status.ts";
-import { type Actor, Supervisor } from "./supervisor.ts";
+import { type Actor, AgentControl, type RunOptions } from "./agent-control.ts";
+import { type AutostartReport, autostartAll } from "./autostart.ts";
+import { RunIntents } from "./run-intent.ts";
+import { Supervisor } from "./supervisor.ts";
 import type { ToolInfo } from "./tool-registry.ts";
+
+export type { Actor, RunOptions };
 
 export class Runtime {
   readonly router: Router;
   readonly supervisor: Supervisor;
   readonly hub: Hub;
+  private readonly control: AgentControl;
+  private readonly intents: RunIntents;
+  private unhooks: Array<() => void> = [];
+  private autostarting: Promise<AutostartReport> | null = null;
+  private stopping = false;
 
   constructor(private readonly s: Services) {
     const L = s.config.limits;
@@ -35,7 +46,9 @@ export class Runtime {
       requestedPermissions: (id) => new Set(s.catalog.installedManifest(id)?.permissions ?? []),
       maxTimeoutMs: L.max_tool_timeout_ms,
     });
-    this.supervisor = new Supervisor(s, this.router);
+    this.intents = new RunIntents(s.store.sqlite);
+    this.supervisor = new Supervisor(s, this.router, this.intents);
+    this.control = new AgentControl(s, this.supervisor, this.intents);
     this.hub = new Hub(
       {
         socketPath: s.config.paths.agentSocket,
@@ -47,35 +60,59 @@ export class Runtime {
     );
   }
 
-  private unhook: (() => void) | null = null;
-
+  /** Listens on the agent socket, kills orphans of a crashed daemon, and starts supervising. Starts no agent. */
   async start(): Promise<void> {
     await this.hub.start();
-    // Kill switch: disable, revoke, uninstall and update stop a running agent at once.
-    this.unhook = this.s.agentHooks.onStop((id, reason) => this.supervisor.killSwitch(id, reason));
-    this.supervisor.start((id) => this.router.policy(id).enabled);
+    // Kill switch: disable, revoke, uninstall and update stop a running agent at once; an update resumes it after.
+    this.unhooks.push(this.s.agentHooks.onStop((id, reason) => this.control.killSwitch(id, reason)));
+    this.unhooks.push(this.s.agentHooks.onResume((id) => this.control.resumeAfterUpdate(id)));
+    this.supervisor.start({
+      isEnabled: (id) => this.router.policy(id).enabled,
+      noLongerRunnable: (id) => this.control.killSwitch(id, "no longer installed and enabled"),
+    });
+  }
+
+  /**
+   * Starts, staggered (see autostart.ts), every installed and enabled agent
+   * whose run intent is running with autostart on, as `system` (audited as
+   * `agent.autostart`). Call once, after start(); the daemon does not wait for
+   * it. Resolves with what happened to each agent; never rejects.
+   */
+  autostart(): Promise<AutostartReport> {
+    this.autostarting ??= autostartAll({
+      agentIds: this.intents.autostartCandidates(),
+      startOne: (id) => this.control.autostart(id),
+      cancelled: () => this.stopping,
+    });
+    return this.autostarting;
   }
 
   async stop(): Promise<void> {
-    this.unhook?.();
+    this.stopping = true;
+    for (const u of this.unhooks.splice(0)) u();
     await this.supervisor.shutdown();
+    // Autostart starts nothing more once stopping; wait for the attempts in flight (the shutdown ended them).
+    await this.autostarting;
     await this.hub.stop();
   }
 
-  run(agentId: string, actor: Actor, correlationId?: string): Promise<RuntimeStatus> {
-    return this.supervisor.run(agentId, actor, correlationId);
+  /** Starts the agent (installed and enabled only); its intent becomes running, with `opts.autostart` (default true). */
+  run(agentId: string, actor: Actor, opts: RunOptions = {}): Promise<RuntimeStatus> {
+    return this.control.run(agentId, actor, opts);
   }
 
+  /** Stops the agent; its intent becomes stopped (also accepted when only the intent was still running). */
   stopAgent(agentId: string, actor: Actor): Promise<RuntimeStatus> {
-    return this.supervisor.stop(agentId, actor);
+    return this.control.stop(agentId, actor);
   }
 
-  restart(agentId: string, actor: Actor): Promise<RuntimeStatus> {
-    return this.supervisor.restart(agentId, actor);
+  /** Stops (if active) and starts again; the stored autostart choice is kept. */
+  restart(agentId: string, actor: Actor, opts: Pick<RunOptions, "correlationId"> = {}): Promise<RuntimeStatus> {
+    return this.control.restart(agentId, actor, opts);
   }
 
   killSwitch(agentId: string, reason: string): Promise<void> {
-    return this.supervisor.killSwitch(agentId, reason);
+    return this.control.killSwitch(agentId, reason);
   }
 
   status(agentId: string): RuntimeStatus {

@@ -7,7 +7,7 @@
 import type { Subprocess } from "bun";
 import type { AgentLog } from "./agent-log.ts";
 import type { AgentLink } from "./router.ts";
-import type { LastExit, RuntimeState, RuntimeStatus } from "./runtime-status.ts";
+import type { LastExit, RunIntent, RuntimeState, RuntimeStatus } from "./runtime-status.ts";
 
 export interface Slot {
   readonly agentId: string;
@@ -63,10 +63,12 @@ export const isActive = (s: RuntimeState): boolean => s === "running" || s === "
 /** States that count as "not running" for the kill switch and the status pid. */
 export const isDown = (s: RuntimeState): boolean => s === "stopped" || s === "failed" || s === "exited";
 
-/** What the router knows about the agent, added to a slot's own fields for its status. */
+/** What the router and the catalog know about the agent, added to a slot's own fields for its status. */
 export interface StatusExtras {
   tools: number;
   inflight: number;
+  intent: RunIntent;
+  autostart: boolean;
 }
 
 /** The status the CLI, API and UI show; an agent without a slot has never run in this daemon. */
@@ -87,5 +89,7 @@ export function slotStatus(agentId: string, slot: Slot | undefined, extras: Stat
     tools: extras.tools,
     inflight: extras.inflight,
     devMode: slot?.devMode ?? false,
+    intent: extras.intent,
+    autostart: extras.autostart,
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Supervises agent processes: run (only installed AND enabled agents), stop,
- * restart, the kill switch, status, and the reactions to what sessions and
- * processes report (connected, ready, silent, exited → restart policy).
+ * Supervises agent processes: launch, halt, live status, and the reactions to
+ * what sessions and processes report (connected, ready, silent, exited →
+ * restart policy). Who may start or stop an agent, and the persisted run
+ * intent, are decided one level up, in agent-control.ts.
  *
  * Ownership: one `Slot` per agent id, in `slots`, written only by this class.
  * The pieces it delegates to only decide or act outside the slot:
@@ -20,17 +21,23 @@ import { entrypointArgv } from "./agent-command.ts";
 import { AgentLog } from "./agent-log.ts";
 import { type AgentProcess, agentEnvironment, reapSession, spawnAgent, terminateTree } from "./agent-process.ts";
 import { AgentSessions, type SessionHost, silentForMs } from "./agent-session.ts";
+import { type LaunchTarget, launchTarget } from "./launch-target.ts";
 import { LaunchTokens } from "./launch-tokens.ts";
 import { recoverOrphans } from "./orphan-recovery.ts";
 import { decideRestart, shouldForgiveRestarts } from "./restart-policy.ts";
 import type { AgentLink, Router } from "./router.ts";
+import { NO_INTENT, type RunIntents } from "./run-intent.ts";
 import { RunLedger } from "./run-ledger.ts";
-import type { LastExit, RuntimeStatus } from "./runtime-status.ts";
-import { isActive, isDown, newSlot, type Slot, slotStatus } from "./slot.ts";
+import type { LastExit, RuntimeState, RuntimeStatus } from "./runtime-status.ts";
+import { newSlot, type Slot, slotStatus } from "./slot.ts";
 
-export type Actor = "cli" | "ui" | "api" | "system";
-
-type InstallRow = NonNullable<ReturnType<Services["catalog"]["installFor"]>>;
+/** What the health tick needs from the level above. */
+export interface SupervisorHooks {
+  /** Installed and enabled right now (re-read: another process may have changed the catalog). */
+  isEnabled(agentId: string): boolean;
+  /** An active agent is no longer installed and enabled: apply the kill switch. */
+  noLongerRunnable(agentId: string): Promise<void>;
+}
 
 export class Supervisor {
   private readonly slots = new Map<string, Slot>();
@@ -41,11 +48,13 @@ export class Supervisor {
   private launchSeq = 0;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private stopping = false;
-  private isEnabled: (agentId: string) => boolean = () => true;
+  private hooks: SupervisorHooks = { isEnabled: () => true, noLongerRunnable: async () => {} };
 
   constructor(
     private readonly s: Services,
     private readonly router: Router,
+    /** Read for status only (the intent is shown beside the live state); written by AgentControl. */
+    private readonly intents: RunIntents,
   ) {
     this.tokens = new LaunchTokens(s.clock, s.config.limits.token_ttl_ms);
     this.ledger = new RunLedger(s.store.db);
@@ -57,22 +66,28 @@ export class Supervisor {
   }
 
   /**
-   * Kills orphans of a crashed daemon, then starts the health timer.
-   * `isEnabled` is re-checked on every tick, so an agent disabled by another
-   * process (the CLI writing the catalog directly) is stopped too.
+   * Kills orphans of a crashed daemon, then starts the health timer. The hooks
+   * are consulted on every tick, so an agent disabled by another process (the
+   * CLI writing the catalog directly) is stopped too.
    */
-  start(isEnabled?: (agentId: string) => boolean): void {
-    if (isEnabled) this.isEnabled = isEnabled;
+  start(hooks?: SupervisorHooks): void {
+    if (hooks) this.hooks = hooks;
     recoverOrphans(this.ledger, this.s.audit);
     const every = this.limits.heartbeat_interval_ms;
     this.heartbeatTimer = setInterval(() => this.checkHealth(), Math.max(50, Math.floor(every / 2)));
     this.heartbeatTimer.unref?.();
   }
 
-  // ---------------------------------------------------------------- commands
+  // ------------------------------------------------------------ transitions
 
-  async run(agentId: string, actor: Actor, correlationId?: string): Promise<RuntimeStatus> {
-    const { manifest, install } = this.runnable(agentId);
+  /**
+   * Starts the agent's process afresh (restart counter reset) and resolves once
+   * it registered its tools. `already_running` while it has a process; on a
+   * failure to start (AppError `agent_unavailable`), a crash before connecting
+   * is left to the restart policy (backoff, then failed).
+   */
+  async launch(agentId: string, target: LaunchTarget): Promise<void> {
+    if (this.stopping) throw new AppError("conflict", `the daemon is stopping; not starting ${agentId}`);
     const slot = this.slot(agentId);
     if (slot.state === "running" || slot.state === "starting" || slot.state === "stopping") {
       throw new AppError("already_running", `agent ${agentId} is already ${slot.state}`);
@@ -80,47 +95,38 @@ export class Supervisor {
     this.clearRestart(slot);
     slot.desired = "running";
     slot.restarts = 0;
-    slot.devMode = install.devMode;
-    const audit = (outcome: "started" | "ok" | "error", details: Record<string, unknown>) =>
-      this.s.audit.record({ actor, action: "agent.run", agentId, outcome, correlationId: correlationId ?? null, details });
-    audit("started", { install_path: install.installPath });
+    slot.devMode = target.devMode;
     try {
-      await this.launch(slot, manifest, install.installPath);
-      audit("ok", { pid: slot.proc?.pid ?? null, tools: this.router.tools.list(agentId).length });
+      await this.spawnAndWait(slot, target.manifest, target.installPath);
     } catch (e) {
-      // A crash before connecting is left to the restart policy (backoff, then failed).
       if (slot.state !== "backoff") slot.desired = "stopped";
-      audit("error", { error: (e as Error).message });
       throw e;
     }
-    return this.status(agentId);
   }
 
-  async stop(agentId: string, actor: Actor, reason = "stopped by user"): Promise<RuntimeStatus> {
+  /**
+   * Stops the agent: `shutdown` frame, `graceMs` to exit, then TERM/KILL of its
+   * process tree (graceMs 0: the kill switch, no grace for in-flight calls).
+   * Also cancels a pending restart. Resolves once the process is gone.
+   */
+  async halt(agentId: string, reason: string, graceMs = this.limits.shutdown_grace_ms): Promise<void> {
     const slot = this.slots.get(agentId);
-    if (!slot || !isActive(slot.state)) throw new AppError("conflict", `agent ${agentId} is not running`);
-    await this.halt(slot, reason);
-    this.s.audit.record({ actor, action: "agent.stop", agentId, outcome: "ok", details: { reason } });
-    return this.status(agentId);
+    if (slot) await this.haltSlot(slot, reason, graceMs);
   }
 
-  async restart(agentId: string, actor: Actor): Promise<RuntimeStatus> {
-    const slot = this.slots.get(agentId);
-    if (slot && (slot.state === "running" || slot.state === "starting" || slot.state === "backoff")) await this.halt(slot, "restart");
-    this.s.audit.record({ actor, action: "agent.restart", agentId, outcome: "started" });
-    return this.run(agentId, actor);
+  /** The live state of an agent ("stopped" when this daemon never ran it). */
+  state(agentId: string): RuntimeState {
+    return this.slots.get(agentId)?.state ?? "stopped";
   }
 
-  /** Kill switch: stops an agent at once (disable, uninstall, revoke). No grace for in-flight calls. */
-  async killSwitch(agentId: string, reason: string): Promise<void> {
-    const slot = this.slots.get(agentId);
-    if (!slot || isDown(slot.state)) return;
-    await this.halt(slot, reason, 0);
-    this.s.audit.record({ actor: "system", action: "agent.kill_switch", agentId, outcome: "ok", details: { reason } });
+  /** Publishes the agent's status (`agent.status`); also for changes that are not a state change, e.g. a new run intent. */
+  announce(agentId: string): void {
+    this.s.events.emit({ type: "agent.status", agentId, status: this.status(agentId) as unknown as Record<string, unknown> });
   }
 
   status(agentId: string): RuntimeStatus {
-    return slotStatus(agentId, this.slots.get(agentId), { tools: this.router.tools.list(agentId).length, inflight: this.router.pendingCount(agentId) });
+    const intent = this.intents.get(agentId) ?? NO_INTENT;
+    return slotStatus(agentId, this.slots.get(agentId), { tools: this.router.tools.list(agentId).length, inflight: this.router.pendingCount(agentId), ...intent });
   }
 
   statuses(): RuntimeStatus[] {
@@ -139,7 +145,7 @@ export class Supervisor {
   async shutdown(): Promise<void> {
     this.stopping = true;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    await Promise.all([...this.slots.values()].filter((s) => s.proc && s.state !== "stopped").map((s) => this.halt(s, "daemon stopping")));
+    await Promise.all([...this.slots.values()].filter((s) => s.proc && s.state !== "stopped").map((s) => this.haltSlot(s, "daemon stopping")));
   }
 
   // ------------------------------------------------------- session reports
@@ -186,17 +192,8 @@ export class Supervisor {
     return s;
   }
 
-  private runnable(agentId: string): { manifest: Manifest; install: InstallRow } {
-    const install = this.s.catalog.installFor(agentId);
-    if (!install || install.state !== "installed") throw new AppError("conflict", `agent ${agentId} is not installed (run: opensentience agents install ${agentId})`);
-    if (!install.enabled) throw new AppError("conflict", `agent ${agentId} is not enabled (run: opensentience agents enable ${agentId} --approve ...)`);
-    const manifest = this.s.catalog.installedManifest(agentId);
-    if (!manifest) throw new AppError("invalid_manifest", `agent ${agentId} has no usable installed manifest`);
-    return { manifest, install };
-  }
-
   /** Spawns the agent and resolves once it registered its tools; rejects (process ended) if it does not within the token TTL. */
-  private async launch(slot: Slot, manifest: Manifest, installPath: string): Promise<void> {
+  private async spawnAndWait(slot: Slot, manifest: Manifest, installPath: string): Promise<void> {
     const launchId = ++this.launchSeq;
     slot.launchId = launchId;
     const token = this.tokens.issue(slot.agentId, launchId);
@@ -307,9 +304,9 @@ export class Supervisor {
     slot.restartTimer = null;
     slot.nextRestartAt = null;
     if (slot.desired !== "running" || this.stopping) return;
-    let target;
+    let target: LaunchTarget;
     try {
-      target = this.runnable(slot.agentId);
+      target = launchTarget(this.s.catalog, slot.agentId);
     } catch (e) {
       slot.state = "failed";
       slot.lastExit = { code: null, signal: null, reason: (e as Error).message, at: new Date().toISOString() };
@@ -317,7 +314,7 @@ export class Supervisor {
       return;
     }
     this.s.audit.record({ actor: "system", action: "agent.restart", agentId: slot.agentId, outcome: "started", details: { attempt, delay_ms: delayMs } });
-    this.launch(slot, target.manifest, target.install.installPath).catch((e) => {
+    this.spawnAndWait(slot, target.manifest, target.installPath).catch((e) => {
       slot.log.append("core", `restart failed: ${(e as Error).message}`);
       // The exit handler has scheduled the next attempt (or marked the agent failed).
     });
@@ -330,8 +327,7 @@ export class Supervisor {
     slot.backoffMs = null;
   }
 
-  /** Graceful stop: shutdown frame, wait `graceMs`, then TERM/KILL the process tree. */
-  private async halt(slot: Slot, reason: string, graceMs = this.limits.shutdown_grace_ms): Promise<void> {
+  private async haltSlot(slot: Slot, reason: string, graceMs = this.limits.shutdown_grace_ms): Promise<void> {
     slot.desired = "stopped";
     this.clearRestart(slot);
     if (!slot.proc) {
@@ -355,8 +351,8 @@ export class Supervisor {
   private checkHealth(): void {
     const now = Date.now();
     for (const slot of this.slots.values()) {
-      if ((slot.state === "running" || slot.state === "starting" || slot.state === "backoff") && !this.isEnabled(slot.agentId)) {
-        void this.killSwitch(slot.agentId, "no longer installed and enabled");
+      if ((slot.state === "running" || slot.state === "starting" || slot.state === "backoff") && !this.hooks.isEnabled(slot.agentId)) {
+        void this.hooks.noLongerRunnable(slot.agentId);
         continue;
       }
       const link = slot.link;
@@ -377,6 +373,6 @@ export class Supervisor {
   }
 
   private emit(slot: Slot): void {
-    this.s.events.emit({ type: "agent.status", agentId: slot.agentId, status: this.status(slot.agentId) as unknown as Record<string, unknown> });
+    this.announce(slot.agentId);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The runtime panel of the agent detail page: live state, last heartbeat,
+ * The runtime panel of the agent detail page: live state and, beside it, the
+ * persisted run intent (what the next daemon start does), last heartbeat,
  * restarts, current backoff and the last exit, with run / stop / restart.
  * Behaviour is the `runtimeControls` Alpine component (assets/live.js): it
  * follows `agent.status` events and posts to the JSON API
@@ -18,6 +19,15 @@ export interface RuntimeControlsProps {
 }
 
 const TONE: Record<string, string> = { running: "success", starting: "info", stopping: "info", backoff: "warning", failed: "danger", exited: "neutral", stopped: "neutral" };
+
+/**
+ * The run intent in words: what the daemon does with the agent at its next
+ * start. assets/live.js (`intentLabel`) says the same for live updates.
+ */
+export function intentLabel(rt: Pick<RuntimeStatus, "intent" | "autostart"> | null): string {
+  if (!rt || rt.intent === "stopped") return "Stays stopped";
+  return rt.autostart ? "Will start with the daemon" : "Won't start with the daemon (autostart off)";
+}
 
 function hintFor(agent: AgentDetail): string {
   const i = agent.install;
@@ -61,6 +71,11 @@ export function RuntimeControls({ agent, runtime }: RuntimeControlsProps) {
           </span>
         </span>
       </div>
+      <p class="runtime-intent" title="Desired state, kept across daemon restarts: set by Run, cleared by Stop, Disable or Revoke" data-testid="runtime-intent">
+        <span x-text="intentLabel" safe>
+          {intentLabel(runtime)}
+        </span>
+      </p>
       <p class="runtime-hint" x-bind:hidden="runnable" hidden={runnable} x-text="hint" safe>
         {hint}
       </p>

@@ -86,6 +86,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const runtime = new Runtime(services);
     await runtime.start();
     components.push({ name: "agent runtime", stop: () => runtime.stop() });
+    // Agents whose run intent survived the last daemon come back — after the orphan sweep above, staggered, and
+    // not awaited: a slow agent build must not keep the daemon from becoming reachable.
+    void runtime.autostart().then((r) => {
+      if (r.started.length + r.failed.length + r.skipped.length === 0) return;
+      log.info(`autostart: ${r.started.length} started, ${r.failed.length} failed, ${r.skipped.length} skipped in ${r.durationMs} ms`);
+      for (const f of r.failed) log.warn(`autostart ${f.agentId}: ${f.error}`);
+    });
     const ctx: DaemonContext = { config, services, runtime, log, nonce };
     const reg = services.registries.ensureConfigured(config.registries);
     for (const p of reg.problems) log.warn(`registry ${p.name} from config.json: ${p.message}`);

@@ -40,6 +40,7 @@ async function open(path: string): Promise<Page> {
 }
 
 const stateOf = (page: Page) => page.locator('[data-testid="runtime-state"]');
+const intentOf = (page: Page) => page.locator('[data-testid="runtime-intent"]');
 const runtimeBadges = (page: Page, id = ECHO) => page.locator(`[data-live-agent="${id}"] [data-live-part="runtime"]`);
 const kv = (page: Page, label: string) => page.locator(".runtime-kv .kv-row", { has: page.locator("dt", { hasText: new RegExp(`^${label}$`) }) }).locator("dd");
 
@@ -57,12 +58,15 @@ describe("runtime controls and live badges", () => {
     await expect(runtimeBadges(list).textContent()).resolves.toBe("");
     const detail = await open(`/agents/${ECHO}`);
     await expect(stateOf(detail).textContent()).resolves.toContain("Stopped");
+    await expect(intentOf(detail).textContent()).resolves.toContain("Stays stopped");
     await expect(detail.locator('[data-runtime-action="run"]').isEnabled()).resolves.toBe(true);
     await expect(detail.locator('[data-runtime-action="stop"]').isDisabled()).resolves.toBe(true);
 
     // Run: the panel and the other tab's badges turn to running/healthy.
     await detail.locator('[data-runtime-action="run"]').click();
     await untilText(stateOf(detail), /^\s*Running\s*$/, "running on the detail page");
+    // Beside the live state: the persisted intent, which the next daemon start follows.
+    await untilText(intentOf(detail), /Will start with the daemon/, "intent running on the detail page");
     await untilText(runtimeBadges(list), /Running.*Healthy/, "running + healthy badges on the list page");
     await untilText(kv(detail, "PID"), /^\d+$/, "a pid");
     await untilText(kv(detail, "Last heartbeat"), /just now|s ago/, "a recent heartbeat");
@@ -88,6 +92,7 @@ describe("runtime controls and live badges", () => {
     await detail.locator('[data-runtime-action="stop"]').click();
     await detail.locator('.dialog-backdrop:not([hidden]) [data-runtime-action="confirm"]').click();
     await untilText(stateOf(detail), /^\s*Stopped\s*$/, "stopped on the detail page");
+    await untilText(intentOf(detail), /Stays stopped/, "intent stopped on the detail page");
     await untilText(runtimeBadges(list), /^$/, "no runtime badge on the list page");
     await untilText(kv(detail, "Last exit"), /^stopped/, "last exit: stopped");
 
@@ -203,7 +208,7 @@ describe("daemon restart", () => {
     await detail.locator(".live-indicator.live-live").waitFor({ timeout: 60_000 });
     await waitFor(async () => (await detail.locator('meta[name="csrf-token"]').getAttribute("content")) === newCsrf, { what: "the new CSRF token adopted" });
     expect(newCsrf).not.toBe(oldCsrf);
-    // The daemon stopped the agent with it; the panel shows that and can start it again.
+    // Disabled (and so withdrawn from autostart) above: the restarted daemon left it stopped; the panel can start it again.
     await untilText(stateOf(detail), /Stopped/, "stopped after the daemon restart");
     await detail.locator('[data-runtime-action="run"]').click();
     await untilText(stateOf(detail), /^\s*Running\s*$/, "running after the daemon restart");

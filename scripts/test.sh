@@ -11,6 +11,8 @@ need=()
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v mix >/dev/null 2>&1 || need+=(elixir)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# strace proves in a test that a CLI command never opens the catalog while the daemon runs.
+command -v strace >/dev/null 2>&1 || need+=(strace)
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> apt-get install ${need[*]}"
   if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi

@@ -14,12 +14,13 @@ export const agentsEnable: Command = {
   usage: "ID [--approve PERM,... | --approve-all]",
   options: { approve: { type: "string", multiple: true }, "approve-all": { type: "boolean" } },
   args: { min: 1, max: 1 },
-  run(ctx) {
+  async run(ctx) {
     const id = ctx.positionals[0]!;
     const approve = approveList(ctx.values.approve);
     const approveAll = ctx.values["approve-all"] === true;
     if (approveAll && approve.length) throw new AppError("usage", "give --approve PERM,... or --approve-all, not both");
-    const r = ctx.services().approvals.enable(id, { actor: "cli", approve, approveAll });
+    const t = await ctx.target({ write: true });
+    const r = t.kind === "daemon" ? await t.client.enable(id, { approve, approve_all: approveAll }) : t.services.approvals.enable(id, { actor: "cli", approve, approveAll });
     if (ctx.json) printJson(ctx.io, r);
     else {
       const lines = [`Enabled ${r.agentId}.`, `  approved:     ${r.approved.map(clean).join(", ") || "none"}`];

@@ -1,16 +1,13 @@
 /** `agents run|stop|restart ID` — through the running daemon, which owns agent processes. */
-import { z } from "zod";
-import { DaemonClient } from "../client/daemon-client.ts";
 import type { RuntimeStatus } from "../core/runtime/runtime-status.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { keyValues, printJson } from "./output.ts";
-
-const statusSchema = z.looseObject({ agentId: z.string(), state: z.string() });
 
 export function runtimeStatusText(s: RuntimeStatus): string {
   return keyValues([
     ["agent", s.agentId],
     ["state", `${s.state}${s.state === "running" ? (s.healthy ? " (healthy)" : " (UNHEALTHY)") : ""}`],
+    ["intent", s.intent === "running" ? (s.autostart ? "running (starts with the daemon)" : "running (not at daemon start: --no-autostart)") : "stopped (stays stopped)"],
     ["pid", s.pid],
     ["tools", s.tools],
     ["last heartbeat", s.lastHeartbeatAt],
@@ -20,23 +17,39 @@ export function runtimeStatusText(s: RuntimeStatus): string {
   ]);
 }
 
-function lifecycle(verb: "run" | "stop" | "restart", summary: string): Command {
-  return {
-    path: ["agents", verb],
-    summary,
-    usage: "ID",
-    args: { min: 1, max: 1 },
-    async run(ctx: CommandContext) {
-      const client = DaemonClient.connect(ctx.config(), ctx.env);
-      const id = ctx.positionals[0]!;
-      const st = (await client.request("POST", `/agents/${encodeURIComponent(id)}/${verb}`, statusSchema, { body: {} })) as unknown as RuntimeStatus;
-      if (ctx.json) printJson(ctx.io, st);
-      else ctx.io.out(runtimeStatusText(st));
-      return 0;
-    },
-  };
+function print(ctx: CommandContext, st: RuntimeStatus): number {
+  if (ctx.json) printJson(ctx.io, st);
+  else ctx.io.out(runtimeStatusText(st));
+  return 0;
 }
 
-export const agentsRun = lifecycle("run", "Start an installed, enabled agent (waits until its tools are registered)");
-export const agentsStop = lifecycle("stop", "Stop a running agent (shutdown, grace period, then kill its process tree)");
-export const agentsRestart = lifecycle("restart", "Restart an agent");
+export const agentsRun: Command = {
+  path: ["agents", "run"],
+  summary: "Start an installed, enabled agent and keep it running across daemon restarts (waits until its tools are registered)",
+  usage: "ID [--no-autostart]",
+  options: { "no-autostart": { type: "boolean" } },
+  args: { min: 1, max: 1 },
+  async run(ctx) {
+    return print(ctx, await ctx.daemon().runAgent(ctx.positionals[0]!, { autostart: ctx.values["no-autostart"] !== true }));
+  },
+};
+
+export const agentsStop: Command = {
+  path: ["agents", "stop"],
+  summary: "Stop a running agent; it stays stopped across daemon restarts (shutdown, grace period, then kill its process tree)",
+  usage: "ID",
+  args: { min: 1, max: 1 },
+  async run(ctx) {
+    return print(ctx, await ctx.daemon().stopAgent(ctx.positionals[0]!));
+  },
+};
+
+export const agentsRestart: Command = {
+  path: ["agents", "restart"],
+  summary: "Restart an agent",
+  usage: "ID",
+  args: { min: 1, max: 1 },
+  async run(ctx) {
+    return print(ctx, await ctx.daemon().restartAgent(ctx.positionals[0]!));
+  },
+};

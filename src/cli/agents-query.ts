@@ -4,27 +4,27 @@ import type { SearchFilter } from "../core/search/search.ts";
 import { type Command, intOption, stringOption, type Values } from "./command.ts";
 import { agentDetailText, agentsTable } from "./format-agents.ts";
 import { printJson } from "./output.ts";
-import { z } from "zod";
-import { DaemonClient } from "../client/daemon-client.ts";
-import type { RuntimeStatus } from "../core/runtime/runtime-status.ts";
+import type { SearchPage } from "../core/search/search.ts";
 import { runtimeStatusText } from "./agents-lifecycle.ts";
 import type { CommandContext } from "./command.ts";
 
 const indent = (s: string) => s.replace(/^/gm, "  ");
 
-/** Live state from the daemon when one is running; null otherwise (the catalog alone answers). */
-async function liveStatus(ctx: CommandContext, id: string): Promise<RuntimeStatus | null> {
-  let client: DaemonClient;
-  try {
-    client = DaemonClient.connect(ctx.config(), ctx.env);
-  } catch {
-    return null;
-  }
-  try {
-    return (await client.request("GET", `/agents/${encodeURIComponent(id)}/status`, z.looseObject({ agentId: z.string() }))) as unknown as RuntimeStatus;
-  } catch {
-    return null;
-  }
+/** The daemon's catalog when it runs (it owns the state), else the data directory's, read-only. */
+async function searchPage(ctx: CommandContext, filter: SearchFilter): Promise<SearchPage> {
+  const t = await ctx.target({ write: false });
+  if (t.kind === "local") return t.services.search.search(filter);
+  return t.client.listAgents({
+    q: filter.query,
+    capability: filter.capability,
+    integration: filter.integration,
+    status: filter.status,
+    verification: filter.verification,
+    "min-trust": filter.minTrust,
+    source: filter.source,
+    limit: filter.limit,
+    offset: filter.offset,
+  });
 }
 
 const FILTER_OPTIONS = {
@@ -69,8 +69,8 @@ export const agentsList: Command = {
   summary: "List catalogued agents (local and from registries)",
   usage: FILTER_USAGE,
   options: FILTER_OPTIONS,
-  run(ctx) {
-    const page = ctx.services().search.search(filterFrom(ctx.values));
+  async run(ctx) {
+    const page = await searchPage(ctx, filterFrom(ctx.values));
     if (ctx.json) printJson(ctx.io, page);
     else ctx.io.out(agentsTable(page));
     return 0;
@@ -83,10 +83,10 @@ export const agentsSearch: Command = {
   usage: `QUERY ${FILTER_USAGE}`,
   options: FILTER_OPTIONS,
   args: { min: 1, max: 1 },
-  run(ctx) {
+  async run(ctx) {
     const query = ctx.positionals[0]!;
     if (query.length > 512) throw new AppError("usage", "QUERY is longer than 512 characters");
-    const page = ctx.services().search.search({ ...filterFrom(ctx.values), query });
+    const page = await searchPage(ctx, { ...filterFrom(ctx.values), query });
     if (ctx.json) printJson(ctx.io, page);
     else ctx.io.out(agentsTable(page));
     return 0;
@@ -99,8 +99,10 @@ export const agentsInfo: Command = {
   usage: "ID",
   args: { min: 1, max: 1 },
   async run(ctx) {
-    const detail = ctx.services().catalog.get(ctx.positionals[0]!);
-    const runtime = detail.id ? await liveStatus(ctx, detail.id) : null;
+    const t = await ctx.target({ write: false });
+    const detail = t.kind === "daemon" ? await t.client.getAgent(ctx.positionals[0]!) : t.services.catalog.get(ctx.positionals[0]!);
+    // Live state only exists while a daemon runs; without one the catalog alone answers.
+    const runtime = t.kind === "daemon" && detail.id ? await t.client.agentStatus(detail.id) : null;
     if (ctx.json) printJson(ctx.io, { ...detail, runtime });
     else ctx.io.out(agentDetailText(detail) + (runtime ? `\n\nRuntime:\n${indent(runtimeStatusText(runtime))}` : ""));
     return 0;

@@ -3,12 +3,13 @@ import { clean, printJson } from "./output.ts";
 
 export const agentsRevoke: Command = {
   path: ["agents", "revoke"],
-  summary: "Withdraw one approved permission from an agent",
+  summary: "Withdraw one approved permission from an agent (a running agent is stopped first)",
   usage: "ID PERM",
   args: { min: 2, max: 2 },
   async run(ctx) {
     const [id, perm] = ctx.positionals as [string, string];
-    const r = await ctx.services().approvals.revoke(id, perm, { actor: "cli" });
+    const t = await ctx.target({ write: true });
+    const r = t.kind === "daemon" ? await t.client.revoke(id, perm) : await t.services.approvals.revoke(id, perm, { actor: "cli" });
     if (ctx.json) printJson(ctx.io, r);
     else ctx.io.out(`Revoked ${clean(r.revoked)} from ${r.agentId}. Still approved: ${r.approved.map(clean).join(", ") || "none"}.`);
     return 0;

@@ -1,3 +1,4 @@
+import { AppError } from "../core/errors.ts";
 import type { UninstallPlan } from "../core/installer/installer.ts";
 import type { Command } from "./command.ts";
 import { confirmer, requireConfirmable } from "./confirm.ts";
@@ -12,10 +13,18 @@ export const agentsUninstall: Command = {
   args: { min: 1, max: 1 },
   async run(ctx) {
     const id = ctx.positionals[0]!;
-    const s = ctx.services();
-    const plan = s.installer.planUninstall(id);
+    const t = await ctx.target({ write: true });
+    const plan = t.kind === "daemon" ? await t.client.uninstallPlan(id) : t.services.installer.planUninstall(id);
     requireConfirmable(ctx, `uninstalling ${id} deletes ${plan.removes.join(", ") || "its install record"}`);
-    const r = await s.installer.uninstall(id, { actor: "cli", confirm: confirmer<UninstallPlan>(ctx, uninstallPlanText, "Uninstall it?") });
+    const confirm = confirmer<UninstallPlan>(ctx, uninstallPlanText, "Uninstall it?");
+    let r;
+    if (t.kind === "daemon") {
+      // The daemon stops the agent (and every process of it) before it deletes a file.
+      if (!(await confirm(plan))) throw new AppError("confirmation_required", `not uninstalling ${id}: not confirmed`);
+      r = await t.client.uninstall(id);
+    } else {
+      r = await t.services.installer.uninstall(id, { actor: "cli", confirm });
+    }
     if (ctx.json) printJson(ctx.io, r);
     else ctx.io.out(`Uninstalled ${r.agentId}${r.removed.length ? ` (removed ${r.removed.join(", ")})` : ""}.`);
     return 0;

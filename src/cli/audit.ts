@@ -1,4 +1,4 @@
-import { parseSince } from "../core/audit/audit-log.ts";
+import { type AuditEvent, parseSince } from "../core/audit/audit-log.ts";
 import { AppError } from "../core/errors.ts";
 import { type Command, intOption, stringOption } from "./command.ts";
 import { clean, printJson, table } from "./output.ts";
@@ -14,18 +14,30 @@ export const audit: Command = {
     correlation: { type: "string" },
     limit: { type: "string" },
   },
-  run(ctx) {
-    const s = ctx.services();
+  async run(ctx) {
     const sinceRaw = stringOption(ctx.values, "since");
-    const since = sinceRaw === undefined ? undefined : parseSince(sinceRaw, s.clock.now());
+    const since = sinceRaw === undefined ? undefined : parseSince(sinceRaw, Date.now());
     if (since === null) throw new AppError("usage", `--since must be an ISO time or an age like 30m, 2h, 7d; got ${JSON.stringify(sinceRaw)}`);
-    const events = s.audit.query({
+    const filter = {
       agentId: stringOption(ctx.values, "agent"),
       action: stringOption(ctx.values, "action"),
       correlationId: stringOption(ctx.values, "correlation"),
       since,
       limit: intOption(ctx.values, "limit", 1, 10_000) ?? 50,
-    });
+    };
+    const t = await ctx.target({ write: false });
+    let events: AuditEvent[] = [];
+    if (t.kind === "local") events = t.services.audit.query(filter);
+    else {
+      // The API pages by 1,000 at most, newest first: follow `next_before`.
+      let before: number | undefined;
+      while (events.length < filter.limit) {
+        const page = await t.client.audit({ agent: filter.agentId, action: filter.action, correlation: filter.correlationId, since: filter.since, before, limit: Math.min(1000, filter.limit - events.length) });
+        events = events.concat(page.events);
+        if (page.next_before === null) break;
+        before = page.next_before;
+      }
+    }
     if (ctx.json) {
       printJson(ctx.io, { events });
       return 0;

@@ -1,7 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { type Config, loadConfig } from "../core/config/load.ts";
 import { AppError } from "../core/errors.ts";
-import { createServices, type Services } from "../core/services.ts";
+import type { Services } from "../core/services.ts";
+import type { DaemonClient } from "../client/daemon-client.ts";
+import { type Target, TargetResolver } from "./target.ts";
 import type { Io } from "./output.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -14,8 +16,15 @@ export interface CommandContext {
   positionals: string[];
   json: boolean;
   config(): Config;
-  /** Opens the catalog lazily; closed by the dispatcher after the command. */
-  services(): Services;
+  /**
+   * Where the command's work happens: the running daemon (which owns all
+   * state) when there is one, else this process on the data directory —
+   * holding the daemon's lock when `write` is set, so the two never write at
+   * once. Local services are closed and the lock released after the command.
+   */
+  target(opts: { write: boolean }): Promise<Target>;
+  /** The running daemon's client; `daemon_not_running` when there is none. */
+  daemon(): DaemonClient;
 }
 
 export interface Command {
@@ -50,20 +59,25 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Values
   return { values: parsed.values as Values, positionals: parsed.positionals };
 }
 
-export function makeContext(io: Io, env: Record<string, string | undefined>, values: Values, positionals: string[]): CommandContext & { dispose(): void } {
+export function makeContext(io: Io, env: Record<string, string | undefined>, values: Values, positionals: string[], command = ""): CommandContext & { dispose(): void } {
   let config: Config | undefined;
-  let services: Services | undefined;
+  const cfg = () => (config ??= loadConfig({ env }));
+  let resolver: TargetResolver | undefined;
+  const targets = () => (resolver ??= new TargetResolver(cfg(), env, command, (m) => io.err(m)));
   return {
     io,
     env,
     values,
     positionals,
     json: values.json === true,
-    config: () => (config ??= loadConfig({ env })),
-    services: () => (services ??= createServices(config ??= loadConfig({ env }))),
-    dispose: () => services?.close(),
+    config: cfg,
+    target: (opts) => targets().resolve(opts),
+    daemon: () => targets().daemon(),
+    dispose: () => resolver?.dispose(),
   };
 }
+
+export type { Services };
 
 /** Reads an integer option, with a usage error naming the flag. */
 export function intOption(values: Values, name: string, min: number, max: number): number | undefined {

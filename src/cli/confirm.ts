@@ -6,7 +6,7 @@
 import { AppError } from "../core/errors.ts";
 import type { CoreEvent } from "../core/events.ts";
 import { killAllActive } from "../core/git/process.ts";
-import type { CommandContext } from "./command.ts";
+import type { CommandContext, Services } from "./command.ts";
 import { clean } from "./output.ts";
 
 export const stdinIsTerminal = (): boolean => !!process.stdin.isTTY;
@@ -46,17 +46,24 @@ export function confirmer<P>(ctx: CommandContext, show: (plan: P) => string, que
   };
 }
 
-/** Prints `progress` events of one topic on stderr (human mode only). Returns the unsubscribe function. */
-export function printProgress(ctx: CommandContext, topic: string): () => void {
-  if (ctx.json) return () => {};
+/** Prints one progress step on stderr (human mode only); build output only with --verbose. */
+export function progressPrinter(ctx: CommandContext): (p: { step: string; message: string }) => void {
   const verbose = ctx.values.verbose === true;
-  return ctx.services().events.on((e: CoreEvent) => {
-    if (e.type !== "progress" || e.topic !== topic || e.step === "done" || e.step === "confirm") return;
-    if (e.step === "build.output") {
-      if (verbose) ctx.io.err(`    ${clean(e.message)}`);
+  return (p) => {
+    if (ctx.json || p.step === "done" || p.step === "confirm") return;
+    if (p.step === "build.output") {
+      if (verbose) ctx.io.err(`    ${clean(p.message)}`);
       return;
     }
-    ctx.io.err(`  ${clean(e.message)}`);
+    ctx.io.err(`  ${clean(p.message)}`);
+  };
+}
+
+/** Prints the local services' `progress` events of one topic (no daemon). Returns the unsubscribe function. */
+export function printProgress(ctx: CommandContext, services: Services, topic: string): () => void {
+  const print = progressPrinter(ctx);
+  return services.events.on((e: CoreEvent) => {
+    if (e.type === "progress" && e.topic === topic) print(e);
   });
 }
 
@@ -67,6 +74,22 @@ export function withBuildTail(ctx: CommandContext, e: unknown): never {
     ctx.io.err(["Last build output:", ...details.tail.map((l) => `  | ${clean(l)}`)].join("\n"));
   }
   throw e;
+}
+
+/**
+ * While the daemon runs a long operation for this command: on SIGINT/SIGTERM/SIGHUP
+ * say that it goes on in the daemon (its outcome is in the audit log), and exit.
+ */
+export function detachOnInterrupt(ctx: CommandContext, what: string): () => void {
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  const handler = (sig: NodeJS.Signals) => {
+    ctx.io.err(`opensentience: interrupted (${sig}); ${what} goes on in the daemon — see: opensentience audit --limit 5`);
+    process.exit(130);
+  };
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.off(s, handler);
+  };
 }
 
 /**

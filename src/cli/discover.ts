@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { DiscoveryReport } from "../core/discovery/discovery.ts";
 import type { Command } from "./command.ts";
 import { clean, printJson } from "./output.ts";
@@ -24,8 +25,9 @@ export const discover: Command = {
   summary: "Scan folders for agent manifests (reads files only, never runs anything)",
   usage: "[PATH...]",
   args: { min: 0, max: Number.POSITIVE_INFINITY },
-  run(ctx) {
-    const report = ctx.services().discovery.run({ paths: ctx.positionals, actor: "cli" });
+  async run(ctx) {
+    const t = await ctx.target({ write: true });
+    const report = t.kind === "daemon" ? await t.client.runDiscovery(ctx.positionals.map((p) => resolve(p))) : t.services.discovery.run({ paths: ctx.positionals, actor: "cli" });
     if (ctx.json) printJson(ctx.io, report);
     else ctx.io.out(discoveryText(report));
     return 0;

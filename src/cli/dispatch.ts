@@ -72,7 +72,7 @@ export async function runCli(argv: string[], io: Io = processIo, env = process.e
       return 0;
     }
     const { values, positionals } = parseCommandArgs(found.cmd, found.rest);
-    const ctx = makeContext(io, env, values, positionals);
+    const ctx = makeContext(io, env, values, positionals, found.cmd.path.join(" "));
     try {
       return (await found.cmd.run(ctx)) ?? 0;
     } finally {

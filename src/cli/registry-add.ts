@@ -8,9 +8,11 @@ export const registryAdd: Command = {
   usage: "NAME GIT_URL [--ref REF]",
   options: { ref: { type: "string" } },
   args: { min: 2, max: 2 },
-  run(ctx) {
+  async run(ctx) {
     const [name, gitUrl] = ctx.positionals as [string, string];
-    const info = ctx.services().registries.add({ name, gitUrl, ref: stringOption(ctx.values, "ref") }, { actor: "cli" });
+    const ref = stringOption(ctx.values, "ref");
+    const t = await ctx.target({ write: true });
+    const info = t.kind === "daemon" ? await t.client.addRegistry({ name, git_url: gitUrl, ...(ref ? { ref } : {}) }) : t.services.registries.add({ name, gitUrl, ref }, { actor: "cli" });
     if (ctx.json) printJson(ctx.io, info);
     else ctx.io.out(`Added registry ${info.name} (${info.gitUrl} @ ${info.ref}). Next: opensentience registry sync ${info.name}`);
     return 0;

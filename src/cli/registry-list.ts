@@ -30,10 +30,15 @@ export function registriesText(regs: RegistryInfo[]): string {
 export const registryList: Command = {
   path: ["registry", "list"],
   summary: "List registries with their last sync time, commit, status and bad entries",
-  run(ctx) {
-    const s = ctx.services();
-    s.registries.ensureConfigured(s.config.registries, { actor: "cli" });
-    const regs = s.registries.list();
+  async run(ctx) {
+    // Without a daemon, registries named in config.json are added first (a write: the daemon does it at start).
+    const t = await ctx.target({ write: true });
+    let regs: RegistryInfo[];
+    if (t.kind === "daemon") regs = (await t.client.listRegistries()).registries;
+    else {
+      t.services.registries.ensureConfigured(t.services.config.registries, { actor: "cli" });
+      regs = t.services.registries.list();
+    }
     if (ctx.json) printJson(ctx.io, { registries: regs });
     else ctx.io.out(registriesText(regs));
     return 0;

@@ -6,11 +6,11 @@ export const registryRemove: Command = {
   summary: "Remove a registry and its catalog listings (installed agents stay installed)",
   usage: "NAME",
   args: { min: 1, max: 1 },
-  run(ctx) {
-    const s = ctx.services();
+  async run(ctx) {
     const name = ctx.positionals[0]!;
-    const r = s.registries.remove(name, { actor: "cli" });
-    const inConfig = s.config.registries.some((c) => c.name === name);
+    const t = await ctx.target({ write: true });
+    const r = t.kind === "daemon" ? await t.client.removeRegistry(name) : t.services.registries.remove(name, { actor: "cli" });
+    const inConfig = ctx.config().registries.some((c) => c.name === name);
     if (ctx.json) printJson(ctx.io, { ...r, inConfig });
     else {
       ctx.io.out(`Removed registry ${r.name} (${r.removedListings} listing${r.removedListings === 1 ? "" : "s"}).`);

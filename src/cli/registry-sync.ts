@@ -1,6 +1,7 @@
 import type { SyncResult } from "../core/registry/registries.ts";
-import type { Command, CommandContext } from "./command.ts";
-import { printProgress, stopChildrenOnInterrupt } from "./confirm.ts";
+import type { Command, CommandContext, Services } from "./command.ts";
+import type { DaemonClient } from "../client/daemon-client.ts";
+import { detachOnInterrupt, printProgress, progressPrinter, stopChildrenOnInterrupt } from "./confirm.ts";
 import { clean, printJson } from "./output.ts";
 
 export function syncText(r: SyncResult): string {
@@ -17,20 +18,22 @@ export function syncText(r: SyncResult): string {
   return lines.join("\n");
 }
 
-async function syncOne(ctx: CommandContext, name: string, force: boolean): Promise<number> {
-  const stop = printProgress(ctx, `registry:${name}`);
+type SyncAll = Array<{ name: string; result?: SyncResult; error?: { code: string; message: string } }>;
+
+async function syncOne(ctx: CommandContext, name: string, force: boolean, via: { client: DaemonClient } | { services: Services }): Promise<SyncResult> {
+  if ("client" in via) {
+    const op = await via.client.syncRegistry(name, force);
+    return via.client.finish("syncRegistry", op, progressPrinter(ctx));
+  }
+  const stop = printProgress(ctx, via.services, `registry:${name}`);
   try {
-    const r = await ctx.services().registries.sync(name, { actor: "cli", force });
-    if (ctx.json) printJson(ctx.io, r);
-    else ctx.io.out(syncText(r));
-    return 0;
+    return await via.services.registries.sync(name, { actor: "cli", force });
   } finally {
     stop();
   }
 }
 
-async function syncEvery(ctx: CommandContext, force: boolean): Promise<number> {
-  const results = await ctx.services().registries.syncAll({ actor: "cli", force });
+function printAll(ctx: CommandContext, results: SyncAll): number {
   if (ctx.json) printJson(ctx.io, { results });
   else if (results.length === 0) ctx.io.out("No registries. Add one: opensentience registry add NAME GIT_URL");
   else {
@@ -49,13 +52,22 @@ export const registrySync: Command = {
   options: { force: { type: "boolean" } },
   args: { min: 0, max: 1 },
   async run(ctx) {
-    const s = ctx.services();
-    s.registries.ensureConfigured(s.config.registries, { actor: "cli" });
     const force = ctx.values.force === true;
-    const unguard = stopChildrenOnInterrupt(ctx);
+    const name = ctx.positionals[0];
+    const t = await ctx.target({ write: true });
+    const unguard = t.kind === "daemon" ? detachOnInterrupt(ctx, "the sync") : stopChildrenOnInterrupt(ctx);
     try {
-      const name = ctx.positionals[0];
-      return await (name ? syncOne(ctx, name, force) : syncEvery(ctx, force));
+      const via = t.kind === "daemon" ? { client: t.client } : { services: t.services };
+      if (t.kind === "local") t.services.registries.ensureConfigured(t.services.config.registries, { actor: "cli" });
+      if (name) {
+        const r = await syncOne(ctx, name, force, via);
+        if (ctx.json) printJson(ctx.io, r);
+        else ctx.io.out(syncText(r));
+        return 0;
+      }
+      const results: SyncAll =
+        t.kind === "daemon" ? await t.client.finish("syncAllRegistries", await t.client.syncAllRegistries(force)) : await t.services.registries.syncAll({ actor: "cli", force });
+      return printAll(ctx, results);
     } finally {
       unguard();
     }

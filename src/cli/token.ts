@@ -6,7 +6,6 @@
  * the new file atomically, ends every browser session and audits it. With no
  * daemon the CLI rotates the file itself and audits locally.
  */
-import { DaemonClient } from "../client/daemon-client.ts";
 import { AppError } from "../core/errors.ts";
 import { ADMIN_TOKEN_ENV, AdminToken, loginUrl } from "../api/auth/admin-token.ts";
 import { readDaemonFile } from "../daemon/daemon-file.ts";
@@ -28,12 +27,16 @@ export const token: Command = {
     let sessionsRevoked: number | null = null;
     if (running) {
       // Ask the daemon: it owns the token, and this proves the printed URL will work.
-      const client = DaemonClient.connect(config, ctx.env);
+      const client = ctx.daemon();
       if (rotate) sessionsRevoked = (await client.rotateToken()).sessions_revoked;
       else await client.health();
     } else if (rotate) {
-      AdminToken.load(config.paths.adminToken, ctx.env).rotate();
-      ctx.services().audit.record({ actor: "cli", action: "auth.token_rotate", outcome: "ok", details: { daemon_running: false } });
+      const t = await ctx.target({ write: true });
+      if (t.kind === "daemon") sessionsRevoked = (await t.client.rotateToken()).sessions_revoked; // a daemon started meanwhile
+      else {
+        AdminToken.load(config.paths.adminToken, ctx.env).rotate();
+        t.services.audit.record({ actor: "cli", action: "auth.token_rotate", outcome: "ok", details: { daemon_running: false } });
+      }
     }
     const current = AdminToken.load(config.paths.adminToken, ctx.env);
     const base = running?.url ?? `http://${config.host.includes(":") && !config.host.startsWith("[") ? `[${config.host}]` : config.host}:${config.port}`;

@@ -1,13 +1,8 @@
 /** `tools list [--agent ID]` and `tools call AGENT_ID/TOOL --args JSON [--timeout MS]`. */
-import { z } from "zod";
-import type { StreamLine } from "../api/routes/tools.ts";
-import { DaemonClient } from "../client/daemon-client.ts";
+import type { ToolStreamLine } from "../contract/runtime.ts";
 import { AppError, isDomainErrorCode } from "../core/errors.ts";
-import type { ToolInfo } from "../core/runtime/tool-registry.ts";
 import { type Command, intOption, stringOption } from "./command.ts";
 import { clean, printJson, table } from "./output.ts";
-
-const toolsSchema = z.object({ tools: z.array(z.looseObject({ id: z.string() })) });
 
 export const toolsList: Command = {
   path: ["tools", "list"],
@@ -15,8 +10,7 @@ export const toolsList: Command = {
   usage: "[--agent ID]",
   options: { agent: { type: "string" } },
   async run(ctx) {
-    const client = DaemonClient.connect(ctx.config(), ctx.env);
-    const { tools } = (await client.request("GET", "/tools", toolsSchema, { query: { agent: stringOption(ctx.values, "agent") } })) as unknown as { tools: ToolInfo[] };
+    const { tools } = await ctx.daemon().listTools(stringOption(ctx.values, "agent"));
     if (ctx.json) printJson(ctx.io, { tools });
     else if (tools.length === 0) ctx.io.out("No tools registered (start an agent with: opensentience agents run ID).");
     else
@@ -50,17 +44,16 @@ export const toolsCall: Command = {
       }
     }
     const timeout = intOption(ctx.values, "timeout", 1, 3_600_000);
-    const client = DaemonClient.connect(ctx.config(), ctx.env);
+    const client = ctx.daemon();
     const ac = new AbortController();
     const onInt = () => {
       ctx.io.err("canceling…");
       ac.abort();
     };
     process.once("SIGINT", onInt);
-    let last: Exclude<StreamLine, { type: "progress" }> | undefined;
+    let last: Exclude<ToolStreamLine, { type: "progress" }> | undefined;
     try {
-      for await (const line of client.stream("POST", "/tools/call", { body: { tool, arguments: args, stream: true, ...(timeout ? { timeout_ms: timeout } : {}) }, signal: ac.signal })) {
-        const l = line as StreamLine;
+      for await (const l of client.callToolStreamed({ tool, arguments: args, ...(timeout ? { timeout_ms: timeout } : {}) }, ac.signal)) {
         if (l.type === "progress") {
           if (ctx.json) ctx.io.err(JSON.stringify(l));
           else ctx.io.err(`  … ${clean(typeof l.chunk === "string" ? l.chunk : JSON.stringify(l.chunk))}`);

@@ -12,6 +12,8 @@ export type CoreEvent =
   | { type: "progress"; topic: string; agentId?: string; step: string; message: string; done?: boolean; ok?: boolean }
   | { type: "tool.progress"; requestId: string; correlationId?: string; seq: number; chunk: unknown }
   | { type: "chat"; sessionId: string; data: Record<string, unknown> }
+  /** Browser sessions ended (token rotation: all, `csrf: null`; logout: the one with this CSRF token). Never sent to clients. */
+  | { type: "auth.sessions_ended"; csrf: string | null }
   | {
       type: "tool.invoke";
       phase: "start" | "end";

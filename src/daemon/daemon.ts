@@ -11,7 +11,8 @@ import { Runtime } from "../core/runtime/runtime.ts";
 import { createServices, type Services } from "../core/services.ts";
 import { VERSION } from "../version.ts";
 import { removeDaemonFile, writeDaemonFile } from "./daemon-file.ts";
-import { acquireLock, type Lock } from "./lock.ts";
+import { acquireLockWaiting, describeHolder, type Lock, type LockHolder } from "./lock.ts";
+import { AppError } from "../core/errors.ts";
 import { watchManifests } from "./manifest-watcher.ts";
 
 export interface DaemonLog {
@@ -52,7 +53,15 @@ export interface Daemon extends DaemonContext {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { config, log } = opts;
   mkdirSync(config.paths.runDir, { recursive: true, mode: 0o700 });
-  const lock: Lock = acquireLock(config.paths.lockFile);
+  // A CLI command writing with no daemon holds the lock until it is done (an
+  // install may build for minutes): wait for it rather than fail a service start.
+  let other: LockHolder | undefined;
+  const lock: Lock | null = await acquireLockWaiting(config.paths.lockFile, "daemon", {
+    waitMs: config.limits.build_timeout_ms + 120_000,
+    onWait: (h) => log.info(`waiting for ${describeHolder(h)} to finish before starting`),
+    giveUp: (h) => (other = h).holder === "daemon",
+  });
+  if (!lock) throw new AppError("already_running", `another opensentience daemon is running (pid ${other?.pid}); stop it first or use its URL from 'opensentience token'`);
   const components: Component[] = [];
   let services: Services | undefined;
   const nonce = randomBytes(16).toString("hex");

@@ -145,4 +145,16 @@ describe("streams", () => {
     expect(await readSome(res, (t) => t.includes("catalog.changed"))).toContain('"reason":"test"');
     streams.closeAll();
   });
+
+  test("a stream ends with its session: logout ends that one, a token rotation ends all", () => {
+    const { deps, events } = fakeDeps();
+    const streams = new EventStreams(deps);
+    streams.stream(parseTopics("audit"), "csrf-a", new AbortController().signal);
+    streams.stream(parseTopics("audit"), "csrf-b", new AbortController().signal);
+    streams.stream(parseTopics("audit"), "csrf-c", new AbortController().signal);
+    events.emit({ type: "auth.sessions_ended", csrf: "csrf-b" });
+    expect(streams.size).toBe(2);
+    events.emit({ type: "auth.sessions_ended", csrf: null });
+    expect(streams.size).toBe(0);
+  });
 });

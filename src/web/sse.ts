@@ -235,6 +235,11 @@ export class EventStreams {
           if (snap) send(sseMessage("snapshot", { agents: redactValue(snap) }));
           cleanups.push(
             deps.services.events.on((e) => {
+              // A stream lives no longer than its session: the client reconnects, is refused, and shows the login.
+              if (e.type === "auth.sessions_ended") {
+                if (e.csrf === null || e.csrf === csrf) close();
+                return;
+              }
               // Log lines come from the runtime's log subscription below (the bus carries none today).
               if (e.type !== "agent.log" && eventMatches(topics, e)) send(this.wireOnce(e));
             }),

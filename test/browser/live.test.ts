@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchBrowser, type LaunchedBrowser, pageErrors, SCREENSHOT_DIR, screenshot } from "../helpers/browser.ts";
 import { waitFor } from "../helpers/binary.ts";
@@ -138,7 +139,7 @@ describe("runtime controls and live badges", () => {
     await detail.close();
   });
 
-  test("agents that cannot run get a clear hint instead of controls, and it follows enable/disable live", async () => {
+  test("agents that cannot run get a clear hint instead of controls, and it follows a CLI disable/enable live", async () => {
     const other = await open(`/agents/${INVOKER}`);
     await expect(other.locator(".runtime-hint").textContent()).resolves.toContain("Install this agent first");
     await expect(other.locator('[data-runtime-action="run"]').isVisible()).resolves.toBe(false);
@@ -146,15 +147,14 @@ describe("runtime controls and live badges", () => {
 
     const detail = await open(`/agents/${ECHO}`);
     await expect(detail.locator(".runtime-hint").isVisible()).resolves.toBe(false);
-    const off = await env.api(`/api/v1/agents/${ECHO}/disable`, { body: {} });
-    expect(off.status).toBe(200);
+    // From the CLI: it goes through the daemon, so the open page hears of it like of its own actions.
+    await env.run(["agents", "disable", ECHO]);
     await detail.locator(".runtime-hint", { hasText: "Enable this agent" }).waitFor();
     await expect(detail.locator('[data-runtime-action="run"]').isVisible()).resolves.toBe(false);
     await untilText(detail.locator(`.detail-meta [data-live-agent="${ECHO}"] [data-live-part="enabled"]`), /^$/, "no Enabled badge");
     await untilText(stateOf(detail), /Stopped/, "stopped by the kill switch");
     await screenshot(detail, "live-agent-disabled");
-    const on = await env.api(`/api/v1/agents/${ECHO}/enable`, { body: { approve_all: true } });
-    expect(on.status).toBe(200);
+    await env.run(["agents", "enable", ECHO, "--approve-all"]);
     await detail.locator('[data-runtime-action="run"]').waitFor();
     await untilText(detail.locator(`.detail-meta [data-live-agent="${ECHO}"] [data-live-part="enabled"]`), /Enabled/, "Enabled badge back");
     await detail.close();
@@ -192,27 +192,33 @@ describe("who may listen", () => {
 });
 
 describe("daemon restart", () => {
-  test("an open page reconnects, asks for a new login, then works with the new session", async () => {
+  test("an open page reconnects by itself with its session; a token rotation ends it", async () => {
     const detail = await open(`/agents/${ECHO}`);
-    const oldCsrf = await detail.locator('meta[name="csrf-token"]').getAttribute("content");
+    const csrf = await detail.locator('meta[name="csrf-token"]').getAttribute("content");
     await env.restartDaemon();
-    // Sessions live in memory: the restarted daemon refuses the old cookie and the page says so.
-    await detail.locator(".live-indicator", { hasText: "Session ended" }).waitFor({ timeout: 60_000 });
-    await expect(detail.locator("[data-live-login]").isVisible()).resolves.toBe(true);
-    await screenshot(detail, "live-session-ended");
-    // Logging in again (another tab) is enough: the open page reconnects by itself.
-    const login = await browser.newPage();
-    await login.goto(env.loginUrl);
-    const newCsrf = await login.locator('meta[name="csrf-token"]').getAttribute("content");
-    await login.close();
+    // Sessions are kept in the catalog: the restarted daemon still knows this one, so the page just reconnects.
     await detail.locator(".live-indicator.live-live").waitFor({ timeout: 60_000 });
-    await waitFor(async () => (await detail.locator('meta[name="csrf-token"]').getAttribute("content")) === newCsrf, { what: "the new CSRF token adopted" });
-    expect(newCsrf).not.toBe(oldCsrf);
+    await expect(detail.locator('meta[name="csrf-token"]').getAttribute("content")).resolves.toBe(csrf);
     // Disabled (and so withdrawn from autostart) above: the restarted daemon left it stopped; the panel can start it again.
     await untilText(stateOf(detail), /Stopped/, "stopped after the daemon restart");
     await detail.locator('[data-runtime-action="run"]').click();
     await untilText(stateOf(detail), /^\s*Running\s*$/, "running after the daemon restart");
     await expect(detail.locator(".runtime-card .form-error").isVisible()).resolves.toBe(false);
+
+    // A new admin token ends every session: the page says so and offers the login.
+    await env.run(["token", "--rotate"]);
+    await detail.locator(".live-indicator", { hasText: "Session ended" }).waitFor({ timeout: 60_000 });
+    await expect(detail.locator("[data-live-login]").isVisible()).resolves.toBe(true);
+    await screenshot(detail, "live-session-ended");
+    // Logging in again (another tab, the new token) is enough: the open page reconnects by itself.
+    const token = readFileSync(join(env.box.home, "admin.token"), "utf8").trim();
+    const login = await browser.newPage();
+    await login.goto(`${env.url}/login?token=${token}`);
+    const newCsrf = await login.locator('meta[name="csrf-token"]').getAttribute("content");
+    await login.close();
+    await detail.locator(".live-indicator.live-live").waitFor({ timeout: 60_000 });
+    await waitFor(async () => (await detail.locator('meta[name="csrf-token"]').getAttribute("content")) === newCsrf, { what: "the new CSRF token adopted" });
+    expect(newCsrf).not.toBe(csrf);
     await detail.close();
   });
 });

@@ -4,7 +4,6 @@
  * to AppError codes.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { z } from "zod";
 import { DaemonClient } from "../../src/client/daemon-client.ts";
 import { loadConfig } from "../../src/core/config/load.ts";
 import { AppError } from "../../src/core/errors.ts";
@@ -38,8 +37,8 @@ test("connects through the daemon file and calls the API as the CLI", async () =
   const client = DaemonClient.connect(loadConfig({ env: d.home.env }), d.home.env);
   expect(client.baseUrl).toBe(d.url);
   expect((await client.health()).pid).toBe(d.proc.pid);
-  expect((await client.agents({ q: "forecast" })).agents.map((a) => a.id)).toEqual(["com.example.weather"]);
-  expect((await client.agent("com.example.summarizer")).name).toBe("Meeting Summarizer");
+  expect((await client.listAgents({ q: "forecast" })).agents.map((a) => a.id)).toEqual(["com.example.weather"]);
+  expect((await client.getAgent("com.example.summarizer")).name).toBe("Meeting Summarizer");
   expect((await client.runDiscovery()).found).toBe(6);
   const audit = await client.audit({ action: "discovery.run", limit: 1 });
   expect(audit.events[0]!.actor).toBe("cli");
@@ -47,9 +46,11 @@ test("connects through the daemon file and calls the API as the CLI", async () =
 
 test("maps HTTP errors back to AppError codes", async () => {
   const client = DaemonClient.connect(loadConfig({ env: d.home.env }), d.home.env);
-  expect(await codeOf(client.agent("com.example.missing"))).toBe("not_found");
-  expect(await codeOf(client.agents({ status: "bogus" }))).toBe("invalid_argument");
-  expect(await codeOf(client.request("GET", "/no/such/route", z.unknown()))).toBe("not_found");
+  expect(await codeOf(client.getAgent("com.example.missing"))).toBe("not_found");
+  // A value the client's types would not allow, to reach the daemon's own validation.
+  expect(await codeOf(client.listAgents({ status: "bogus" as never }))).toBe("invalid_argument");
+  expect(await codeOf(client.getOperation("no-such-operation"))).toBe("not_found");
+  expect(await codeOf(client.uninstallPlan("com.example.weather"))).toBe("not_found");
   expect(await codeOf(new DaemonClient(d.url, "0".repeat(64)).health())).toBe("unauthorized");
 });
 

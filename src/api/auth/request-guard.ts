@@ -17,10 +17,12 @@ import type { HttpDeps, Principal, RequestInfo } from "../context.ts";
 import { reject } from "../errors.ts";
 import { loginCookieName, readCookie, sessionCookieName, validLoginCsrf } from "./cookies.ts";
 import { isAllowedHost, ownOrigin, refererOrigin } from "../security/host.ts";
+import { CLIENT_HEADER } from "../../contract/system.ts";
+
+export { CLIENT_HEADER };
 
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
-export const CLIENT_HEADER = "x-opensentience-client";
 export const CSRF_HEADER = "x-csrf-token";
 export const CSRF_FIELD = "_csrf";
 

@@ -23,6 +23,7 @@ export const authRoutes = (deps: HttpDeps) =>
         throw e;
       }
       const revoked = deps.sessions.clear();
+      deps.services.events.emit({ type: "auth.sessions_ended", csrf: null });
       deps.services.audit.record({ actor: p.actor, action: "auth.token_rotate", outcome: "ok", details: { sessions_revoked: revoked } });
       return { rotated: true as const, sessions_revoked: revoked };
     });

@@ -1,6 +1,8 @@
 /**
  * Install, update, enable, disable, revoke and uninstall over HTTP. Each
- * handler calls the same service function as the CLI command of that name.
+ * handler calls the same service function as the CLI command of that name
+ * (the CLI comes here whenever a daemon runs). Request and answer schemas:
+ * src/contract (endpoints.ts).
  *
  *   GET  /api/v1/agents/:id/install-plan   ?ref&registry&local → InstallPlan (catalog read, no fetch)
  *   POST /api/v1/agents/:id/install        { ref?, registry?, local?, confirm: true } → 202 Operation (result: InstallResult)
@@ -10,7 +12,8 @@
  *   POST /api/v1/agents/:id/enable         { approve: [...] } | { approve_all: true } → EnableResult
  *   POST /api/v1/agents/:id/disable        → ApprovalState & { wasEnabled }
  *   POST /api/v1/agents/:id/revoke         { permission } → ApprovalState & { revoked }
- *   POST /api/v1/agents/:id/uninstall      { confirm: true } → UninstallResult
+ *   GET  /api/v1/agents/:id/uninstall-plan → UninstallPlan
+ *   POST /api/v1/agents/:id/uninstall      { confirm: true } → UninstallResult (the agent is stopped first)
  *
  * Building runs the agent's code, so install and update need `confirm: true`
  * (like the CLI's `--yes`): without it the answer is 428 `confirmation_required`
@@ -21,7 +24,7 @@ import { Elysia } from "elysia";
 import { AppError } from "../../core/errors.ts";
 import { actorOf, type HttpDeps } from "../context.ts";
 import { agentIdParamSchema, confirmBodySchema, enableBodySchema, installBodySchema, installPlanQuerySchema, revokeBodySchema, updateBodySchema } from "../schemas.ts";
-import { accepted, operationsOf } from "./operations.ts";
+import { accepted, operationsOf } from "../operations-store.ts";
 
 const notConfirmed = (what: string, planPath: string) =>
   new AppError("confirmation_required", `${what} runs the agent's build code; review GET /api/v1/agents/${planPath} and send {"confirm": true}`);
@@ -76,6 +79,7 @@ export const installsRoutes = (deps: HttpDeps) => {
       params: agentIdParamSchema,
       body: revokeBodySchema,
     })
+    .get("/:id/uninstall-plan", ({ params }) => s.installer.planUninstall(params.id), { params: agentIdParamSchema })
     .post(
       "/:id/uninstall",
       ({ params, body, request }) => {

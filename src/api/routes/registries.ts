@@ -14,7 +14,7 @@
 import { Elysia } from "elysia";
 import { actorOf, type HttpDeps } from "../context.ts";
 import { registryAddSchema, registryNameParamSchema, registrySyncSchema } from "../schemas.ts";
-import { accepted, operationsOf } from "./operations.ts";
+import { accepted, operationsOf } from "../operations-store.ts";
 
 export const registriesRoutes = (deps: HttpDeps) => {
   const reg = deps.services.registries;

@@ -3,22 +3,20 @@
  * NDJSON follow stream). Handlers call the Runtime service only.
  */
 import { Elysia } from "elysia";
-import { z } from "zod";
 import type { LogLine } from "../../core/runtime/agent-log.ts";
 import { actorOf, type HttpDeps } from "../context.ts";
-import { agentIdParamSchema, queryObject } from "../schemas.ts";
+import { agentIdParamSchema, logsQuerySchema, runBodySchema } from "../schemas.ts";
 import { ndjsonStream } from "../ndjson.ts";
 
-const logsQuery = queryObject({
-  tail: z.coerce.number().int().min(0).max(2000).optional(),
-  follow: z.enum(["0", "1", "true", "false"]).optional(),
-});
 
 export const runtimeRoutes = (deps: HttpDeps) =>
   new Elysia({ name: "api.runtime" })
     .get("/runtime", () => ({ agents: deps.runtime.statuses() }))
     .get("/agents/:id/status", ({ params }) => deps.runtime.status(params.id), { params: agentIdParamSchema })
-    .post("/agents/:id/run", ({ params, request }) => deps.runtime.run(params.id, actorOf(request)), { params: agentIdParamSchema })
+    .post("/agents/:id/run", ({ params, body, request }) => deps.runtime.run(params.id, actorOf(request), { autostart: body?.autostart ?? true }), {
+      params: agentIdParamSchema,
+      body: runBodySchema,
+    })
     .post("/agents/:id/stop", ({ params, request }) => deps.runtime.stopAgent(params.id, actorOf(request)), { params: agentIdParamSchema })
     .post("/agents/:id/restart", ({ params, request }) => deps.runtime.restart(params.id, actorOf(request)), { params: agentIdParamSchema })
     .get(
@@ -31,5 +29,5 @@ export const runtimeRoutes = (deps: HttpDeps) =>
           return deps.runtime.followLogs(params.id, push);
         });
       },
-      { params: agentIdParamSchema, query: logsQuery },
+      { params: agentIdParamSchema, query: logsQuerySchema },
     );

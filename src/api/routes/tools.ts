@@ -4,31 +4,17 @@
  * `result` or `error` line). A client that disconnects cancels its call.
  */
 import { Elysia } from "elysia";
-import { z } from "zod";
 import { domainCodeOf, fromWireError } from "../../core/errors.ts";
 import { actorOf, type HttpDeps } from "../context.ts";
 import { ndjsonStream } from "../ndjson.ts";
-import { queryObject } from "../schemas.ts";
+import { toolCallBodySchema, toolsQuerySchema } from "../schemas.ts";
+import type { ToolStreamLine } from "../../contract/runtime.ts";
 
-const callBody = z
-  .object({
-    tool: z.string().min(3).max(200),
-    arguments: z.unknown().default({}),
-    timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
-    stream: z.boolean().default(false),
-    correlation_id: z.string().min(1).max(128).optional(),
-  })
-  .strict();
-
-export type StreamLine =
-  | { type: "progress"; seq: number; chunk: unknown }
-  | { type: "result"; output: unknown; duration_ms: number; request_id: string }
-  | { type: "error"; error: { code: string; message: string; details?: unknown }; duration_ms: number; request_id: string };
 
 
 export const toolsRoutes = (deps: HttpDeps) =>
   new Elysia({ name: "api.tools", prefix: "/tools" })
-    .get("/", ({ query }) => ({ tools: deps.runtime.tools(query.agent) }), { query: queryObject({ agent: z.string().max(200).optional() }) })
+    .get("/", ({ query }) => ({ tools: deps.runtime.tools(query.agent) }), { query: toolsQuerySchema })
     .post(
       "/call",
       async ({ body, request }) => {
@@ -51,7 +37,7 @@ export const toolsRoutes = (deps: HttpDeps) =>
           if (!o.ok) throw fromWireError(o.error);
           return { output: o.output, duration_ms: o.durationMs, request_id: o.requestId };
         }
-        return ndjsonStream<StreamLine>(ac.signal, (push, end) => {
+        return ndjsonStream<ToolStreamLine>(ac.signal, (push, end) => {
           void deps.runtime
             .call({ ...base, onProgress: (seq, chunk) => push({ type: "progress", seq, chunk }) })
             .then((o) => {
@@ -65,5 +51,5 @@ export const toolsRoutes = (deps: HttpDeps) =>
           return () => request.signal.removeEventListener("abort", onGone);
         });
       },
-      { body: callBody },
+      { body: toolCallBodySchema },
     );

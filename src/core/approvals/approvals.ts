@@ -110,7 +110,8 @@ export class Approvals {
   /** Disables the agent (approvals are kept); the runtime is asked to stop it. */
   async disable(id: string, opts: ApprovalOptions): Promise<ApprovalState & { wasEnabled: boolean }> {
     const i = this.install(id);
-    this.d.catalog.db.update(installs).set({ enabled: false, updatedAt: this.d.clock.iso() }).where(eq(installs.agentId, id)).run();
+    // The intent goes with it even when no daemon runs to hear the kill switch: re-enabling must not restart it by itself.
+    this.d.catalog.db.update(installs).set({ enabled: false, runIntent: "stopped", updatedAt: this.d.clock.iso() }).where(eq(installs.agentId, id)).run();
     this.d.audit.record({ actor: opts.actor, agentId: id, correlationId: opts.correlationId ?? null, action: "agent.disable", outcome: "ok", details: { was_enabled: i.enabled } });
     this.d.events.emit({ type: "agent.status", agentId: id, status: { state: i.state, enabled: false, reason: "disabled" } });
     this.d.events.emit({ type: "catalog.changed", reason: `agent ${id} disabled` });
@@ -125,7 +126,10 @@ export class Approvals {
     if (!had) {
       throw new AppError("not_found", `'${permission}' is not approved for ${id} (approved: ${this.d.catalog.approvalsFor(id).map((a) => a.permission).join(", ") || "none"})`);
     }
-    this.d.catalog.db.delete(approvals).where(and(eq(approvals.agentId, id), inArray(approvals.permission, [permission]))).run();
+    this.d.catalog.db.transaction((tx) => {
+      tx.delete(approvals).where(and(eq(approvals.agentId, id), inArray(approvals.permission, [permission]))).run();
+      tx.update(installs).set({ runIntent: "stopped", updatedAt: this.d.clock.iso() }).where(eq(installs.agentId, id)).run();
+    });
     const s = this.state(id);
     this.d.audit.record({ actor: opts.actor, agentId: id, correlationId: opts.correlationId ?? null, action: "agent.revoke", outcome: "ok", details: { permission, approved: s.approved } });
     this.d.events.emit({ type: "agent.status", agentId: id, status: { state: "installed", enabled: s.enabled, reason: "permission_revoked", approved: s.approved } });

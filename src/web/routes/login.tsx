@@ -74,6 +74,7 @@ export const loginRoutes = (deps: HttpDeps) =>
         const s = sessionOf(request);
         if (s) {
           deps.sessions.destroy(s.sessionId);
+          deps.services.events.emit({ type: "auth.sessions_ended", csrf: s.session.csrf });
           deps.services.audit.record({ actor: "ui", action: "auth.logout", outcome: "ok" });
         }
         return new Response(null, { status: 303, headers: { location: "/login", "set-cookie": clearCookie(sessionCookieName(deps.address.port)) } });

@@ -1,0 +1,87 @@
+/** Install, update, uninstall plans and results; approvals (enable, disable, revoke). */
+import { z } from "zod";
+
+const source = z.enum(["local", "remote"]);
+const strings = z.array(z.string());
+const diff = z.object({ added: strings, removed: strings });
+const env = z.record(z.string(), z.string());
+
+export const installPlanSchema = z.object({
+  agentId: z.string(),
+  source,
+  registry: z.string().nullable(),
+  gitUrl: z.string().nullable(),
+  ref: z.string().nullable(),
+  pinnedCommit: z.string().nullable(),
+  buildDirectory: z.string(),
+  installPath: z.string(),
+  commands: strings,
+  env,
+  permissionsRequested: strings,
+  commit: z.string().nullable(),
+  permissionDiff: diff.nullable(),
+  rebuild: z.boolean(),
+  warnings: strings,
+});
+
+export const installResultSchema = z.object({
+  agentId: z.string(),
+  state: z.literal("installed"),
+  source,
+  registry: z.string().nullable(),
+  gitUrl: z.string().nullable(),
+  ref: z.string().nullable(),
+  commit: z.string().nullable(),
+  installPath: z.string(),
+  devMode: z.boolean(),
+  buildLogPath: z.string(),
+  permissionsRequested: strings,
+  permissionDiff: diff.nullable(),
+  enabled: z.boolean(),
+  correlationId: z.string(),
+  durationMs: z.number(),
+});
+
+export const updatePlanSchema = z.object({
+  agentId: z.string(),
+  registry: z.string().nullable(),
+  gitUrl: z.string(),
+  ref: z.string(),
+  fromCommit: z.string().nullable(),
+  toCommit: z.string(),
+  upToDate: z.boolean(),
+  historyRewritten: z.boolean(),
+  commits: z.array(z.object({ sha: z.string(), subject: z.string() })),
+  fromVersion: z.string().nullable(),
+  toVersion: z.string(),
+  permissions: diff,
+  escalation: strings,
+  buildDirectory: z.string(),
+  installPath: z.string(),
+  commands: strings,
+  env,
+  warnings: strings,
+});
+
+export const updateResultSchema = z.object({
+  agentId: z.string(),
+  upToDate: z.boolean(),
+  fromCommit: z.string().nullable(),
+  toCommit: z.string(),
+  permissions: diff,
+  escalation: strings,
+  droppedApprovals: strings,
+  enabled: z.boolean(),
+  installPath: z.string(),
+  buildLogPath: z.string(),
+  correlationId: z.string(),
+  durationMs: z.number(),
+});
+
+export const uninstallPlanSchema = z.object({ agentId: z.string(), source, installPath: z.string(), removes: strings });
+export const uninstallResultSchema = z.object({ agentId: z.string(), removed: strings, correlationId: z.string() });
+
+export const approvalStateSchema = z.object({ agentId: z.string(), enabled: z.boolean(), requested: strings, approved: strings, notApproved: strings });
+export const enableResultSchema = approvalStateSchema.extend({ newlyApproved: strings });
+export const disableResultSchema = approvalStateSchema.extend({ wasEnabled: z.boolean() });
+export const revokeResultSchema = approvalStateSchema.extend({ revoked: z.string() });

@@ -1,0 +1,57 @@
+/** Runtime answers: live agent status, tools, logs, tool calls (plain and NDJSON-streamed). */
+import { z } from "zod";
+
+export const runtimeStateSchema = z.enum(["stopped", "starting", "running", "stopping", "backoff", "failed", "exited"]);
+
+export const runtimeStatusSchema = z.object({
+  agentId: z.string(),
+  state: runtimeStateSchema,
+  pid: z.number().nullable(),
+  connected: z.boolean(),
+  healthy: z.boolean(),
+  lastHeartbeatAt: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  restarts: z.number(),
+  backoffMs: z.number().nullable(),
+  nextRestartAt: z.string().nullable(),
+  lastExit: z.object({ code: z.number().nullable(), signal: z.string().nullable(), reason: z.string(), at: z.string() }).nullable(),
+  tools: z.number(),
+  inflight: z.number(),
+  devMode: z.boolean(),
+  /** Desired state, persisted: what the daemon brings back after a restart (when `autostart`). */
+  intent: z.enum(["running", "stopped"]),
+  autostart: z.boolean(),
+});
+export const runtimeListSchema = z.object({ agents: z.array(runtimeStatusSchema) });
+
+export const toolInfoSchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  name: z.string(),
+  description: z.string(),
+  inputSchema: z.record(z.string(), z.unknown()),
+  permissions: z.array(z.string()),
+  streaming: z.boolean(),
+  cancellable: z.boolean(),
+  timeoutMs: z.number().nullable(),
+  blockedBy: z.array(z.string()),
+});
+export const toolListSchema = z.object({ tools: z.array(toolInfoSchema) });
+
+export const logLineSchema = z.object({
+  at: z.string(),
+  stream: z.enum(["stdout", "stderr", "agent", "core"]),
+  level: z.string().optional(),
+  line: z.string(),
+});
+export const logTailSchema = z.object({ lines: z.array(logLineSchema) });
+
+export const toolCallResultSchema = z.object({ output: z.unknown(), duration_ms: z.number(), request_id: z.string() });
+
+/** One line of a streamed `POST /tools/call` (`stream: true`): progress lines, then one result or error. */
+export const toolStreamLineSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("progress"), seq: z.number(), chunk: z.unknown() }),
+  toolCallResultSchema.extend({ type: z.literal("result") }),
+  z.object({ type: z.literal("error"), error: z.object({ code: z.string(), message: z.string() }), duration_ms: z.number(), request_id: z.string() }),
+]);
+export type ToolStreamLine = z.infer<typeof toolStreamLineSchema>;

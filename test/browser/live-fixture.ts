@@ -6,16 +6,15 @@
  * --approve-all`), then `serve`. Built once per test file (each file calls
  * `liveEnv` in its beforeAll).
  */
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { binaryPath, makeSandbox, runOk, type RunResult, type Sandbox, type ServeHandle, startServe, waitFor } from "../helpers/binary.ts";
-import { commitAll, fileUrl, git, registryRepo } from "../helpers/git-fixtures.ts";
+import { publishExamples } from "../helpers/git-fixtures.ts";
 
 export const ECHO = "com.opensentience.examples.echo";
 export const INVOKER = "com.opensentience.examples.invoker";
 export const ASSISTANT = "com.opensentience.examples.assistant";
-const DIRS: Record<string, string> = { [ECHO]: "echo", [INVOKER]: "invoker", [ASSISTANT]: "assistant" };
 const REPO = resolve(import.meta.dir, "../..");
 
 export interface LiveEnv {
@@ -53,16 +52,7 @@ export async function liveEnv(o: LiveEnvOptions): Promise<LiveEnv> {
     JSON.stringify({ scan_roots: [], limits: { restart_base_delay_ms: 1500, restart_max_delay_ms: 4000, heartbeat_interval_ms: 1000, shutdown_grace_ms: 2000 } }),
   );
   const run = (args: string[], timeoutMs = 60_000) => runOk(args, { sandbox: box, timeoutMs });
-  const entries: Record<string, unknown> = {};
-  for (const id of o.publish) {
-    const dir = box.path(`${DIRS[id]}-agent`);
-    cpSync(join(REPO, "examples", DIRS[id]!), dir, { recursive: true, filter: (s) => !/\/(_build|deps)(\/|$)/.test(s) });
-    git(dir, "init", "-q");
-    commitAll(dir, `${DIRS[id]} agent`);
-    const manifest = JSON.parse(readFileSync(join(dir, "opensentience.agent.json"), "utf8"));
-    entries[`${id}.json`] = { id, git_url: fileUrl(dir), default_ref: "main", manifest_path: "opensentience.agent.json", manifest };
-  }
-  const reg = registryRepo(box.dir, entries);
+  const reg = publishExamples(box.dir, o.publish);
   await run(["registry", "add", "local", reg.url]);
   await run(["registry", "sync"]);
   for (const id of o.install) {

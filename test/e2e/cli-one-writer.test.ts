@@ -9,11 +9,11 @@
  *     process before the command returns (kill-switch rows in the audit log).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { alive } from "../../src/core/runtime/process-tree.ts";
 import { binaryPath, makeSandbox, runBinary, runOk, type Sandbox, type ServeHandle, startServe, stopAllDaemons, waitFor } from "../helpers/binary.ts";
-import { commitAll, fileUrl, git, registryRepo } from "../helpers/git-fixtures.ts";
+import { publishExamples } from "../helpers/git-fixtures.ts";
 
 setDefaultTimeout(120_000);
 
@@ -53,12 +53,7 @@ beforeAll(async () => {
   box = makeSandbox({ prefix: "os-1w-", env: { OPENSENTIENCE_SDK_PATH: join(REPO, "sdk/elixir") } });
   mkdirSync(box.home, { recursive: true, mode: 0o700 });
   writeFileSync(join(box.home, "config.json"), JSON.stringify({ scan_roots: [], examples_registry: false, limits: { shutdown_grace_ms: 3000 } }));
-  const agentDir = box.path("echo-agent");
-  cpSync(join(REPO, "examples/echo"), agentDir, { recursive: true, filter: (s) => !/\/(_build|deps)(\/|$)/.test(s) });
-  git(agentDir, "init", "-q");
-  commitAll(agentDir, "echo agent");
-  const manifest = JSON.parse(readFileSync(join(agentDir, "opensentience.agent.json"), "utf8"));
-  const reg = registryRepo(box.dir, { [`${ECHO}.json`]: { id: ECHO, git_url: fileUrl(agentDir), default_ref: "main", manifest_path: "opensentience.agent.json", manifest } });
+  const reg = publishExamples(box.dir, [ECHO]);
   await run(["registry", "add", "local", reg.url]);
   await run(["registry", "sync"]);
 }, 120_000);

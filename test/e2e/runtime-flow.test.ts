@@ -5,11 +5,11 @@
  * restarted with backoff → stop → no process left.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { alive, processTree } from "../../src/core/runtime/process-tree.ts";
 import { binaryPath, makeSandbox, runBinary, runOk, type Sandbox, type ServeHandle, startServe, stopAllDaemons, waitFor } from "../helpers/binary.ts";
-import { fileUrl, git, commitAll, registryRepo } from "../helpers/git-fixtures.ts";
+import { publishExamples } from "../helpers/git-fixtures.ts";
 
 const ECHO = "com.opensentience.examples.echo";
 const REPO = resolve(import.meta.dir, "../..");
@@ -26,12 +26,7 @@ beforeAll(async () => {
     JSON.stringify({ scan_roots: [], limits: { restart_base_delay_ms: 200, restart_max_delay_ms: 2000, heartbeat_interval_ms: 1000, shutdown_grace_ms: 3000 } }),
   );
   // The example agent as a git repo, published in a local registry.
-  const agentDir = box.path("echo-agent");
-  cpSync(join(REPO, "examples/echo"), agentDir, { recursive: true, filter: (s) => !/\/(_build|deps)(\/|$)/.test(s) });
-  git(agentDir, "init", "-q");
-  commitAll(agentDir, "echo agent");
-  const manifest = JSON.parse(readFileSync(join(agentDir, "opensentience.agent.json"), "utf8"));
-  const reg = registryRepo(box.dir, { [`${ECHO}.json`]: { id: ECHO, git_url: fileUrl(agentDir), default_ref: "main", manifest_path: "opensentience.agent.json", manifest } });
+  const reg = publishExamples(box.dir, [ECHO]);
   await run(["registry", "add", "local", reg.url]);
   await run(["registry", "sync"]);
   await run(["agents", "install", ECHO, "--yes"], 240_000);

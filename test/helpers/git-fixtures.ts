@@ -254,3 +254,31 @@ export async function runBin(args: string[], env: Record<string, string>, input?
   }
   return { code: p.exitCode, stdout, stderr, json };
 }
+
+/** The bundled example agents (examples/<dir>) by id. */
+export const EXAMPLE_DIRS: Record<string, string> = {
+  "com.opensentience.examples.echo": "echo",
+  "com.opensentience.examples.invoker": "invoker",
+  "com.opensentience.examples.assistant": "assistant",
+};
+
+/**
+ * Copies example agents into `root` as git repos (without build output) and
+ * publishes them in a local registry repo there, the way a user's registry
+ * would list them. Returns the registry (add it with `registry add NAME reg.url`).
+ */
+export function publishExamples(root: string, ids: string[]): RegistryRepo {
+  const repoRoot = join(import.meta.dir, "../..");
+  const entries: Record<string, unknown> = {};
+  for (const id of ids) {
+    const name = EXAMPLE_DIRS[id];
+    if (!name) throw new Error(`no example agent ${id}`);
+    const dir = join(root, `${name}-agent`);
+    cpSync(join(repoRoot, "examples", name), dir, { recursive: true, filter: (s) => !/\/(_build|deps)(\/|$)/.test(s) });
+    git(dir, "init", "-q");
+    commitAll(dir, `${name} agent`);
+    const m = JSON.parse(readFileSync(join(dir, "opensentience.agent.json"), "utf8"));
+    entries[`${id}.json`] = { id, git_url: fileUrl(dir), default_ref: "main", manifest_path: "opensentience.agent.json", manifest: m };
+  }
+  return registryRepo(root, entries);
+}

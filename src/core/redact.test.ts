@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { REDACTED, redactText, redactValue, shapeOf } from "./redact.ts";
+import { cutOutsideToken, LineRedactor, REDACTED, redactText, redactValue, shapeOf } from "./redact.ts";
 
 const R = REDACTED;
 
@@ -112,4 +112,91 @@ test("hostile long output is redacted in linear time (no catastrophic backtracki
   const out = redactText(hostile);
   expect(performance.now() - t).toBeLessThan(2000);
   expect(out).toContain(`password=${R}`);
+});
+
+test("hostile key-name runs are linear too (the 128 KiB case that took 32 s)", () => {
+  // One 128 KiB "word" full of secret key names and no separator: the old key=value rule
+  // re-scanned the word from every key name it found (quadratic).
+  for (const hostile of ["pass".repeat(32 * 1024), "token_".repeat(22 * 1024), `${"password-".repeat(13 * 1024)}x`, "-eyJ".repeat(32 * 1024)]) {
+    const t = performance.now();
+    redactText(hostile);
+    expect(performance.now() - t).toBeLessThan(2000);
+  }
+});
+
+describe("LineRedactor: agent output line by line", () => {
+  const body = ["MIIEowIBAAKCAQEAz9Xk9fQ2mL7pR4vT8wZ3yB6nD1hJ5sG0cAeFiMoUqWt0aBcD", "q1W2e3R4t5Y6u7I8o9P0aSdFgHjKlZxCvBnM0123456789abcdefABCDEF+/==", "Zm9vYmFy"];
+  const run = (lines: string[], maxLine = 8192) => {
+    const r = new LineRedactor({ maxLine });
+    return lines.map((l) => r.line(l)).filter((l): l is string => l !== null);
+  };
+
+  test("a PEM block printed over several lines: BEGIN shows [REDACTED], body and END are dropped", () => {
+    const out = run(["loading key", "-----BEGIN RSA PRIVATE KEY-----", ...body, "-----END RSA PRIVATE KEY-----", "key loaded"]);
+    expect(out).toEqual(["loading key", R, "key loaded"]);
+  });
+
+  test("headers of an encrypted key, indentation and text around the markers", () => {
+    const out = run([
+      "cfg: -----BEGIN ENCRYPTED PRIVATE KEY-----",
+      "Proc-Type: 4,ENCRYPTED",
+      "DEK-Info: AES-128-CBC,0123456789ABCDEF",
+      "",
+      ...body.map((b) => `    ${b}`),
+      "    -----END ENCRYPTED PRIVATE KEY----- (from vault)",
+    ]);
+    expect(out).toEqual([`cfg: ${R}`, " (from vault)"]);
+  });
+
+  test("an unterminated block ends at the first line that is not key material", () => {
+    const out = run(["-----BEGIN OPENSSH PRIVATE KEY-----", body[0]!, "** (RuntimeError) something failed", body[1]!]);
+    expect(out).toEqual([R, "** (RuntimeError) something failed", body[1]!]);
+    // A header line after the body is not a header: it ends the block.
+    expect(run(["-----BEGIN PRIVATE KEY-----", body[0]!, "Comment: not here"])).toEqual([R, "Comment: not here"]);
+  });
+
+  test("a whole block on one line, and a second block opening on the END line", () => {
+    const r = new LineRedactor({ maxLine: 8192 });
+    expect(r.line(`a -----BEGIN X KEY----- ${body[0]} -----END X KEY----- b`)).toBe(`a ${R} b`);
+    expect(r.inBlock).toBe(false);
+    expect(r.line("-----BEGIN X KEY-----")).toBe(R);
+    expect(r.line(`${body[0]}-----END X KEY----- then -----BEGIN Y KEY-----`)).toBe(` then ${R}`);
+    expect(r.inBlock).toBe(true);
+    expect(r.line(body[1]!)).toBeNull();
+  });
+
+  test("each line is still redacted by shape (JWT, key=value)", () => {
+    const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    expect(run([`got ${jwt}`, "password=hunter2"])).toEqual([`got ${R}`, `password=${R}`]);
+  });
+
+  test("a long line is cut outside any token, after redacting past the cut", () => {
+    const key = `ghp_${"Ab3".repeat(12)}`;
+    // The token straddles the cut at 100: redacted whole, not left as a fragment.
+    const straddle = `${"x ".repeat(45)}${key} tail`;
+    expect(run([straddle], 100)).toEqual([`${"x ".repeat(45)}${R}…`]);
+    // A 4 KiB base64 run cut at 100: dropped entirely rather than shown in part.
+    const blob = `data: ${"QUJD".repeat(1024)} end`;
+    expect(run([blob], 100)).toEqual(["data: …"]);
+    // A quoted secret that runs past the window is masked to the cut.
+    const quoted = `{"password": "${"correct horse ".repeat(2000)}"}`;
+    const [out] = run([quoted], 100);
+    expect(out).toBe(`{"password": "${R}…`);
+  });
+
+  test("work per line is bounded: a 32 MiB line costs what its first few KiB cost", () => {
+    const huge = `${"a".repeat(32 * 1024 * 1024)}`;
+    const r = new LineRedactor({ maxLine: 8192 });
+    const t = performance.now();
+    const out = r.line(huge)!;
+    expect(performance.now() - t).toBeLessThan(500);
+    expect(out).toBe("…");
+  });
+});
+
+test("cutOutsideToken keeps whole words and drops a token cut in half", () => {
+  expect(cutOutsideToken("hello world", 8)).toBe("hello ");
+  expect(cutOutsideToken("hello world", 5)).toBe("hello");
+  expect(cutOutsideToken("a:b,c", 3)).toBe("a:b");
+  expect(cutOutsideToken("short", 99)).toBe("short");
 });

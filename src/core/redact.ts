@@ -1,46 +1,159 @@
 /**
- * The one redaction helper: every log, audit detail and captured build output
- * passes through it before it is stored or shown. It masks secrets by shape
- * (bearer tokens, PEM blocks, credentials in URLs, key=value pairs whose key
- * looks secret) and by key name when given structured data.
+ * The one redaction helper: every log, audit detail, captured build output and
+ * agent output passes through it before it is stored or shown. It masks
+ * secrets by shape — the rule table in secret-rules.ts (gitleaks' default rules
+ * plus key=value, URL credential, header and PEM rules) — and by key name when
+ * given structured data. Output that arrives line by line (agent stdout/stderr,
+ * `log` frames, build output) goes through a `LineRedactor`, which also masks
+ * the body of a PEM block printed over several lines.
  */
+import { SECRET_RULES, type SecretRule } from "./secret-rules.ts";
+
 export const REDACTED = "[REDACTED]";
 
 // Not `session_id`: chat and daemon session ids are identifiers the audit trail needs; secrets
 // that travel as cookies or tokens are covered by the other names.
 const SECRET_KEY = /(pass(word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|auth(orization)?|credential|cookie|signature)/i;
 
-/** A key name that looks like it holds a secret (used inside the key=value rules). */
-// The lookbehind anchors a key name at the start of a word: without it every position
-// inside a long alphanumeric run starts a new match attempt (quadratic time on hostile output).
-const SECRET_NAME = "(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|credential)[A-Za-z0-9_.-]*";
+/** Shannon entropy in bits per character (gitleaks' measure for its generic rule). */
+export function shannonEntropy(s: string): number {
+  if (s.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
 
-const TEXT_RULES: Array<[RegExp, string | ((m: string, ...g: string[]) => string)]> = [
-  // PEM blocks (private keys, certificates with keys)
-  [/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)/g, REDACTED],
-  // Authorization headers and bearer/basic tokens
-  [/\b(authorization\s*[:=]\s*)(bearer|basic|token)?\s*[^\s,;"']+/gi, (_m, a: string, b?: string) => `${a}${b ? `${b} ` : ""}${REDACTED}`],
-  [/\bbearer\s+[A-Za-z0-9._~+/=-]{8,}/gi, `Bearer ${REDACTED}`],
-  // user:pass@ in URLs
-  [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]+):([^\s/@]+)@/gi, (_m, s: string, u: string) => `${s}${u}:${REDACTED}@`],
-  // key=value / key: value / "key": "value" where key looks secret: quoted values (which may
-  // contain spaces and escaped quotes) first, then bare values up to a delimiter.
-  [
-    new RegExp(`(["']?)(${SECRET_NAME})\\1(\\s*[:=]\\s*)(["'])((?:\\\\.|(?!\\4)[^\\\\\\n])*)\\4`, "gi"),
-    (_m, q: string, k: string, sep: string, vq: string) => `${q}${k}${q}${sep}${vq}${REDACTED}${vq}`,
-  ],
-  [new RegExp(`(["']?)(${SECRET_NAME})\\1(\\s*[:=]\\s*)([^\\s"',;&]+)`, "gi"), (_m, q: string, k: string, sep: string) => `${q}${k}${q}${sep}${REDACTED}`],
-  // Well-known token shapes
-  [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|sk-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_-]{20,})\b/g, REDACTED],
-  // Long hex/base64url strings that look like our own tokens (64 hex = 32 bytes)
-  [/\b[a-f0-9]{64}\b/gi, REDACTED],
-];
+type Replacer = string | ((match: string, ...rest: unknown[]) => string);
 
-/** Masks secrets inside free text. */
+interface CompiledRule {
+  rule: SecretRule;
+  replace: Replacer;
+}
+
+function compile(rule: SecretRule): CompiledRule {
+  if (!rule.regex.global) throw new Error(`secret rule ${rule.id}: the regex must be global`);
+  const keeps = rule.regex.source.includes("(?<keep>");
+  if (rule.entropy === undefined) return { rule, replace: keeps ? `$<keep>${REDACTED}` : REDACTED };
+  const min = rule.entropy;
+  return {
+    rule,
+    replace: (match: string, ...rest: unknown[]) => {
+      const groups = rest[rest.length - 1] as Record<string, string | undefined> | undefined;
+      const keep = (keeps && typeof groups === "object" && groups?.keep) || "";
+      return shannonEntropy(match.slice(keep.length)) >= min ? `${keep}${REDACTED}` : match;
+    },
+  };
+}
+
+const RULES: readonly CompiledRule[] = SECRET_RULES.map(compile);
+
+/** Masks secrets inside free text (stateless: a PEM block is masked whole only when all of it is in `input`). */
 export function redactText(input: string): string {
+  if (input.length === 0) return input;
+  // Keyword prefilter: a rule runs only if the text holds one of its keywords. Replacements only
+  // add "[REDACTED]", which holds no keyword, so the lower-cased original stays a valid filter.
+  const lower = input.toLowerCase();
   let out = input;
-  for (const [re, rep] of TEXT_RULES) out = out.replace(re, rep as never);
+  for (const { rule, replace } of RULES) {
+    if (rule.keywords.length > 0 && !rule.keywords.some((k) => lower.includes(k))) continue;
+    out = out.replace(rule.regex, replace as never);
+  }
   return out;
+}
+
+const PEM_BEGIN = /-----BEGIN[ A-Z0-9_-]{1,100}-----/g;
+const PEM_END = /-----END[ A-Z0-9_-]{1,100}-----/g;
+/** A line of a PEM body: base64 (RFC 7468), possibly indented; `=` also starts an OpenPGP checksum line. */
+const PEM_BODY_LINE = /^[ \t]*[A-Za-z0-9+/=]*[ \t\r]*$/;
+/** Headers allowed before the body: RFC 1421 (encrypted keys) and OpenPGP armour. */
+const PEM_HEADER_LINE = /^[ \t]*(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):[^\n]*$/;
+/** Characters of a token (base64, base64url, JWT, hex, key ids): where a cut must not leave a fragment. */
+const TOKEN_CHAR = /[A-Za-z0-9+/=_.~-]/;
+
+/** The index of the last PEM marker of `re` in `s`, with its length, or null. */
+function lastMatch(re: RegExp, s: string): { index: number; end: number } | null {
+  re.lastIndex = 0;
+  let last: { index: number; end: number } | null = null;
+  for (let m = re.exec(s); m; m = re.exec(s)) last = { index: m.index, end: m.index + m[0].length };
+  return last;
+}
+
+/**
+ * Cuts `s` at `at` without leaving part of a token behind: when the cut falls
+ * inside a run of token characters, the whole run before it goes too (a
+ * fragment of a key is still a leak, and no rule recognises a fragment).
+ * A manual scan: a regex like /\S+$/ is quadratic on a long run.
+ */
+export function cutOutsideToken(s: string, at: number): string {
+  if (at >= s.length) return s;
+  let i = at;
+  if (TOKEN_CHAR.test(s[at]!)) while (i > 0 && TOKEN_CHAR.test(s[i - 1]!)) i--;
+  return s.slice(0, i);
+}
+
+export interface LineRedactorOptions {
+  /** Longest line kept; longer lines are cut (outside any token) and end with "…". */
+  maxLine: number;
+}
+
+/** How far past `maxLine` a line is still read, so a secret that straddles the cut is matched whole. */
+const LOOKAHEAD = 2048;
+
+/**
+ * Redacts one stream of lines — one per stream: stdout, stderr and `log`
+ * frames each have their own, since their lines interleave. It carries one
+ * piece of state across lines: inside a PEM block, whose body lines (base64,
+ * no marker of their own) are dropped until the END line. The block leaves a
+ * single `[REDACTED]` where it began, as `redactText` does for a whole block.
+ * A line that cannot belong to a PEM body ends the block early, so an
+ * unterminated BEGIN cannot hide the rest of the output.
+ *
+ * Work per line is bounded: at most `maxLine + LOOKAHEAD` characters are read.
+ */
+export class LineRedactor {
+  #inBlock = false;
+  #bodySeen = false;
+
+  constructor(private readonly opts: LineRedactorOptions) {}
+
+  /** True while a PEM block is open (its body lines are being dropped). */
+  get inBlock(): boolean {
+    return this.#inBlock;
+  }
+
+  /** The redacted line, or null when the line belongs to a masked PEM block and is dropped. */
+  line(raw: string): string | null {
+    const max = this.opts.maxLine;
+    const cut = raw.length > max + LOOKAHEAD;
+    let text = cut ? cutOutsideToken(raw, max + LOOKAHEAD) : raw;
+    if (this.#inBlock) {
+      const end = lastMatch(PEM_END, text);
+      if (end) {
+        this.#inBlock = false;
+        text = text.slice(end.end);
+        if (text.trim() === "") return null;
+      } else if (PEM_BODY_LINE.test(text) || (!this.#bodySeen && PEM_HEADER_LINE.test(text))) {
+        if (PEM_BODY_LINE.test(text) && text.trim() !== "") this.#bodySeen = true;
+        return null;
+      } else {
+        // Not key material: the block was cut short. Show this line (redacted as usual).
+        this.#inBlock = false;
+      }
+    }
+    const begin = lastMatch(PEM_BEGIN, text);
+    if (begin && !lastMatch(PEM_END, text.slice(begin.end))) {
+      this.#inBlock = true;
+      this.#bodySeen = false;
+    }
+    const out = redactText(text);
+    if (!cut && out.length <= max) return out;
+    return `${cutOutsideToken(out, max)}…`;
+  }
 }
 
 /**

@@ -11,14 +11,15 @@
  *   refuse) at launch; `only: :dev/:test` dependencies are never fetched.
  * - HEX_OFFLINE=1 and a private HOME inside the data directory.
  * - OPENSENTIENCE_SDK_PATH (agents depend on the SDK by path): agent-env's `sdkPath`.
- * Output is redacted line by line into `agents/<id>/build.log`.
+ * Output is redacted line by line into `agents/<id>/build.log` (one LineRedactor
+ * per stream and command, so a PEM key printed over several lines is masked whole).
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { mixVars, toolchainDirs } from "../agent-env.ts";
 import type { DataPaths } from "../config/paths.ts";
 import { hardenedEnv } from "../git/env.ts";
 import { runBounded } from "../git/process.ts";
-import { redactText } from "../redact.ts";
+import { LineRedactor } from "../redact.ts";
 import { removePath } from "./safe-paths.ts";
 
 /** The exact commands a build runs, in order (shown to the user before confirming). */
@@ -28,6 +29,8 @@ export const BUILD_COMMANDS: ReadonlyArray<readonly string[]> = [
 ];
 const MAX_LOG_BYTES = 8 * 1024 * 1024;
 const TAIL_LINES = 20;
+/** Longest build-log line kept (the redactor's bound on work per line). */
+const MAX_LINE = 65_536;
 
 /** Full environment for `mix` in an agent directory (build, and the runtime's launch). */
 export function agentMixEnv(paths: DataPaths, sdkPath: string | null, parent: Record<string, string | undefined> = process.env): Record<string, string> {
@@ -102,14 +105,16 @@ export async function runBuild(o: BuildOptions): Promise<BuildResult> {
       o.onStep?.(command);
       write(`\n$ ${command}\n`);
       let r: Awaited<ReturnType<typeof runBounded>>;
+      const redactors = { stdout: new LineRedactor({ maxLine: MAX_LINE }), stderr: new LineRedactor({ maxLine: MAX_LINE }) };
       try {
         r = await runBounded([...cmd], {
           cwd: o.dir,
           env: o.env,
           timeoutMs: Math.max(1, Math.floor(left)),
           maxStdoutBytes: 0,
-          onLine: (raw) => {
-            const line = redactText(raw);
+          onLine: (raw, stream) => {
+            const line = redactors[stream].line(raw);
+            if (line === null) return; // inside a masked PEM block
             write(`${line}\n`);
             tail.push(line);
             if (tail.length > TAIL_LINES) tail.shift();

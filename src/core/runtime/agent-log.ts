@@ -2,10 +2,14 @@
  * Per-agent log: stdout/stderr lines and `log` frames, redacted, kept in a
  * bounded in-memory ring (for tail/follow) and appended to a file that is
  * rotated once it passes its size cap (one previous file kept).
+ *
+ * This is the only way agent output reaches storage or a reader: the file,
+ * `agents logs`, the API (tail and follow) and the UI's SSE stream all read
+ * the redacted lines made here.
  */
 import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { redactText } from "../redact.ts";
+import { LineRedactor } from "../redact.ts";
 
 export interface LogLine {
   at: string;
@@ -21,6 +25,8 @@ export class AgentLog {
   private readonly ring: LogLine[] = [];
   private size: number;
   private readonly listeners = new Set<(l: LogLine) => void>();
+  /** One redactor per stream: a PEM block printed on stdout spans lines (and chunks) of stdout only. */
+  private readonly redactors = new Map<LogLine["stream"], LineRedactor>();
 
   constructor(
     readonly file: string,
@@ -32,15 +38,24 @@ export class AgentLog {
 
   append(stream: LogLine["stream"], text: string, level?: string): void {
     const at = new Date().toISOString();
+    let redactor = this.redactors.get(stream);
+    if (!redactor) this.redactors.set(stream, (redactor = new LineRedactor({ maxLine: MAX_LINE })));
     for (const raw of text.split("\n")) {
       if (raw === "") continue;
-      const line = redactText(raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}…` : raw);
+      // Redacted before it is cut to MAX_LINE (a secret across the cut is masked whole); null: a PEM body line.
+      const line = redactor.line(raw);
+      if (line === null || line === "") continue;
       const entry: LogLine = { at, stream, line, ...(level ? { level } : {}) };
       this.ring.push(entry);
       if (this.ring.length > RING) this.ring.shift();
       this.write(`${at} ${stream}${level ? `.${level}` : ""} ${line}\n`);
       for (const l of this.listeners) l(entry);
     }
+  }
+
+  /** The stream ended (the process exited): a PEM block left open there is closed, so the next run starts clean. */
+  endStream(stream: LogLine["stream"]): void {
+    this.redactors.delete(stream);
   }
 
   tail(n = 200): LogLine[] {
@@ -66,29 +81,53 @@ export class AgentLog {
   }
 }
 
-/** Streams a ReadableStream of bytes into the log line by line. */
+/** How much of an unfinished line is held: enough for the redactor to see past the MAX_LINE cut. */
+const MAX_CARRY = MAX_LINE * 2;
+
+/**
+ * Streams a ReadableStream of bytes into the log line by line. Chunks split
+ * lines anywhere; a line is appended only once it is complete, so a token
+ * split across chunks is redacted whole. A line longer than MAX_CARRY is
+ * appended once (the log cuts it) and the rest of it, up to its newline, is
+ * dropped — appending the rest as more lines would show fragments of
+ * whatever secret sat across the cut, which no rule can recognise.
+ */
 export async function pipeToLog(stream: ReadableStream<Uint8Array> | null | undefined, log: AgentLog, name: "stdout" | "stderr"): Promise<void> {
   if (!stream) return;
   const decoder = new TextDecoder();
   let carry = "";
+  let skipping = false; // inside the dropped rest of an over-long line
   const reader = stream.getReader();
+  const take = (text: string) => {
+    carry += text;
+    const nl = carry.lastIndexOf("\n");
+    if (nl >= 0) {
+      let complete = carry.slice(0, nl);
+      if (skipping) {
+        // Its first line is the end of the over-long line.
+        const first = complete.indexOf("\n");
+        complete = first < 0 ? "" : complete.slice(first + 1);
+        skipping = false;
+      }
+      if (complete) log.append(name, complete);
+      carry = carry.slice(nl + 1);
+    }
+    if (carry.length > MAX_CARRY) {
+      if (!skipping) log.append(name, carry);
+      skipping = true;
+      carry = "";
+    }
+  };
   try {
     for (;;) {
       const { value: chunk, done } = await reader.read();
       if (done) break;
-      carry += decoder.decode(chunk, { stream: true });
-      const nl = carry.lastIndexOf("\n");
-      if (nl >= 0) {
-        log.append(name, carry.slice(0, nl));
-        carry = carry.slice(nl + 1);
-      }
-      if (carry.length > MAX_LINE * 4) {
-        log.append(name, carry);
-        carry = "";
-      }
+      take(decoder.decode(chunk, { stream: true }));
     }
   } catch {
     // stream closed with the process
   }
-  if (carry) log.append(name, carry);
+  take(decoder.decode());
+  if (carry && !skipping) log.append(name, carry);
+  log.endStream(name);
 }

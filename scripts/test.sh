@@ -13,6 +13,8 @@ command -v mix >/dev/null 2>&1 || need+=(elixir)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # strace proves in a test that a CLI command never opens the catalog while the daemon runs.
 command -v strace >/dev/null 2>&1 || need+=(strace)
+# bubblewrap is the agent sandbox; the suite runs real agents inside it (sandbox: required).
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> apt-get install ${need[*]}"
   if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi

@@ -1,6 +1,13 @@
 #!/usr/bin/env bun
-/** argv → command; nothing else. */
-import { runCli } from "./cli/dispatch.ts";
-
-const code = await runCli(process.argv.slice(2));
-process.exitCode = code;
+/**
+ * argv → command; nothing else. The sandbox's exec step is dispatched before
+ * the CLI is loaded: it runs once per agent start, between the daemon and
+ * bubblewrap, and should cost as little as possible.
+ */
+if (process.argv[2] === "__exec-restricted") {
+  const { execRestricted } = await import("./core/sandbox/exec-restricted.ts");
+  process.exit(execRestricted(process.argv.slice(3)));
+}
+const { runCli } = await import("./cli/dispatch.ts");
+process.exitCode = await runCli(process.argv.slice(2));
+export {};

@@ -5,10 +5,21 @@ import { type Command, intOption, stringOption, type Values } from "./command.ts
 import { agentDetailText, agentsTable } from "./format-agents.ts";
 import { printJson } from "./output.ts";
 import type { SearchPage } from "../core/search/search.ts";
+import type { AgentDetail } from "../core/catalog/types.ts";
+import { sandboxLauncherFor } from "../core/sandbox/for-config.ts";
+import type { SandboxView } from "../core/sandbox/launcher.ts";
+import type { Services } from "./command.ts";
+import { sandboxText } from "./format-sandbox.ts";
 import { runtimeStatusText } from "./agents-lifecycle.ts";
 import type { CommandContext } from "./command.ts";
 
 const indent = (s: string) => s.replace(/^/gm, "  ");
+
+/** Without a daemon: the sandbox this agent would get at its next start. */
+function localSandbox(s: Services, detail: AgentDetail): SandboxView | null {
+  if (!detail.id || detail.install?.state !== "installed") return null;
+  return sandboxLauncherFor(s.config).describe(detail.id, detail.install.installPath, detail.install.devMode, detail.approvals.map((a) => a.permission));
+}
 
 /** The daemon's catalog when it runs (it owns the state), else the data directory's, read-only. */
 async function searchPage(ctx: CommandContext, filter: SearchFilter): Promise<SearchPage> {
@@ -103,8 +114,9 @@ export const agentsInfo: Command = {
     const detail = t.kind === "daemon" ? await t.client.getAgent(ctx.positionals[0]!) : t.services.catalog.get(ctx.positionals[0]!);
     // Live state only exists while a daemon runs; without one the catalog alone answers.
     const runtime = t.kind === "daemon" && detail.id ? await t.client.agentStatus(detail.id) : null;
-    if (ctx.json) printJson(ctx.io, { ...detail, runtime });
-    else ctx.io.out(agentDetailText(detail) + (runtime ? `\n\nRuntime:\n${indent(runtimeStatusText(runtime))}` : ""));
+    const sandbox = !detail.id ? null : t.kind === "daemon" ? await t.client.agentSandbox(detail.id) : localSandbox(t.services, detail);
+    if (ctx.json) printJson(ctx.io, { ...detail, runtime, sandbox });
+    else ctx.io.out(agentDetailText(detail) + (runtime ? `\n\nRuntime:\n${indent(runtimeStatusText(runtime))}` : "") + (sandbox ? `\n\nSandbox:\n${indent(sandboxText(sandbox))}` : ""));
     return 0;
   },
 };

@@ -207,6 +207,7 @@ export class DaemonClient {
 
   runtime = () => this.call("runtime", {});
   agentStatus = (id: string) => this.call("agentStatus", { params: { id } });
+  agentSandbox = (id: string) => this.call("agentSandbox", { params: { id } });
   runAgent = (id: string, opts: { autostart?: boolean } = {}) => this.call("runAgent", { params: { id }, body: opts });
   stopAgent = (id: string) => this.call("stopAgent", { params: { id } });
   restartAgent = (id: string) => this.call("restartAgent", { params: { id } });

@@ -24,7 +24,7 @@ import {
 import { operationEventSchema, operationListSchema, operationSchema } from "./operations.ts";
 import { registryInfoSchema, registryListSchema, registryRemovedSchema, syncAllResultSchema, syncResultSchema } from "./registries.ts";
 import * as rq from "./requests.ts";
-import { logLineSchema, logTailSchema, runtimeListSchema, runtimeStatusSchema, toolCallResultSchema, toolListSchema, toolStreamLineSchema } from "./runtime.ts";
+import { logLineSchema, logTailSchema, runtimeListSchema, runtimeStatusSchema, sandboxViewSchema, toolCallResultSchema, toolListSchema, toolStreamLineSchema } from "./runtime.ts";
 import { healthSchema, rotateTokenSchema, versionSchema, whoamiSchema } from "./system.ts";
 
 export type Method = "GET" | "POST" | "DELETE";
@@ -60,6 +60,7 @@ export const ENDPOINTS = {
 
   runtime: { method: "GET", path: "/runtime", response: runtimeListSchema },
   agentStatus: { method: "GET", path: "/agents/:id/status", params: id, response: runtimeStatusSchema },
+  agentSandbox: { method: "GET", path: "/agents/:id/sandbox", params: id, response: sandboxViewSchema.nullable() },
   runAgent: { method: "POST", path: "/agents/:id/run", params: id, body: rq.runBodySchema, response: runtimeStatusSchema },
   stopAgent: { method: "POST", path: "/agents/:id/stop", params: id, response: runtimeStatusSchema },
   restartAgent: { method: "POST", path: "/agents/:id/restart", params: id, response: runtimeStatusSchema },

@@ -21,6 +21,8 @@ export const runtimeStatusSchema = z.object({
   /** Desired state, persisted: what the daemon brings back after a restart (when `autostart`). */
   intent: z.enum(["running", "stopped"]),
   autostart: z.boolean(),
+  /** Whether the current (or last) process ran in the sandbox; null before its first start. */
+  sandboxed: z.boolean().nullable(),
 });
 export const runtimeListSchema = z.object({ agents: z.array(runtimeStatusSchema) });
 
@@ -55,3 +57,28 @@ export const toolStreamLineSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("error"), error: z.object({ code: z.string(), message: z.string() }), duration_ms: z.number(), request_id: z.string() }),
 ]);
 export type ToolStreamLine = z.infer<typeof toolStreamLineSchema>;
+
+const mountSchema = z.object({
+  kind: z.enum(["ro", "rw", "tmpfs", "dev", "proc", "symlink", "socket"]),
+  source: z.string().optional(),
+  target: z.string(),
+  reason: z.string(),
+});
+
+/** The sandbox an agent runs in (or would run in): `GET /agents/:id/sandbox`, `agents info`. */
+export const sandboxViewSchema = z.object({
+  policy: z.enum(["required", "auto", "off"]),
+  sandboxed: z.boolean(),
+  reason: z.string().nullable(),
+  plan: z
+    .object({
+      agentId: z.string(),
+      mounts: z.array(mountSchema),
+      network: z.discriminatedUnion("mode", [z.object({ mode: z.literal("none") }), z.object({ mode: z.literal("proxy"), allow: z.array(z.string()) }), z.object({ mode: z.literal("host") })]),
+      spawn: z.boolean(),
+      execAllow: z.array(z.string()),
+      env: z.record(z.string(), z.string()),
+      refused: z.array(z.object({ permission: z.string(), reason: z.string() })),
+    })
+    .nullable(),
+});

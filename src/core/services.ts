@@ -17,6 +17,7 @@ import { Git } from "./git/git.ts";
 import { Installer } from "./installer/installer.ts";
 import { Updater } from "./installer/updater.ts";
 import { Registries } from "./registry/registries.ts";
+import { unapprovableHere } from "./sandbox/approve-check.ts";
 
 export interface Services {
   config: Config;
@@ -52,7 +53,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const registries = new Registries({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits });
   const installer = new Installer({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, hooks: agentHooks, sdkPath: () => sdkPath(config.paths) });
   const updater = new Updater(installer);
-  const approvals = new Approvals({ catalog, audit, events, clock, hooks: agentHooks });
+  const approvals = new Approvals({ catalog, audit, events, clock, hooks: agentHooks, unapprovable: (p) => unapprovableHere(p, config.paths.home) });
   return {
     config,
     clock,

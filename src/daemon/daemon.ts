@@ -14,6 +14,7 @@ import { removeDaemonFile, writeDaemonFile } from "./daemon-file.ts";
 import { acquireLockWaiting, describeHolder, type Lock, type LockHolder } from "./lock.ts";
 import { AppError } from "../core/errors.ts";
 import { watchManifests } from "./manifest-watcher.ts";
+import { sandboxSupport } from "../core/sandbox/probe.ts";
 
 export interface DaemonLog {
   info(msg: string): void;
@@ -103,6 +104,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       for (const f of r.failed) log.warn(`autostart ${f.agentId}: ${f.error}`);
     });
     const ctx: DaemonContext = { config, services, runtime, log, nonce };
+    const sandbox = sandboxSupport();
+    if (config.sandbox === "off") log.warn("sandbox: off (config.json) — agents run with your user's full access; their filesystem, network and process permissions are NOT enforced");
+    else if (!sandbox.available) {
+      log.warn(
+        config.sandbox === "required"
+          ? `sandbox: required, but unavailable (${sandbox.reason}) — no agent will start or build until it works (opensentience doctor)`
+          : `sandbox: UNAVAILABLE (${sandbox.reason}) — agents run with your user's full access; their filesystem, network and process permissions are NOT enforced (opensentience doctor)`,
+      );
+    } else log.info(`sandbox: ${config.sandbox} (bubblewrap ${sandbox.bwrapVersion ?? "?"}, Landlock ABI ${sandbox.landlockAbi || "none"})`);
     const reg = services.registries.ensureConfigured(config.registries);
     for (const p of reg.problems) log.warn(`registry ${p.name} from config.json: ${p.message}`);
     if (config.examplesRegistry) {

@@ -70,7 +70,10 @@ test("kill -9 of the daemon: orphans reaped, agents meant to run come back once,
   });
   box.env.OPENSENTIENCE_SCAN_ROOTS = [stubbornDir, ...examples].join(":");
   mkdirSync(box.home, { recursive: true, mode: 0o700 });
-  writeFileSync(join(box.home, "config.json"), JSON.stringify({ limits: { heartbeat_interval_ms: 500, restart_base_delay_ms: 200, shutdown_grace_ms: 2000 } }));
+  // Unsandboxed on purpose: inside the sandbox an agent lives in its own PID namespace that dies with the
+  // daemon, so nothing could be orphaned; this is the sweep that protects machines without bubblewrap
+  // (and the stubborn peer is a bun script from this repository, which no sandbox view contains).
+  writeFileSync(join(box.home, "config.json"), JSON.stringify({ sandbox: "off", limits: { heartbeat_interval_ms: 500, restart_base_delay_ms: 200, shutdown_grace_ms: 2000 } }));
   const run = (args: string[]) => runOk(args, { sandbox: box, timeoutMs: 240_000 });
   await run(["discover"]);
   for (const id of [STUBBORN, ECHO, INVOKER]) {

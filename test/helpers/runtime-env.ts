@@ -28,9 +28,15 @@ export function shortTempDir(prefix = "os-"): string {
   return d;
 }
 
-export async function runtimeEnv(limits: Partial<Limits> = {}): Promise<RuntimeEnv> {
+/**
+ * `sandbox` defaults to "off": most runtime tests drive fake protocol peers
+ * (bun scripts started through sh, from this repository), which test
+ * supervision, not confinement. Tests of real agents pass "required", so they
+ * fail if the sandbox could not be used.
+ */
+export async function runtimeEnv(limits: Partial<Limits> = {}, opts: { sandbox?: "required" | "auto" | "off" } = {}): Promise<RuntimeEnv> {
   const home = shortTempDir("osrt-");
-  writeFileSync(join(home, "config.json"), JSON.stringify({ scan_roots: [], limits }));
+  writeFileSync(join(home, "config.json"), JSON.stringify({ scan_roots: [], sandbox: opts.sandbox ?? "off", limits }));
   const config = loadConfig({ env: { OPENSENTIENCE_HOME: home } });
   const services = createServices(config);
   const runtime = new Runtime(services);

@@ -15,7 +15,7 @@ let env: RuntimeEnv;
 
 beforeAll(async () => {
   process.env.ECHO_EXAMPLE_SECRET = "s3cret-value";
-  env = await runtimeEnv({ restart_base_delay_ms: 50, restart_max_delay_ms: 400, heartbeat_interval_ms: 1000, shutdown_grace_ms: 2000 });
+  env = await runtimeEnv({ restart_base_delay_ms: 50, restart_max_delay_ms: 400, heartbeat_interval_ms: 1000, shutdown_grace_ms: 2000 }, { sandbox: "required" });
   const [echo, invoker, assistant] = await Promise.all([buildExample("echo", env.home), buildExample("invoker", env.home), buildExample("assistant", env.home)]);
   // The scenario: a concurrency limit of 4 (manifest hint; operator config may only tighten it).
   env.installAgent({ id: ECHO, path: echo.dir, manifest: { ...echo.manifest, execution_limits: { timeout_ms: 60_000, max_concurrency: 4 } }, approve: [] });

@@ -13,6 +13,7 @@ export const runtimeRoutes = (deps: HttpDeps) =>
   new Elysia({ name: "api.runtime" })
     .get("/runtime", () => ({ agents: deps.runtime.statuses() }))
     .get("/agents/:id/status", ({ params }) => deps.runtime.status(params.id), { params: agentIdParamSchema })
+    .get("/agents/:id/sandbox", ({ params }) => deps.runtime.sandboxView(params.id), { params: agentIdParamSchema })
     .post("/agents/:id/run", ({ params, body, request }) => deps.runtime.run(params.id, actorOf(request), { autostart: body?.autostart ?? true }), {
       params: agentIdParamSchema,
       body: runBodySchema,

@@ -39,6 +39,8 @@ export interface ApprovalsDeps {
   events: EventBus;
   clock: Clock;
   hooks: AgentHooks;
+  /** Why a permission cannot be granted on this machine (e.g. a filesystem path through a symlink), or null. */
+  unapprovable?: (permission: string) => string | null;
 }
 
 export function assertAgentId(id: string): void {
@@ -85,6 +87,14 @@ export class Approvals {
         "invalid_argument",
         `cannot approve ${unknown.map((p) => `'${p}'`).join(", ")} for ${id}: not requested by its manifest (requested: ${requested.length ? requested.join(", ") : "none"})`,
       );
+    }
+    const bad = wanted.flatMap((p) => {
+      const why = this.d.unapprovable?.(p);
+      return why ? [`'${p}': ${why}`] : [];
+    });
+    if (bad.length) {
+      this.d.audit.record({ ...base, action: "agent.enable", outcome: "denied", details: { reason: "not grantable", problems: bad } });
+      throw new AppError("invalid_argument", `cannot approve for ${id}: ${bad.join("; ")}`);
     }
     const before = new Set(this.d.catalog.approvalsFor(id).map((a) => a.permission));
     const newlyApproved = wanted.filter((p) => !before.has(p));

@@ -13,6 +13,8 @@ export interface Config {
   host: string;
   port: number;
   examplesRegistry: boolean;
+  /** Agent sandbox policy (config `sandbox`, env OPENSENTIENCE_SANDBOX). */
+  sandbox: ConfigFile["sandbox"];
   limits: Limits;
   /** Where each value came from, for `config show`. */
   sources: Record<string, "default" | "file" | "env">;
@@ -98,5 +100,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     sources.port = "env";
   }
   const examplesRegistry = env.OPENSENTIENCE_EXAMPLES === undefined ? file.examples_registry : env.OPENSENTIENCE_EXAMPLES !== "0";
-  return { paths, scanRoots, registries: file.registries, host: file.host, port, examplesRegistry, limits: file.limits, sources };
+  let sandbox = file.sandbox;
+  sources.sandbox ??= "default";
+  if (env.OPENSENTIENCE_SANDBOX !== undefined) {
+    const v = env.OPENSENTIENCE_SANDBOX;
+    if (v !== "required" && v !== "auto" && v !== "off") throw new AppError("invalid_config", `OPENSENTIENCE_SANDBOX: expected required, auto or off, got ${JSON.stringify(v)}`);
+    sandbox = v;
+    sources.sandbox = "env";
+  }
+  return { paths, scanRoots, registries: file.registries, host: file.host, port, examplesRegistry, sandbox, limits: file.limits, sources };
 }

@@ -43,6 +43,11 @@ export const configSchema = z
     port: z.number().int().min(0).max(65535).default(6767),
     /** On a fresh data dir, publish the bundled example agents as a local registry named `examples`. */
     examples_registry: z.boolean().default(true),
+    /**
+     * Agent sandbox (bubblewrap + Landlock, Linux): `auto` sandboxes when it works here and warns loudly when it
+     * cannot; `required` refuses to run or build an agent without it; `off` never sandboxes.
+     */
+    sandbox: z.enum(["required", "auto", "off"]).default("auto"),
     limits: limitsSchema.default(() => limitsSchema.parse({})),
   })
   .strict();

@@ -24,6 +24,8 @@ export interface AgentDirs {
   prev: string;
   buildLog: string;
   lockFile: string;
+  /** The agent's private writable directory in its sandbox (its HOME); removed with the agent. */
+  data: string;
 }
 
 /** Resolves and checks the layout (no symlink anywhere from `agents/` down); creates nothing but `agents/`. */
@@ -31,8 +33,8 @@ export function agentDirs(agentsDir: string, id: string): AgentDirs {
   ensureRealDir(agentsDir);
   const root = childDir(agentsDir, id);
   assertNotSymlink(root, `agents/${id}`, true);
-  const d = { root, src: join(root, "src"), next: join(root, "next"), prev: join(root, "prev"), buildLog: join(root, "build.log"), lockFile: join(root, ".lock") };
-  for (const p of [d.src, d.next, d.prev]) assertNotSymlink(p, `agents/${id}/${p.slice(root.length + 1)}`, true);
+  const d = { root, src: join(root, "src"), next: join(root, "next"), prev: join(root, "prev"), buildLog: join(root, "build.log"), lockFile: join(root, ".lock"), data: join(root, "data") };
+  for (const p of [d.src, d.next, d.prev, d.data]) assertNotSymlink(p, `agents/${id}/${p.slice(root.length + 1)}`, true);
   assertNotSymlink(d.buildLog, `agents/${id}/build.log`);
   return d;
 }

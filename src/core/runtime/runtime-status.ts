@@ -30,4 +30,6 @@ export interface RuntimeStatus {
   intent: RunIntent;
   /** Whether the daemon starts the agent at its own start while `intent` is "running". */
   autostart: boolean;
+  /** Whether the current (or last) process ran in the sandbox; null before its first start by this daemon. */
+  sandboxed: boolean | null;
 }

@@ -4,6 +4,7 @@
  * web UI, chat) call these methods only.
  */
 import { AppError } from "../errors.ts";
+import type { SandboxView } from "../sandbox/launcher.ts";
 import type { Services } from "../services.ts";
 import type { LogLine } from "./agent-log.ts";
 import { Hub } from "./hub.ts";
@@ -113,6 +114,19 @@ export class Runtime {
 
   killSwitch(agentId: string, reason: string): Promise<void> {
     return this.control.killSwitch(agentId, reason);
+  }
+
+  /**
+   * How the agent is confined: the running process's sandbox, or — when it is
+   * not running — the one it would get now. Null when it is not installed.
+   */
+  sandboxView(agentId: string): SandboxView | null {
+    const live = this.supervisor.sandboxOf(agentId);
+    if (live) return live;
+    const install = this.s.catalog.installFor(agentId);
+    if (!install || install.state !== "installed") return null;
+    const approved = this.s.catalog.approvalsFor(agentId).map((a) => a.permission);
+    return this.supervisor.sandbox.describe(agentId, install.installPath, install.devMode, approved);
   }
 
   status(agentId: string): RuntimeStatus {

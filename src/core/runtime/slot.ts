@@ -5,6 +5,7 @@
  * and the Supervisor applies them, so every state change has one place to look.
  */
 import type { Subprocess } from "bun";
+import type { SandboxView } from "../sandbox/launcher.ts";
 import type { AgentLog } from "./agent-log.ts";
 import type { AgentLink } from "./router.ts";
 import type { LastExit, RunIntent, RuntimeState, RuntimeStatus } from "./runtime-status.ts";
@@ -33,6 +34,10 @@ export interface Slot {
   exited: Promise<void> | null;
   /** Launches waiting for `tools.register` (null) or for the process to end first (an error). */
   readyWaiters: Array<(err: Error | null) => void>;
+  /** How the current (or last) process was confined: policy, sandboxed or not, the exact plan. */
+  sandbox: SandboxView | null;
+  /** The egress proxy serving the current process (approved hosts only), closed when it ends. */
+  egress: { close(): Promise<void> } | null;
 }
 
 export function newSlot(agentId: string, log: AgentLog): Slot {
@@ -54,6 +59,8 @@ export function newSlot(agentId: string, log: AgentLog): Slot {
     log,
     exited: null,
     readyWaiters: [],
+    sandbox: null,
+    egress: null,
   };
 }
 
@@ -91,5 +98,6 @@ export function slotStatus(agentId: string, slot: Slot | undefined, extras: Stat
     devMode: slot?.devMode ?? false,
     intent: extras.intent,
     autostart: extras.autostart,
+    sandboxed: slot?.sandbox ? slot.sandbox.sandboxed : null,
   };
 }

@@ -17,6 +17,9 @@ import { buildShutdown, type MessageOf } from "../../protocol/index.ts";
 import { AppError } from "../errors.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import type { Services } from "../services.ts";
+import { startEgressProxy } from "../sandbox/egress-proxy.ts";
+import { sandboxLauncherFor } from "../sandbox/for-config.ts";
+import type { SandboxLauncher, SandboxView } from "../sandbox/launcher.ts";
 import { entrypointArgv } from "./agent-command.ts";
 import { AgentLog } from "./agent-log.ts";
 import { type AgentProcess, agentEnvironment, reapSession, spawnAgent, terminateTree } from "./agent-process.ts";
@@ -58,8 +61,12 @@ export class Supervisor {
   ) {
     this.tokens = new LaunchTokens(s.clock, s.config.limits.token_ttl_ms);
     this.ledger = new RunLedger(s.store.db);
+    this.sandbox = sandboxLauncherFor(s.config);
     this.sessions = new AgentSessions({ audit: s.audit, tokens: this.tokens, router, host: this.host, manifestOf: (id) => s.catalog.installedManifest(id), limits: s.config.limits });
   }
+
+  /** Turns an agent's approved permissions into its sandbox (see src/core/sandbox). */
+  readonly sandbox: SandboxLauncher;
 
   private get limits() {
     return this.s.config.limits;
@@ -205,8 +212,13 @@ export class Supervisor {
     try {
       const approved = this.s.catalog.approvalsFor(slot.agentId).map((a) => a.permission);
       const env = agentEnvironment({ paths: this.s.config.paths, agentId: slot.agentId, approved, token });
-      proc = spawnAgent({ agentId: slot.agentId, argv, cwd: installPath, env, log: slot.log });
+      const prepared = this.sandbox.prepare({ agentId: slot.agentId, installPath, devMode: slot.devMode, approved, argv, env });
+      slot.sandbox = prepared.view;
+      this.recordLaunch(slot, prepared.view);
+      if (prepared.egress) slot.egress = await this.startEgress(slot.agentId, prepared.egress);
+      proc = spawnAgent({ agentId: slot.agentId, argv: prepared.argv, cwd: installPath, env: prepared.env, log: slot.log });
     } catch (e) {
+      void this.closeEgress(slot);
       this.tokens.revoke(slot.agentId);
       slot.state = "failed";
       const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error) : (e as Error);
@@ -228,6 +240,51 @@ export class Supervisor {
         .join(" | ");
       throw new AppError("agent_unavailable", `agent ${slot.agentId} did not start: ${(e as Error).message}${tail ? ` — last output: ${tail.slice(-600)}` : ""}`);
     }
+  }
+
+  /** The sandbox of the agent's current process (null when none runs). */
+  sandboxOf(agentId: string): SandboxView | null {
+    const slot = this.slots.get(agentId);
+    return slot?.proc ? slot.sandbox : null;
+  }
+
+  /** Every launch says how the agent is confined: in its log, and in the audit trail with the exact plan. */
+  private recordLaunch(slot: Slot, view: SandboxView): void {
+    const p = view.plan;
+    slot.log.append("core", view.sandboxed && p ? `sandbox: on (network ${p.network.mode}${p.network.mode === "proxy" ? ` ${p.network.allow.join(",")}` : ""}, ${p.spawn ? "may" : "may not"} start programs, ${p.mounts.length} mounts)` : `sandbox: OFF — ${view.reason}; the agent runs with your user's full access`);
+    for (const r of p?.refused ?? []) slot.log.append("core", `sandbox: not granted ${r.permission}: ${r.reason}`);
+    this.s.audit.record({
+      actor: "system",
+      action: "agent.launch",
+      agentId: slot.agentId,
+      outcome: "ok",
+      details: p
+        ? { sandboxed: true, policy: view.policy, network: p.network, spawn: p.spawn, mounts: p.mounts.map((m) => `${m.kind} ${m.target}`), refused: p.refused }
+        : { sandboxed: false, policy: view.policy, reason: view.reason },
+    });
+  }
+
+  private async startEgress(agentId: string, e: { socketPath: string; allow: string[] }): Promise<{ close(): Promise<void> }> {
+    let recent = 0;
+    let windowStart = Date.now();
+    return startEgressProxy({
+      agentId,
+      socketPath: e.socketPath,
+      allow: e.allow,
+      // Refusals are audited, at most 60 a minute per agent so a flood cannot fill the log.
+      audit: (ev) => {
+        if (ev.allowed) return;
+        if (Date.now() - windowStart > 60_000) [recent, windowStart] = [0, Date.now()];
+        if (++recent > 60) return;
+        this.s.audit.record({ actor: "agent", action: "agent.egress_denied", agentId, outcome: "denied", details: { host: ev.host, port: ev.port, reason: ev.reason ?? null } });
+      },
+    });
+  }
+
+  private async closeEgress(slot: Slot): Promise<void> {
+    const e = slot.egress;
+    slot.egress = null;
+    await e?.close().catch(() => {});
   }
 
   /** Settles when the session reports `tools.register` (resolve) or the process ends or the token TTL passes (reject). */
@@ -254,6 +311,7 @@ export class Supervisor {
     slot.proc = null;
     this.tokens.revoke(slot.agentId);
     reapSession(proc.pid);
+    void this.closeEgress(slot);
     if (slot.runId !== null) this.ledger.close(slot.runId, { endedAt: lastExit.at, exitCode: code, signal, reason });
     if (slot.link) {
       const l = slot.link;

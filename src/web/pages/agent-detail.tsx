@@ -12,6 +12,8 @@ import { Layout } from "../components/layout.tsx";
 import { Notice } from "../components/notice.tsx";
 import { LiveBadges } from "../components/live-badges.tsx";
 import { RuntimeControls } from "../components/runtime-controls.tsx";
+import { SandboxCard } from "../components/sandbox-card.tsx";
+import type { SandboxView } from "../../core/sandbox/launcher.ts";
 import type { RuntimeStatus } from "../../core/runtime/runtime-status.ts";
 import { InstallStatus } from "../components/install-status.tsx";
 import { describePermission, RevokeForm } from "../components/permission-controls.tsx";
@@ -103,7 +105,21 @@ function Permissions({ agent, csrf }: { agent: AgentDetail; csrf: string }) {
   );
 }
 
-export function AgentDetailPage({ agent, csrf, notice, noticeTone = "success", runtime = null }: { agent: AgentDetail; csrf: string; notice?: string; noticeTone?: "success" | "danger"; runtime?: RuntimeStatus | null }) {
+export function AgentDetailPage({
+  agent,
+  csrf,
+  notice,
+  noticeTone = "success",
+  runtime = null,
+  sandbox = null,
+}: {
+  agent: AgentDetail;
+  csrf: string;
+  notice?: string;
+  noticeTone?: "success" | "danger";
+  runtime?: RuntimeStatus | null;
+  sandbox?: SandboxView | null;
+}) {
   const m = agent.manifest ?? {};
   const docs = httpUrl(m.docs_url);
   const publisherUrl = httpUrl(agent.publisher?.url);
@@ -149,6 +165,13 @@ export function AgentDetailPage({ agent, csrf, notice, noticeTone = "success", r
         <div class="detail-main">
           <Card title="Description">{agent.description ? <p class="prose" safe>{agent.description}</p> : <p class="muted">No description.</p>}</Card>
           <Card title="Permissions requested">
+            {sandbox && !sandbox.sandboxed && agent.permissionsRequested.length > 0 ? (
+              <p class="notice notice-danger" data-testid="permissions-not-enforced">
+                Not enforced on this machine: the sandbox is off, so approving or withholding filesystem, network and process permissions changes nothing.
+              </p>
+            ) : (
+              ""
+            )}
             <Permissions agent={agent} csrf={csrf} />
           </Card>
           <Card title="Tools">
@@ -181,6 +204,7 @@ export function AgentDetailPage({ agent, csrf, notice, noticeTone = "success", r
         </div>
         <aside class="detail-side">
           <RuntimeControls agent={agent} runtime={runtime} />
+          <SandboxCard view={sandbox} />
           <Card title="Details">
             <dl class="kv">
               <Row label="Source">

@@ -50,7 +50,7 @@ export const pageRoutes = (deps: HttpDeps) =>
       "/agents/:id",
       ({ params, query, request }) => {
         const agent = deps.services.catalog.get(params.id);
-        return htmlResponse(<AgentDetailPage agent={agent} csrf={csrfOf(request)} notice={query.done ? AGENT_NOTICES[query.done] : query.rescanned ? "Rescan finished." : undefined} runtime={agent.id ? deps.runtime.status(agent.id) : null} />);
+        return htmlResponse(<AgentDetailPage agent={agent} csrf={csrfOf(request)} notice={query.done ? AGENT_NOTICES[query.done] : query.rescanned ? "Rescan finished." : undefined} runtime={agent.id ? deps.runtime.status(agent.id) : null} sandbox={agent.id ? deps.runtime.sandboxView(agent.id) : null} />);
       },
       { params: agentIdParamSchema, query: agentPageQuery },
     )

@@ -1,0 +1,26 @@
+/** Human text for an agent's sandbox (`agents info`): enforced or not, network, programs, every mount. */
+import type { SandboxView } from "../core/sandbox/launcher.ts";
+import { clean, keyValues } from "./output.ts";
+
+export function sandboxText(v: SandboxView): string {
+  if (!v.sandboxed || !v.plan) {
+    return [
+      `NOT SANDBOXED (policy ${v.policy}): ${clean(v.reason ?? "")}`,
+      "The agent runs with your user's full access; its filesystem, network and process permissions are NOT enforced.",
+    ].join("\n");
+  }
+  const p = v.plan;
+  const net = p.network.mode === "none" ? "none (loopback only)" : p.network.mode === "host" ? "the host network (network:egress:*)" : `only ${p.network.allow.join(", ")} (through the egress proxy)`;
+  const lines = [
+    keyValues([
+      ["sandboxed", `yes (policy ${v.policy})`],
+      ["network", net],
+      ["programs", p.spawn ? "may start programs (process:spawn)" : "may not start programs (only the Erlang runtime executes)"],
+      ["home", p.env.HOME],
+    ]),
+    "mounts:",
+    ...p.mounts.map((m) => `  ${m.kind.padEnd(7)} ${clean(m.target)}  (${clean(m.reason)})`),
+  ];
+  for (const r of p.refused) lines.push(`not granted: ${clean(r.permission)}: ${clean(r.reason)}`);
+  return lines.join("\n");
+}

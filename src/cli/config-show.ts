@@ -14,6 +14,7 @@ export const configShow: Command = {
       registries: c.registries,
       host: c.host,
       port: c.port,
+      sandbox: c.sandbox,
       limits: c.limits,
       sources: c.sources,
     };
@@ -28,6 +29,7 @@ export const configShow: Command = {
         ["catalog", c.paths.db],
         ["scan roots", `${c.scanRoots.join(", ")} (${c.sources.scan_roots ?? "default"})`],
         ["listen", `${c.host}:${c.port} (${c.sources.port ?? "default"})`],
+        ["sandbox", `${c.sandbox} (${c.sources.sandbox ?? "default"})`],
         ...Object.entries(c.limits).map(([k, v]) => [`limits.${k}`, v] as [string, unknown]),
       ]),
     );

@@ -37,9 +37,12 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 export class ProtocolError extends Error {
   override readonly name = "ProtocolError";
   readonly code: ErrorCode;
+  /** For a refused frame header: the length it declared (what an audit of the violation records). */
+  readonly frameLength?: number;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; frameLength?: number }) {
     super(message, options);
     this.code = code;
+    if (options?.frameLength !== undefined) this.frameLength = options.frameLength;
   }
 }

@@ -53,6 +53,8 @@ describe("FrameDecoder: lengths", () => {
     const decoder = new FrameDecoder();
     const result = decoder.push(Uint8Array.from([0xff, 0xff, 0xff, 0xff]));
     expect(result.error?.code).toBe("frame_too_large");
+    // The declared length travels with the error, for the audit of the violation.
+    expect(result.error?.frameLength).toBe(0xffffffff);
     expect(decoder.bufferedBytes).toBe(0);
   });
 

@@ -35,9 +35,9 @@ function readLength(bytes: Uint8Array, at: number): number {
 }
 
 function checkLength(length: number, maxFrameBytes: number): ProtocolError | undefined {
-  if (length === 0) return new ProtocolError("bad_frame", "frame length is 0");
+  if (length === 0) return new ProtocolError("bad_frame", "frame length is 0", { frameLength: 0 });
   if (length > maxFrameBytes) {
-    return new ProtocolError("frame_too_large", `frame length ${length} exceeds max_frame_bytes ${maxFrameBytes}`);
+    return new ProtocolError("frame_too_large", `frame length ${length} exceeds max_frame_bytes ${maxFrameBytes}`, { frameLength: length });
   }
   return undefined;
 }

@@ -4,6 +4,7 @@
  * real (fake-peer) agent, then replayed/stolen by this raw client.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import type { AuditEvent } from "../../src/core/audit/audit-log.ts";
 import { encodeFrame, FrameDecoder } from "../../src/protocol/index.ts";
 import { fakeAgentDir, fakeManifest, runtimeEnv, type RuntimeEnv, until } from "../helpers/runtime-env.ts";
 import { tamperLastChar } from "../helpers/tamper.ts";
@@ -20,6 +21,7 @@ interface Raw {
   isClosed(): boolean;
   write(bytes: Uint8Array): void;
   send(o: object): void;
+  end(): void;
 }
 
 async function raw(path: string): Promise<Raw> {
@@ -40,7 +42,15 @@ async function raw(path: string): Promise<Raw> {
       },
     },
   });
-  return { frames, closed: closedP, isClosed: () => closed, write: (b) => void sock.write(b), send: (o) => void sock.write(encodeFrame(o)) };
+  return { frames, closed: closedP, isClosed: () => closed, write: (b) => void sock.write(b), send: (o) => void sock.write(encodeFrame(o)), end: () => sock.end() };
+}
+
+/** Refusals audited so far, oldest first. */
+function refusals(e: RuntimeEnv, action: "agent.handshake" | "agent.protocol_violation"): AuditEvent[] {
+  return e.services.audit
+    .query({ action, limit: 1000 })
+    .filter((ev) => ev.outcome === "denied")
+    .reverse();
 }
 
 const hello = (agentId: string, token: string, protocol = { min: 1, max: 1 }) => ({
@@ -56,6 +66,21 @@ describe("handshake", () => {
     const c = await raw(env.services.config.paths.agentSocket);
     await c.closed;
     expect(c.frames).toEqual([]);
+    // The hub closes, then audits, in one turn: by the time the peer sees the close it is recorded.
+    expect(refusals(env, "agent.handshake").map((e) => [e.agentId, e.details])).toEqual([
+      [null, { code: "handshake_timeout", reason: "no hello within 150 ms", phase: "handshake", bytes_in: 0 }],
+    ]);
+  });
+
+  test("a peer that sends part of a frame and hangs up is audited (bytes, no claimed id)", async () => {
+    env = await runtimeEnv();
+    const c = await raw(env.services.config.paths.agentSocket);
+    c.write(encodeFrame(hello("com.test.partial", "t")).subarray(0, 10));
+    c.end();
+    await c.closed;
+    const e = env;
+    await until(() => refusals(e, "agent.handshake").length === 1, "closed_before_hello audited");
+    expect(refusals(env, "agent.handshake")[0]!.details).toEqual({ code: "closed_before_hello", reason: "closed the connection before completing a hello", phase: "handshake", bytes_in: 10 });
   });
 
   test("a frame other than hello first: unauthorized, closed", async () => {
@@ -64,6 +89,7 @@ describe("handshake", () => {
     c.send({ v: 1, type: "heartbeat", id: "x", payload: { seq: 1 } });
     await c.closed;
     expect(c.frames[0]).toMatchObject({ type: "error", payload: { code: "unauthorized" } });
+    expect(refusals(env, "agent.handshake").map((e) => e.details)).toEqual([{ code: "unauthorized", reason: "expected hello, got heartbeat", phase: "handshake", bytes_in: expect.any(Number) }]);
   });
 
   test("wrong token, another agent's token, a replayed token: unauthorized and audited", async () => {
@@ -91,7 +117,14 @@ describe("handshake", () => {
     await wrong.closed;
     expect(wrong.frames[0]).toMatchObject({ type: "error", payload: { code: "unauthorized" } });
 
-    expect(env.services.audit.query({ action: "agent.handshake" }).filter((e) => e.outcome === "denied").length).toBe(3);
+    const denied = refusals(env, "agent.handshake");
+    expect(denied.map((e) => [e.agentId, e.details.code, e.details.reason, e.details.claimed_agent_id])).toEqual([
+      [id, "unauthorized", "token not valid for this agent", id],
+      ["com.test.someone_else", "unauthorized", "token not valid for this agent", "com.test.someone_else"],
+      [id, "unauthorized", "token not valid for this agent", id],
+    ]);
+    // The token is never in the trail.
+    expect(JSON.stringify(denied)).not.toContain(token);
     // The real agent is unaffected.
     expect(await env.runtime.call({ tool: `${id}/echo`, arguments: { text: "still here" }, caller: { kind: "cli", id: "t" } })).toMatchObject({ ok: true });
   });
@@ -136,15 +169,67 @@ describe("bad frames on the socket", () => {
     ["deeply nested JSON", encodeFrameRaw(`{"a":${"[".repeat(500)}${"]".repeat(500)}}`), "bad_frame"],
   ];
   for (const [name, bytes, code] of cases) {
-    test(`${name}: one error frame, then closed`, async () => {
+    test(`${name}: one error frame, then closed, and audited as a protocol violation`, async () => {
       env ??= await runtimeEnv();
       const c = await raw(env.services.config.paths.agentSocket);
       c.write(bytes);
       await c.closed;
       expect(c.frames).toHaveLength(1);
       expect(c.frames[0]).toMatchObject({ type: "error", payload: { code } });
+      const last = refusals(env, "agent.protocol_violation").at(-1)!;
+      expect(last.agentId).toBeNull();
+      expect(last.details).toMatchObject({ code, phase: "handshake", bytes_in: bytes.length, reason: c.frames[0]!.payload.message });
+      if (name === "length 0xFFFFFFFF") expect(last.details.frame_length).toBe(0xffffffff);
     });
   }
+
+  test("after the handshake: a violation names the authenticated agent", async () => {
+    const { Hub } = await import("../../src/core/runtime/hub.ts");
+    const { RefusalAudit } = await import("../../src/core/runtime/refusal-audit.ts");
+    const { shortTempDir } = await import("../helpers/runtime-env.ts");
+    env = await runtimeEnv();
+    const audit = new RefusalAudit(env.services.audit);
+    const hub = new Hub(
+      { socketPath: `${shortTempDir("oshub-")}/a.sock`, maxFrameBytes: 1024, handshakeTimeoutMs: 2000, heartbeatIntervalMs: 1000 },
+      { authenticate: () => ({ ok: true, launchId: 1 }), maxConcurrentCalls: () => 1, onReady: () => {}, onMessage: () => {}, onDisconnect: () => {}, onRefused: (r) => audit.record(r) },
+    );
+    await hub.start();
+    try {
+      const c = await raw(hub["opts"].socketPath);
+      c.send(hello("com.test.after", "t"));
+      await until(() => c.frames.length === 1, "welcome");
+      c.write(new Uint8Array([0, 0, 0x10, 0])); // 4096 > 1024
+      await c.closed;
+      expect(refusals(env, "agent.protocol_violation").map((e) => [e.agentId, e.details])).toEqual([
+        ["com.test.after", { code: "frame_too_large", reason: "frame length 4096 exceeds max_frame_bytes 1024", phase: "ready", bytes_in: expect.any(Number), frame_length: 4096 }],
+      ]);
+    } finally {
+      await hub.stop();
+    }
+  });
+
+  test("a flood of bad connections is audited at a bounded rate, then summarised once per kind", async () => {
+    env = await runtimeEnv();
+    const path = env.services.config.paths.agentSocket;
+    // The daemon's own wiring (AgentSessions): 20 events per kind per minute.
+    const flood = async (n: number, act: (c: Raw) => void) => {
+      for (let i = 0; i < n; i += 10) {
+        const batch = await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => raw(path)));
+        for (const c of batch) act(c);
+        await Promise.all(batch.map((c) => c.closed));
+      }
+    };
+    await flood(50, (c) => c.send(hello("com.test.flood", "not-a-token")));
+    await flood(30, (c) => c.write(new Uint8Array([0xff, 0xff, 0xff, 0xff])));
+    expect(refusals(env, "agent.handshake")).toHaveLength(20);
+    expect(refusals(env, "agent.protocol_violation")).toHaveLength(20);
+    // The summaries are written when the minute ends, or when the hub stops, whichever is first.
+    await env.runtime.stop();
+    const summary = (a: "agent.handshake" | "agent.protocol_violation") => refusals(env!, a).filter((e) => "suppressed" in e.details);
+    expect(summary("agent.handshake").map((e) => [e.agentId, e.details.code, e.details.suppressed])).toEqual([[null, "unauthorized", 30]]);
+    expect(summary("agent.protocol_violation").map((e) => [e.details.code, e.details.suppressed])).toEqual([["frame_too_large", 10]]);
+    expect(refusals(env, "agent.handshake")).toHaveLength(21);
+  });
 
   test("header split 1+3, byte-by-byte delivery and two frames in one write are all understood", async () => {
     env = await runtimeEnv();

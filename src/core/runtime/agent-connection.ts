@@ -8,6 +8,16 @@ import { buildError, encodeFrame, FrameDecoder, type Message, parseMessage } fro
 
 export type ConnState = "handshake" | "ready" | "closed";
 
+/** Why the core closed a connection on a misbehaving peer (what the hub audits). */
+export interface ConnRefusal {
+  kind: "handshake" | "protocol";
+  /** Protocol error code sent to the peer, or a close reason code (handshake_timeout, not_reading). */
+  code: string;
+  reason: string;
+  /** The length a refused frame header declared. */
+  frameLength?: number;
+}
+
 export interface ConnectionHooks {
   onMessage(conn: AgentConnection, msg: Message): void;
   onClose(conn: AgentConnection, reason: string): void;
@@ -23,6 +33,12 @@ export class AgentConnection {
   agentId: string | null = null;
   launchId: number | null = null;
   sessionId: string | null = null;
+  /** The agent id an unauthenticated hello claimed (set by the hub before checking its token). */
+  claimedAgentId: string | null = null;
+  /** Set when the core closes the connection because of the peer; the first cause wins. */
+  refusal: ConnRefusal | null = null;
+  /** Bytes received from the peer. */
+  bytesIn = 0;
   lastFrameAt = Date.now();
   readonly openedAt = Date.now();
   private readonly decoder: FrameDecoder;
@@ -40,6 +56,7 @@ export class AgentConnection {
 
   onData(chunk: Uint8Array): void {
     if (this.state === "closed") return;
+    this.bytesIn += chunk.length;
     const { frames, error } = this.decoder.push(chunk);
     for (const f of frames) {
       if (this.isClosed()) return;
@@ -58,18 +75,36 @@ export class AgentConnection {
       this.fail(parsed.code === "unsupported_version" ? "unsupported_version" : "bad_frame", parsed.message, parsed.id);
       return;
     }
-    if (error) this.fail(error.code === "frame_too_large" ? "frame_too_large" : "bad_frame", error.message);
+    if (error) this.fail(error.code === "frame_too_large" ? "frame_too_large" : "bad_frame", error.message, undefined, "protocol", error.frameLength);
   }
 
   isClosed(): boolean {
     return this.state === "closed";
   }
 
-  /** Sends one protocol `error` frame then closes (§1). */
-  fail(code: "bad_frame" | "frame_too_large" | "unauthorized" | "unsupported_version" | "internal", message: string, replyTo?: string): void {
+  /**
+   * Sends one protocol `error` frame then closes (§1). `kind` says what the
+   * refusal was for the audit: a denied handshake or a protocol violation.
+   */
+  fail(
+    code: "bad_frame" | "frame_too_large" | "unauthorized" | "unsupported_version" | "internal",
+    message: string,
+    replyTo?: string,
+    kind: ConnRefusal["kind"] = "protocol",
+    frameLength?: number,
+  ): void {
     if (this.state === "closed") return;
+    // Recorded before sending: if the error frame overflows the queue, this is still the cause.
+    this.refusal ??= { kind, code, reason: message, ...(frameLength !== undefined ? { frameLength } : {}) };
     this.send(buildError({ code, message: message.slice(0, 1000) }, (replyTo ? { reply_to: replyTo } : {}) as { reply_to: string }));
     this.close(`${code}: ${message}`);
+  }
+
+  /** Closes because of the peer, without an error frame (it would not read one: deadline passed, not reading). */
+  refuse(refusal: ConnRefusal): void {
+    if (this.state === "closed") return;
+    this.refusal ??= refusal;
+    this.close(`${refusal.code}: ${refusal.reason}`);
   }
 
   send(msg: object): boolean {
@@ -90,7 +125,7 @@ export class AgentConnection {
     this.queue.push(bytes);
     this.queuedBytes += bytes.length;
     if (this.queuedBytes > this.opts.maxQueueBytes) {
-      this.close("outbound queue full (peer not reading)");
+      this.refuse({ kind: "protocol", code: "not_reading", reason: `outbound queue over ${this.opts.maxQueueBytes} bytes (peer not reading)` });
       return false;
     }
     return true;

@@ -13,6 +13,7 @@ import type { AgentConnection } from "./agent-connection.ts";
 import { CallLimiter } from "./call-limits.ts";
 import type { HubHandler } from "./hub.ts";
 import type { LaunchTokens } from "./launch-tokens.ts";
+import { type Refusal, RefusalAudit } from "./refusal-audit.ts";
 import type { AgentLink, Router } from "./router.ts";
 import type { Slot } from "./slot.ts";
 
@@ -63,18 +64,29 @@ export function silentForMs(link: AgentLink, now: number, heartbeatIntervalMs: n
 }
 
 export class AgentSessions implements HubHandler {
-  constructor(private readonly d: SessionDeps) {}
+  /** Refused handshakes and protocol violations, audited at a bounded rate (the socket is reachable by any local process of the user). */
+  private readonly refusals: RefusalAudit;
 
+  constructor(private readonly d: SessionDeps) {
+    this.refusals = new RefusalAudit(d.audit);
+  }
+
+  /** A denial here is audited by the hub's `onRefused` with every other refusal (one place, one rate limit). */
   authenticate(agentId: string, token: string): { ok: true; launchId: number } | { ok: false; reason: string } {
     const r = this.d.tokens.consume(agentId, token);
-    if (!r.ok) {
-      this.d.audit.record({ actor: "agent", action: "agent.handshake", agentId, outcome: "denied", details: { reason: r.reason } });
-      return r;
-    }
+    if (!r.ok) return r;
     const slot = this.d.host.slotOf(agentId);
     if (!slot || slot.launchId !== r.launchId || slot.state !== "starting") return { ok: false, reason: "no launch is waiting for this agent" };
     if (slot.link && !slot.link.conn.isClosed()) return { ok: false, reason: "agent is already connected" };
     return r;
+  }
+
+  onRefused(refusal: Refusal): void {
+    this.refusals.record(refusal);
+  }
+
+  onStopped(): void {
+    this.refusals.flush();
   }
 
   maxConcurrentCalls(agentId: string): number {

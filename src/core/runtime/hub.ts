@@ -1,7 +1,9 @@
 /**
  * The connection hub: a Unix socket (dir 0700, socket 0600) agents connect back
  * to. It owns the handshake (deadline, one-time token, version negotiation)
- * and hands authenticated connections to the runtime.
+ * and hands authenticated connections to the runtime. Every connection it
+ * closes on a misbehaving peer — before or after the handshake — is reported
+ * to the handler's `onRefused` (audited, rate-limited: see refusal-audit.ts).
  */
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
@@ -9,6 +11,7 @@ import type { Socket, UnixSocketListener } from "bun";
 import { buildWelcome, type Message, type MessageOf, PROTOCOL_VERSION } from "../../protocol/index.ts";
 import { AppError } from "../errors.ts";
 import { AgentConnection } from "./agent-connection.ts";
+import type { Refusal } from "./refusal-audit.ts";
 
 export interface HubHandler {
   authenticate(agentId: string, token: string): { ok: true; launchId: number } | { ok: false; reason: string };
@@ -16,6 +19,10 @@ export interface HubHandler {
   onReady(conn: AgentConnection, hello: MessageOf<"hello">): void;
   onMessage(conn: AgentConnection, msg: Message): void;
   onDisconnect(conn: AgentConnection, reason: string): void;
+  /** A peer was refused (handshake denied, protocol violated) and its connection closed. */
+  onRefused?(refusal: Refusal): void;
+  /** The hub stopped listening: nothing more will be refused. */
+  onStopped?(): void;
 }
 
 export interface HubOptions {
@@ -32,6 +39,7 @@ type SocketData = { conn: AgentConnection; timer?: ReturnType<typeof setTimeout>
 export class Hub {
   private listener: UnixSocketListener<SocketData> | null = null;
   readonly connections = new Set<AgentConnection>();
+  private stopping = false;
 
   constructor(
     private readonly opts: HubOptions,
@@ -56,7 +64,7 @@ export class Hub {
           socket.data = { conn };
           self.connections.add(conn);
           socket.data.timer = setTimeout(() => {
-            if (conn.state === "handshake") conn.close("no hello within the handshake timeout");
+            if (conn.state === "handshake") conn.refuse({ kind: "handshake", code: "handshake_timeout", reason: `no hello within ${self.opts.handshakeTimeoutMs} ms` });
           }, self.opts.handshakeTimeoutMs);
         },
         data(socket, chunk) {
@@ -100,7 +108,7 @@ export class Hub {
   private dispatch(conn: AgentConnection, msg: Message): void {
     if (conn.state === "handshake") {
       if (msg.type !== "hello") {
-        conn.fail("unauthorized", `expected hello, got ${msg.type}`, msg.id);
+        conn.fail("unauthorized", `expected hello, got ${msg.type}`, msg.id, "handshake");
         return;
       }
       this.handshake(conn, msg);
@@ -115,13 +123,14 @@ export class Hub {
 
   private handshake(conn: AgentConnection, hello: MessageOf<"hello">): void {
     const { agent_id, token, protocol } = hello.payload;
+    conn.claimedAgentId = agent_id;
     const auth = this.handler.authenticate(agent_id, token);
     if (!auth.ok) {
-      conn.fail("unauthorized", auth.reason, hello.id);
+      conn.fail("unauthorized", auth.reason, hello.id, "handshake");
       return;
     }
     if (protocol.min > PROTOCOL_VERSION || protocol.max < PROTOCOL_VERSION) {
-      conn.fail("unsupported_version", `agent speaks protocol ${protocol.min}-${protocol.max}; core speaks ${PROTOCOL_VERSION}`, hello.id);
+      conn.fail("unsupported_version", `agent speaks protocol ${protocol.min}-${protocol.max}; core speaks ${PROTOCOL_VERSION}`, hello.id, "handshake");
       return;
     }
     conn.agentId = agent_id;
@@ -146,12 +155,38 @@ export class Hub {
   private closed(conn: AgentConnection, reason: string): void {
     this.connections.delete(conn);
     if (conn.agentId) this.handler.onDisconnect(conn, reason);
+    const refusal = this.refusalOf(conn);
+    if (refusal) this.handler.onRefused?.(refusal);
+  }
+
+  /** What to audit about a closed connection, if it was refused (or left mid-handshake after sending bytes). */
+  private refusalOf(conn: AgentConnection): Refusal | null {
+    const handshakeDone = conn.sessionId !== null;
+    const base = { phase: handshakeDone ? ("ready" as const) : ("handshake" as const), agentId: conn.agentId, claimedAgentId: conn.claimedAgentId, bytesIn: conn.bytesIn };
+    const r = conn.refusal;
+    if (r) {
+      return {
+        ...base,
+        action: r.kind === "handshake" ? "agent.handshake" : "agent.protocol_violation",
+        code: r.code,
+        reason: r.reason,
+        ...(r.frameLength !== undefined ? { frameLength: r.frameLength } : {}),
+      };
+    }
+    // A peer that sent something but never completed a hello and hung up: probing or garbage.
+    // (One that connects and leaves without a byte — e.g. a second daemon checking the socket — is not.)
+    if (!handshakeDone && conn.bytesIn > 0 && !this.stopping) {
+      return { ...base, action: "agent.handshake", code: "closed_before_hello", reason: "closed the connection before completing a hello" };
+    }
+    return null;
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const c of [...this.connections]) c.close("daemon stopping");
     this.listener?.stop(true);
     this.listener = null;
+    this.handler.onStopped?.();
     try {
       unlinkSync(this.opts.socketPath);
     } catch {

@@ -133,6 +133,25 @@ describe("parseManifestBytes: hostile and malformed input is a problem list, nev
     if (!r.ok) expect(r.problems.map((p) => p.path)).toContain(path);
   });
 
+  test.each([
+    ["", "it is empty"],
+    ["   ", "it is empty"],
+    ["/usr/bin/env", "not an absolute path"],
+    ["bin/../../../bin/sh", "'..' is not allowed"],
+    ["..", "'..' is not allowed"],
+    [".", "not a directory"],
+    ["bin/", "not a directory"],
+    ["bin/agent\u0007", "control characters"],
+  ])("release entrypoint.path %j is refused at validation, with a clear message", (path, message) => {
+    const r = validateManifest(manifest("com.example.x", { entrypoint: { type: "release", path } }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems).toContainEqual({ path: "entrypoint.path", message: expect.stringContaining(message) });
+  });
+
+  test.each(["bin/agent", "_build/prod/rel/my_agent/bin/my_agent", "./bin/agent"])("release entrypoint.path %j is accepted", (path) => {
+    expect(validateManifest(manifest("com.example.x", { entrypoint: { type: "release", path } })).ok).toBe(true);
+  });
+
   test("problems are capped at 50", () => {
     const r = validateManifest(manifest("com.example.x", { keywords: Array.from({ length: 32 }, () => 1), capabilities: Array.from({ length: 32 }, () => 1), integration_points: Array.from({ length: 32 }, () => 1) }));
     expect(r.ok).toBe(false);

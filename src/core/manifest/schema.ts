@@ -51,13 +51,28 @@ const entrypointSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("mix_run"), args: z.array(str(1024)).max(32).default([]) }),
   z.object({
     type: z.literal("release"),
-    path: z
-      .string()
-      .max(1024)
-      .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a relative path inside the install dir"),
+    path: z.string().max(1024).superRefine((p, ctx) => {
+      const problem = releasePathProblem(p);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
     args: z.array(str(1024)).max(32).default([]),
   }),
 ]);
+
+/**
+ * A release entrypoint is a program inside the install dir, named by a
+ * relative path. Checked here, so `agents validate` and discovery report what
+ * a launch would refuse (an empty path used to pass until then).
+ */
+export function releasePathProblem(p: string): string | null {
+  if (p.trim() === "") return "must name the release's start script, e.g. _build/prod/rel/my_agent/bin/my_agent (it is empty)";
+  if (CONTROL_RE.test(p) || p.includes("\n") || p.includes("\r")) return "must not contain control characters";
+  if (p.startsWith("/")) return "must be a relative path inside the install dir, not an absolute path";
+  const segments = p.split("/");
+  if (segments.includes("..")) return "must stay inside the install dir ('..' is not allowed)";
+  if (p.endsWith("/") || segments.every((s) => s === "." || s === "")) return "must name a file inside the install dir, not a directory";
+  return null;
+}
 
 const urlSchema = z
   .string()

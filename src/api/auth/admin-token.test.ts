@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminToken, loginUrl, tokenFingerprint, tokensEqual } from "./admin-token.ts";
@@ -47,6 +47,16 @@ test("refuses symlinks and loose modes; rotation replaces a link, never writes t
   t.rotate();
   expect(lstatSync(path).isSymbolicLink()).toBe(false);
   expect(readFileSync(target, "utf8")).toBe("c".repeat(64));
+});
+
+test("refuses a hard-linked token file (a second name would keep the token, and survive rotation)", () => {
+  const path = tokenPath();
+  const t = AdminToken.load(path, {});
+  const other = `${path}.copy`;
+  linkSync(path, other);
+  expect(() => AdminToken.load(path, {})).toThrow(/has 2 hard links/);
+  rmSync(other);
+  expect(AdminToken.load(path, {}).reveal()).toBe(t.reveal());
 });
 
 test("env token: validated, never written, not rotatable", () => {

@@ -40,12 +40,17 @@ export function newTokenValue(): string {
   return randomBytes(32).toString("hex");
 }
 
-/** Refuses anything but a regular file owned by us with no group/other bits. */
+/** Refuses anything but a regular file owned by us, with one name and no group/other bits. */
 function checkTokenFile(path: string, st: Stats): void {
   if (st.isSymbolicLink()) {
     throw new AppError("forbidden", `refusing the admin token file because it is a symlink (${path}); delete it and run again to create a new token`);
   }
   if (!st.isFile()) throw new AppError("forbidden", `refusing the admin token file because it is not a regular file (${path})`);
+  // Another name for the same file (a hard link, possibly in a directory others can list) keeps
+  // the token readable there and survives rotation, which replaces only this name.
+  if (st.nlink > 1) {
+    throw new AppError("forbidden", `refusing the admin token file because it has ${st.nlink} hard links (${path}); delete it and every other link to it, then run again to create a new token`);
+  }
   if (typeof process.getuid === "function" && st.uid !== process.getuid()) {
     throw new AppError("forbidden", `refusing the admin token file because another user (uid ${st.uid}) owns it (${path})`);
   }

@@ -22,7 +22,12 @@ import { UpdateDialog } from "./update-dialog.tsx";
 export interface AgentAction {
   id: string;
   available(agent: AgentDetail): boolean;
-  render(agent: AgentDetail, csrf: string): JSX.Element;
+  render(agent: AgentDetail, csrf: string, ctx: ActionContext): JSX.Element;
+}
+
+/** What the page knows beyond the catalog: whether the agent's permissions are enforced here (null: unknown). */
+export interface ActionContext {
+  sandboxed: boolean | null;
 }
 
 type Variant = "primary" | "secondary" | "danger" | "ghost";
@@ -166,7 +171,7 @@ export const AGENT_ACTIONS: AgentAction[] = [
   {
     id: "enable",
     available: (a) => !!a.id && isInstalled(a) && (!a.enabled || a.permissionsRequested.some((p) => !a.approvals.some((x) => x.permission === p))),
-    render: (a, csrf) => (
+    render: (a, csrf, ctx) => (
       <DialogButton
         id="enable"
         label={a.enabled ? "Approve permissions" : "Enable"}
@@ -175,7 +180,7 @@ export const AGENT_ACTIONS: AgentAction[] = [
         icon={a.enabled ? "shield" : "power"}
         component="modal"
       >
-        <EnableDialog agent={a} csrf={csrf} />
+        <EnableDialog agent={a} csrf={csrf} sandboxed={ctx.sandboxed} />
       </DialogButton>
     ),
   },
@@ -255,8 +260,8 @@ export const AGENT_NOTICES = {
 export type AgentNoticeKey = keyof typeof AGENT_NOTICES;
 export const AGENT_NOTICE_KEYS = Object.keys(AGENT_NOTICES) as [AgentNoticeKey, ...AgentNoticeKey[]];
 
-export function AgentActions({ agent, csrf }: { agent: AgentDetail; csrf: string }) {
+export function AgentActions({ agent, csrf, sandboxed = null }: { agent: AgentDetail; csrf: string; sandboxed?: boolean | null }) {
   const actions = AGENT_ACTIONS.filter((a) => a.available(agent));
   if (actions.length === 0) return "";
-  return <div class="actions agent-actions">{actions.map((a) => a.render(agent, csrf))}</div>;
+  return <div class="actions agent-actions">{actions.map((a) => a.render(agent, csrf, { sandboxed }))}</div>;
 }

@@ -76,7 +76,7 @@ export function RevokeForm({ agentId, permission, csrf }: { agentId: string; per
  * unless already approved (approvals are never implied by installing or
  * updating). Already approved ones stay approved (revoke them separately).
  */
-export function EnableDialog({ agent, csrf }: { agent: AgentDetail; csrf: string }) {
+export function EnableDialog({ agent, csrf, sandboxed = null }: { agent: AgentDetail; csrf: string; sandboxed?: boolean | null }) {
   const id = agent.id!;
   const approved = new Set(agent.approvals.map((a) => a.permission));
   const pending = agent.permissionsRequested.filter((p) => !approved.has(p));
@@ -89,6 +89,13 @@ export function EnableDialog({ agent, csrf }: { agent: AgentDetail; csrf: string
           <p class="modal-lead">
             {agent.enabled ? "" : "Enabling lets the agent run. "}It can use <strong>only the permissions you tick</strong>; a tool that needs another one is refused. You can revoke any approval later.
           </p>
+          {sandboxed === false && agent.permissionsRequested.length > 0 ? (
+            <p class="notice notice-danger" data-testid="enable-not-enforced">
+              Not enforced on this machine: the sandbox is off, so the agent can read, write, connect and start programs as you whatever you tick here. Only env and tool permissions are enforced.
+            </p>
+          ) : (
+            ""
+          )}
           {agent.permissionsRequested.length === 0 ? (
             <p class="muted">This agent requests no permissions.</p>
           ) : (

@@ -1,6 +1,7 @@
 import { AppError } from "../core/errors.ts";
 import { ADMIN_TOKEN_ENV, AdminToken, loginUrl } from "../api/auth/admin-token.ts";
 import { startDaemon } from "../daemon/daemon.ts";
+import { markNonDumpable } from "../daemon/harden-process.ts";
 import { httpServer } from "../daemon/http-server.ts";
 import { type Command, intOption, stringOption } from "./command.ts";
 
@@ -10,6 +11,9 @@ export const serve: Command = {
   usage: "[--port N] [--host H] [--allow-remote]",
   options: { port: { type: "string" }, host: { type: "string" }, "allow-remote": { type: "boolean" } },
   async run(ctx) {
+    // First: from here on no other process of this user can read our environment (which still
+    // holds OPENSENTIENCE_ADMIN_TOKEN in /proc/<pid>/environ) or memory. See harden-process.ts.
+    const hardening = markNonDumpable();
     const config = ctx.config();
     const port = intOption(ctx.values, "port", 0, 65535);
     if (port !== undefined) config.port = port;
@@ -23,9 +27,15 @@ export const serve: Command = {
       warn: (m: string) => ctx.io.err(`[opensentience] warning: ${m}`),
     };
     if (!isLoopback(config.host)) log.warn(`listening on ${config.host}: anyone who can reach this address can try to log in`);
+    if (!hardening.applied) {
+      if (process.platform === "linux") log.warn(hardening.note);
+      else if (ctx.env.OPENSENTIENCE_DEBUG) log.info(hardening.note);
+    }
     // Before anything starts: a refused token file (symlink, mode 0644 …) must leave no trace.
     const token = AdminToken.load(config.paths.adminToken, ctx.env);
-    delete process.env[ADMIN_TOKEN_ENV]; // nothing the daemon spawns may inherit it
+    // Nothing the daemon spawns may inherit it. (The kernel's copy in /proc/<pid>/environ stays:
+    // that is what being non-dumpable protects.)
+    delete process.env[ADMIN_TOKEN_ENV];
     const daemon = await startDaemon({ config, log, components: [httpServer({ token })] });
     const onSignal = (sig: string) => void daemon.stop(sig);
     process.on("SIGINT", () => onSignal("SIGINT"));

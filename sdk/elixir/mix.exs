@@ -11,6 +11,10 @@ defmodule OpenSentience.AgentSDK.MixProject do
       start_permanent: Mix.env() == :prod,
       elixirc_paths: elixirc_paths(Mix.env()),
       deps: [],
+      # :inets (:httpc) and :ssl/:public_key are started on demand by
+      # OpenSentience.Egress and OpenSentience.HTTP, never at boot: agents
+      # without network access do not pay for them.
+      xref: [exclude: [:httpc, :public_key]],
       description: "Write OpenSentience agents in Elixir: tools, streaming, cancellation, chat.",
       docs: [main: "readme", extras: ["README.md"]]
     ]

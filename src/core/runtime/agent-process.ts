@@ -9,7 +9,7 @@ import type { DataPaths } from "../config/paths.ts";
 import { AppError } from "../errors.ts";
 import { approvedEnvVars } from "../manifest/permissions.ts";
 import { type AgentLog, pipeToLog } from "./agent-log.ts";
-import { alive, processTree, sessionMembers, signalAll } from "./process-tree.ts";
+import { alive, markedProcesses, processTree, sessionMembers, signalAll } from "./process-tree.ts";
 
 export type AgentProcess = Subprocess<"ignore", "pipe", "pipe">;
 
@@ -37,7 +37,26 @@ export function agentEnvironment(opts: { paths: DataPaths; agentId: string; appr
   env.OPENSENTIENCE_SOCKET = opts.paths.agentSocket;
   env.OPENSENTIENCE_AGENT_ID = opts.agentId;
   env.OPENSENTIENCE_TOKEN = opts.token;
+  env[SUPERVISION_MARKER] = supervisionMark(process.pid, opts.agentId);
   return env;
+}
+
+/**
+ * Names the daemon and agent every process of an agent belongs to, inherited
+ * by whatever it starts. Stop, crash cleanup and the orphan sweep kill every
+ * process carrying it, so a descendant that left the tree and session (setsid,
+ * a double fork) is still found. (Inside the sandbox the agent's PID namespace
+ * already guarantees this; a child that deliberately clears its environment
+ * escapes only unsandboxed agents — see README.)
+ */
+export const SUPERVISION_MARKER = "OPENSENTIENCE_SUPERVISOR";
+export const supervisionMark = (daemonPid: number, agentId: string) => `${daemonPid}:${agentId}`;
+
+/** Kills every process still carrying this daemon's mark for the agent (after its main process ended). */
+export function killMarked(agentId: string, daemonPid = process.pid): number {
+  const pids = markedProcesses(SUPERVISION_MARKER, supervisionMark(daemonPid, agentId));
+  signalAll(pids, "SIGKILL");
+  return pids.length;
 }
 
 /**

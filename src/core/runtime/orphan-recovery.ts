@@ -7,6 +7,7 @@
  * stranger) is killed with its whole session, and the run is closed.
  */
 import type { AuditLog } from "../audit/audit-log.ts";
+import { killMarked } from "./agent-process.ts";
 import { alive, processEnvVar, sessionMembers, signalAll } from "./process-tree.ts";
 import type { RunLedger } from "./run-ledger.ts";
 
@@ -20,6 +21,8 @@ export function recoverOrphans(ledger: RunLedger, audit: AuditLog): Map<string, 
       signalAll(members, "SIGKILL");
       killed = members.length;
     }
+    // Descendants that left the session (setsid, double fork) still carry the dead daemon's mark.
+    killed += killMarked(r.agentId, r.daemonPid);
     ledger.closeAbandoned(r.id, killed ? "orphan killed at daemon start" : "daemon stopped unexpectedly");
     if (killed) {
       killedBy.set(r.agentId, (killedBy.get(r.agentId) ?? 0) + killed);

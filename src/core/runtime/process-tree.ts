@@ -92,3 +92,31 @@ export function processEnvVar(pid: number, name: string): string | null {
     return null;
   }
 }
+
+/**
+ * Every live process whose environment holds exactly `name=value` (readable for
+ * our own processes). This finds what an agent started even when it left the
+ * agent's process tree and session (setsid, double fork): children inherit
+ * the environment.
+ */
+export function markedProcesses(name: string, value: string): number[] {
+  const needle = `${name}=${value}`;
+  const out: number[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    const pid = Number(n);
+    if (pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(needle) && alive(pid)) out.push(pid);
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return out;
+}

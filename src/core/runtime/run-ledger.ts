@@ -14,7 +14,7 @@ export interface RunEnd {
   reason: string;
 }
 
-export type OpenRun = Pick<typeof runs.$inferSelect, "id" | "agentId" | "pid">;
+export type OpenRun = Pick<typeof runs.$inferSelect, "id" | "agentId" | "pid" | "daemonPid">;
 
 export class RunLedger {
   constructor(private readonly db: Db) {}
@@ -30,7 +30,7 @@ export class RunLedger {
 
   /** Runs no daemon has closed: at daemon start, every one of them belongs to a daemon that is gone. */
   openRuns(): OpenRun[] {
-    return this.db.select({ id: runs.id, agentId: runs.agentId, pid: runs.pid }).from(runs).where(isNull(runs.endedAt)).all();
+    return this.db.select({ id: runs.id, agentId: runs.agentId, pid: runs.pid, daemonPid: runs.daemonPid }).from(runs).where(isNull(runs.endedAt)).all();
   }
 
   /** Closes a run left open by a dead daemon (only if still open, so a second sweep changes nothing). */

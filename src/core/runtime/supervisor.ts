@@ -22,7 +22,7 @@ import { sandboxLauncherFor } from "../sandbox/for-config.ts";
 import type { SandboxLauncher, SandboxView } from "../sandbox/launcher.ts";
 import { entrypointArgv } from "./agent-command.ts";
 import { AgentLog } from "./agent-log.ts";
-import { type AgentProcess, agentEnvironment, reapSession, spawnAgent, terminateTree } from "./agent-process.ts";
+import { type AgentProcess, agentEnvironment, killMarked, reapSession, spawnAgent, terminateTree } from "./agent-process.ts";
 import { AgentSessions, type SessionHost, silentForMs } from "./agent-session.ts";
 import { type LaunchTarget, launchTarget } from "./launch-target.ts";
 import { LaunchTokens } from "./launch-tokens.ts";
@@ -311,6 +311,7 @@ export class Supervisor {
     slot.proc = null;
     this.tokens.revoke(slot.agentId);
     reapSession(proc.pid);
+    killMarked(slot.agentId);
     void this.closeEgress(slot);
     if (slot.runId !== null) this.ledger.close(slot.runId, { endedAt: lastExit.at, exitCode: code, signal, reason });
     if (slot.link) {

@@ -105,6 +105,10 @@ describe("network and process permissions", () => {
     expect(targets(p)).toContain("ro /etc/resolv.conf");
     expect(p.env.OPENSENTIENCE_EGRESS_SOCKET).toBe(ctx().egressSocket);
     expect(sandboxPlan(["network:egress:*", "network:egress:a.example.com"], ctx()).network).toEqual({ mode: "host" });
+    // The manifest grammar accepts it, the proxy does not: refused in the plan, the rest still applies.
+    const odd = sandboxPlan(["network:egress:foo*.example.com", "network:egress:b.example.com"], ctx());
+    expect(odd.network).toEqual({ mode: "proxy", allow: ["b.example.com"] });
+    expect(odd.refused.map((r) => r.permission)).toEqual(["network:egress:foo*.example.com"]);
   });
   test("process:spawn shows the system programs and lifts the exec rule", () => {
     const p = sandboxPlan(["process:spawn"], ctx());

@@ -13,6 +13,7 @@
  */
 import { isAbsolute, normalize, relative, sep } from "node:path";
 import { parsePermission } from "../manifest/permissions.ts";
+import { parseEgressRule } from "./egress-policy.ts";
 
 export type MountKind = "ro" | "rw" | "tmpfs" | "dev" | "proc" | "symlink" | "socket";
 
@@ -136,7 +137,12 @@ export function sandboxPlan(approved: readonly string[], ctx: SandboxContext): S
       if (grants.get(c.path) !== "rw") grants.set(c.path, mode);
     } else if (perm.category === "network") {
       if (perm.target === "*") anyHost = true;
-      else hosts.add(perm.target.toLowerCase());
+      else {
+        // The proxy's grammar is stricter than the manifest's (no `foo*.com`, no IPv6): refuse here, not at start.
+        const rule = parseEgressRule(perm.target);
+        if (rule.ok) hosts.add(perm.target.toLowerCase());
+        else refused.push({ permission: p, reason: rule.reason });
+      }
     } else if (perm.category === "process") {
       spawn = true;
     }

@@ -1,8 +1,8 @@
 /**
  * The daemon's HTTP application: the request guard first (before routing, for
  * every request), then the JSON API and the web UI, with one error handler.
- * `createHttpHandler` adds the final response pass (security headers) and is
- * what the server and tests call.
+ * `createHttpHandler` adds the body bounds before it and the final response
+ * pass (security headers) after it, and is what the server and tests call.
  */
 import { Elysia } from "elysia";
 import { toAppError } from "../core/errors.ts";
@@ -14,6 +14,7 @@ import { type HttpDeps, sessionCsrfOrNull, setRequestInfo } from "./context.ts";
 import { fromFrameworkError, HTTP_STATUS, jsonError, publicMessage } from "./errors.ts";
 import { apiV1 } from "./routes/index.ts";
 import { guardRequest } from "./auth/request-guard.ts";
+import { type BodyLimits, boundRequestBody, DEFAULT_BODY_LIMITS } from "./security/body-limits.ts";
 import { SECURITY_HEADERS, secureResponse } from "./security/headers.ts";
 
 const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
@@ -44,12 +45,24 @@ export function createHttpApp(deps: HttpDeps) {
 
 export type HttpHandler = (req: Request) => Promise<Response>;
 
-/** The app plus the final pass that guarantees security headers and no CORS on every response. */
-export function createHttpHandler(deps: HttpDeps): HttpHandler {
+/**
+ * The app plus the passes around it: first the body bounds (size and JSON
+ * nesting, before the guard reads a form body and before Elysia parses one),
+ * last the security headers and no CORS on every response.
+ */
+export function createHttpHandler(deps: HttpDeps, limits: BodyLimits = DEFAULT_BODY_LIMITS): HttpHandler {
   const app = createHttpApp(deps);
   return async (req) => {
+    let bounded: Request;
     try {
-      return secureResponse(await app.handle(req));
+      bounded = await boundRequestBody(req, limits);
+    } catch (e) {
+      const err = toAppError(e);
+      // The rest of an oversized body is never read: close the connection instead of draining it.
+      return secureResponse(jsonError(err, err.code === "payload_too_large" ? { connection: "close" } : {}));
+    }
+    try {
+      return secureResponse(await app.handle(bounded));
     } catch (e) {
       return secureResponse(jsonError(toAppError(e)));
     }

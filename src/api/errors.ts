@@ -12,6 +12,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_config: 500,
   invalid_manifest: 400,
   invalid_argument: 400,
+  payload_too_large: 413,
   not_found: 404,
   unknown_tool: 404,
   conflict: 409,

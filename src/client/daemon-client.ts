@@ -31,7 +31,8 @@ type OperationEndpoint = { [K in keyof Endpoints]: Endpoints[K] extends { operat
 
 /** Fallback when an answer carries no recognisable error code. */
 function codeForStatus(status: number): ErrorCode {
-  if (status === 400 || status === 413) return "invalid_argument";
+  if (status === 400) return "invalid_argument";
+  if (status === 413) return "payload_too_large";
   if (status === 401) return "unauthorized";
   if (status === 403) return "forbidden";
   if (status === 404) return "not_found";

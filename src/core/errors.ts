@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   "invalid_config",
   "invalid_manifest",
   "invalid_argument",
+  "payload_too_large", // a request body over the HTTP size limit
   "not_found",
   "conflict", // state does not allow the action (already running, not installed …)
   "already_running",

@@ -11,6 +11,7 @@ import type { AdminToken } from "../api/auth/admin-token.ts";
 import { FailureLimiter } from "../api/auth/failure-limiter.ts";
 import { SessionStore } from "../api/auth/session-store.ts";
 import type { HttpDeps } from "../api/context.ts";
+import { DEFAULT_BODY_LIMITS } from "../api/security/body-limits.ts";
 import type { ServerAddress } from "../api/security/host.ts";
 import { ChatService } from "../core/chat/chat-service.ts";
 import { AppError } from "../core/errors.ts";
@@ -22,8 +23,12 @@ export interface HttpServerOptions {
   maxLoginFailures?: number;
   /** Failed bearer-token calls per minute before the API answers 429. */
   maxBearerFailures?: number;
+  /** Largest request body accepted (default MAX_HTTP_BODY_BYTES); larger ones get a JSON 413. */
   maxRequestBodyBytes?: number;
 }
+
+/** Far above the handler's limit; see the comment at Bun.serve. */
+const BUN_BODY_BACKSTOP_BYTES = 1 << 30;
 
 const WILDCARDS = new Set(["0.0.0.0", "::", "[::]"]);
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -58,11 +63,14 @@ export function httpServer(opts: HttpServerOptions): (ctx: DaemonContext) => Com
       log,
       startedAt: clock.iso(),
     };
-    const fetch = createHttpHandler(deps);
+    const fetch = createHttpHandler(deps, { ...DEFAULT_BODY_LIMITS, ...(opts.maxRequestBodyBytes ? { maxBytes: opts.maxRequestBodyBytes } : {}) });
     const hostname = config.host.replace(/^\[(.*)\]$/, "$1");
     let server: ReturnType<typeof Bun.serve>;
     try {
-      server = Bun.serve({ hostname, port: config.port, fetch, development: false, maxRequestBodySize: opts.maxRequestBodyBytes ?? 1_048_576, idleTimeout: 60 });
+      // The body limit is enforced by the handler (src/api/security/body-limits.ts) as the body
+      // streams in, so it can answer a JSON 413 with our headers; Bun's own limit would answer a
+      // bare 413 before the handler runs, so it is only a far-away backstop here.
+      server = Bun.serve({ hostname, port: config.port, fetch, development: false, maxRequestBodySize: BUN_BODY_BACKSTOP_BYTES, idleTimeout: 60 });
     } catch (e) {
       throw new AppError("io", `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`, { cause: e });
     }

@@ -53,6 +53,8 @@ export function sandboxArgv(plan: SandboxPlan, command: string[], cwd: string, t
     "--die-with-parent",
     "--new-session",
     "--unshare-user",
+    // No nested user namespaces: they are how a process would regain capabilities inside.
+    "--disable-userns",
     "--unshare-pid",
     "--unshare-ipc",
     "--unshare-uts",

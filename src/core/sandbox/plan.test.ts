@@ -39,7 +39,7 @@ describe("the default view (no permissions)", () => {
       "rw /home/u/.opensentience/agents/com.example.agent/data",
       "socket /home/u/.opensentience/run/agents.sock",
     ]);
-    expect(p.env).toEqual({ HOME: ctx().dataDir, OPENSENTIENCE_DATA_DIR: ctx().dataDir, TMPDIR: "/tmp" });
+    expect(p.env).toEqual({ HOME: ctx().dataDir, OPENSENTIENCE_DATA_DIR: ctx().dataDir, TMPDIR: "/tmp", PATH: "/usr/local/bin:/usr/bin:/bin" });
     expect(p.refused).toEqual([]);
   });
   test("never the admin token, the catalog, other agents or ~/.ssh", () => {
@@ -64,6 +64,10 @@ describe("filesystem permissions", () => {
   test("hostile and unusable targets are refused with a reason, and nothing of them is mounted", () => {
     const cases: Array<[string, Record<string, string | null>, RegExp]> = [
       ["filesystem:read:/", { "/": "/" }, /whole filesystem/],
+      ["filesystem:read:/proc", { "/proc": "/proc" }, /kernel interface/],
+      ["filesystem:read:/proc/1/environ", { "/proc/1/environ": "/proc/1/environ" }, /kernel interface/],
+      ["filesystem:write:/sys/fs/cgroup", { "/sys/fs/cgroup": "/sys/fs/cgroup" }, /kernel interface/],
+      ["filesystem:read:/dev/sda", { "/dev/sda": "/dev/sda" }, /kernel interface/],
       ["filesystem:write:~/.opensentience", { "~/.opensentience": "/home/u/.opensentience" }, /data directory/],
       ["filesystem:read:~/.opensentience/admin.token", { "~/.opensentience/admin.token": "/home/u/.opensentience/admin.token" }, /data directory/],
       ["filesystem:read:/home/u/link", { "/home/u/link": "/home/u/.ssh" }, /symlink to \/home\/u\/\.ssh/],

@@ -107,6 +107,8 @@ export function expandTarget(target: string, userHome: string): string {
 export function checkFilesystemTarget(target: string, ctx: Pick<SandboxContext, "userHome" | "dataHome" | "realpaths">): { ok: true; path: string } | { ok: false; reason: string } {
   const path = expandTarget(target, ctx.userHome).replace(/\/+$/, "") || "/";
   if (path === "/") return { ok: false, reason: "the whole filesystem cannot be granted" };
+  // The host's kernel views would show every process (and the daemon's command line) and device.
+  if (["/proc", "/sys", "/dev"].some((k) => within(path, k))) return { ok: false, reason: `${path} is a kernel interface of the host; the sandbox has its own /proc and /dev` };
   if (within(path, ctx.dataHome)) return { ok: false, reason: "the OpenSentience data directory is never visible to agents" };
   const real = ctx.realpaths[target];
   if (real === undefined || real === null) return { ok: false, reason: `${path} does not exist` };
@@ -171,7 +173,8 @@ export function sandboxPlan(approved: readonly string[], ctx: SandboxContext): S
   mounts.push({ kind: "rw", source: ctx.dataDir, target: ctx.dataDir, reason: "the agent's private data (HOME)" });
   mounts.push({ kind: "socket", source: ctx.hubSocket, target: ctx.hubSocket, reason: "the core's agent socket" });
 
-  const env: Record<string, string> = { HOME: ctx.dataDir, [DATA_DIR_ENV]: ctx.dataDir, TMPDIR: "/tmp" };
+  // PATH is reset too: the user's own (e.g. ~/.cargo/bin) would name directories the agent cannot see anyway.
+  const env: Record<string, string> = { HOME: ctx.dataDir, [DATA_DIR_ENV]: ctx.dataDir, TMPDIR: "/tmp", PATH: "/usr/local/bin:/usr/bin:/bin" };
   if (network.mode === "proxy") {
     mounts.push({ kind: "socket", source: ctx.egressSocket, target: ctx.egressSocket, reason: "the core's egress proxy (approved hosts only)" });
     env[EGRESS_SOCKET_ENV] = ctx.egressSocket;

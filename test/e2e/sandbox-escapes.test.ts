@@ -288,7 +288,11 @@ describe("A: nothing approved", () => {
 
 describe("B: each matching permission approved", () => {
   test("approve and restart: the plan grants exactly those", async () => {
-    const perms = ["filesystem:read:~/.ssh", "filesystem:write:~", "filesystem:read:/proc", `network:egress:127.0.0.1:${approvedPort}`, "process:spawn", "env:read:HOSTILE_CANARY"];
+    // The host's /proc is never grantable: asking for it is refused where the user decides, and nothing is approved.
+    const procRefused = await runBinary(["agents", "enable", HOSTILE, "--approve", "filesystem:read:/proc"], { sandbox: box });
+    expect(procRefused.code).toBe(1);
+    expect(procRefused.stderr).toContain("kernel interface");
+    const perms = ["filesystem:read:~/.ssh", "filesystem:write:~", `network:egress:127.0.0.1:${approvedPort}`, "process:spawn", "env:read:HOSTILE_CANARY"];
     await run(["agents", "enable", HOSTILE, "--approve", perms.join(",")]);
     phase = "B";
     await restart();
@@ -312,14 +316,10 @@ describe("B: each matching permission approved", () => {
     expect((await attempt("env:read HOSTILE_CANARY", "read_env", { name: "HOSTILE_CANARY" })).ok).toBe(true);
   });
 
-  test("still never: the data directory, other agents, the daemon's environment (with ~ and /proc approved)", neverReachable);
+  test("still never: the data directory, other agents, the daemon's environment (with ~ approved)", neverReachable);
 
-  // KNOWN GAP: `filesystem:read:/proc` is granted as a bind of the host's /proc
-  // over the sandbox's own: every host process (the daemon, other agents) and
-  // its command line become visible. environ/root/fd stay closed (the agent is
-  // in another user namespace, so ptrace-mode checks fail), but /proc should be
-  // refused like `/` and the data directory.
-  test.failing("filesystem:read:/proc does not show the host's processes (KNOWN GAP)", async () => {
+  // Was a gap (the host's /proc could be granted); now refused at approval, so the agent sees only its own namespace.
+  test("the host's processes are not visible (own PID namespace, /proc not grantable)", async () => {
     const env = await attempt("see the daemon in /proc (pid, cmdline)", "read_daemon_environ", { pid: daemon.pid, canary: CANARY }, (out) => ({
       escaped: out.pid_visible === true,
       detail: `pid visible: ${out.pid_visible}, cmdline readable: ${out.cmdline_readable}, ${out.visible_pids} pids visible, ${out.readable_environs} environs readable`,
@@ -363,8 +363,8 @@ describe("B: each matching permission approved", () => {
     expect(bomb.started).toBe(32);
     const exec = await execOwnFile();
     expect(exec.direct && exec.viaLoader).toBe(true);
-    // Reported, not asserted: whether bwrap leaves nested user namespaces open (--disable-userns).
-    await attempt("nested user namespace", "nested_userns");
+    // Even with programs allowed, no nested user namespace (--disable-userns): no way back to capabilities.
+    expect((await attempt("nested user namespace", "nested_userns")).ok).toBe(false);
     expect((await info()).runtime.state).toBe("running");
   });
 });

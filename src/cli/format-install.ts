@@ -30,6 +30,8 @@ export function installResultText(r: InstallResult): string {
     lines.push(`  note: permissions differ from the registry's copy (added: ${list(r.permissionDiff.added)}; removed: ${list(r.permissionDiff.removed)})`);
   }
   lines.push(`  requests:  ${list(r.permissionsRequested)}`);
+  if (r.buildSandbox.warning) lines.push(`  WARNING:   ${clean(r.buildSandbox.warning)}`);
+  else lines.push(`  build:     ${r.buildSandbox.sandboxed ? "sandboxed (wrote only its own directory; no network during compile)" : "not sandboxed (sandbox: off)"}`);
   if (!r.enabled) {
     lines.push(
       r.permissionsRequested.length

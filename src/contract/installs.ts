@@ -38,6 +38,8 @@ export const installResultSchema = z.object({
   permissionsRequested: strings,
   permissionDiff: diff.nullable(),
   enabled: z.boolean(),
+  /** How the build was confined; `warning` when it ran without the sandbox under `sandbox: auto`. */
+  buildSandbox: z.object({ sandboxed: z.boolean(), warning: z.string().nullable() }),
   correlationId: z.string(),
   durationMs: z.number(),
 });

@@ -65,6 +65,8 @@ const mountSchema = z.object({
   reason: z.string(),
 });
 
+const limitMechanism = z.enum(["cgroup-v2", "cgroup-v1", "rlimit"]).nullable();
+
 /** The sandbox an agent runs in (or would run in): `GET /agents/:id/sandbox`, `agents info`. */
 export const sandboxViewSchema = z.object({
   policy: z.enum(["required", "auto", "off"]),
@@ -79,6 +81,23 @@ export const sandboxViewSchema = z.object({
       execAllow: z.array(z.string()),
       env: z.record(z.string(), z.string()),
       refused: z.array(z.object({ permission: z.string(), reason: z.string() })),
+    })
+    .nullable(),
+  /** Resource limits and how each is enforced on this machine (sandbox/limits.ts); null when none are configured. */
+  limits: z
+    .object({
+      memoryMb: z.number(),
+      cpuPercent: z.number(),
+      maxProcesses: z.number(),
+      maxOpenFiles: z.number(),
+      enforced: z.object({
+        memory: limitMechanism,
+        cpu: limitMechanism,
+        processes: limitMechanism,
+        openFiles: limitMechanism,
+        coreDumps: limitMechanism,
+      }),
+      notes: z.array(z.string()),
     })
     .nullable(),
 });

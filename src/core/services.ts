@@ -51,7 +51,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     audit.record({ actor: "system", action: `agent.${kind}_hook`, outcome: "error", agentId, details: { reason, error } }),
   );
   const registries = new Registries({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits });
-  const installer = new Installer({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, hooks: agentHooks, sdkPath: () => sdkPath(config.paths) });
+  const installer = new Installer({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, hooks: agentHooks, sdkPath: () => sdkPath(config.paths), sandbox: config.sandbox });
   const updater = new Updater(installer);
   const approvals = new Approvals({ catalog, audit, events, clock, hooks: agentHooks, unapprovable: (p) => unapprovableHere(p, config.paths.home) });
   return {

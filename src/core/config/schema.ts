@@ -23,6 +23,16 @@ export const limitsSchema = z
     restart_max_delay_ms: z.number().int().min(10).max(3_600_000).default(60_000),
     healthy_reset_ms: z.number().int().min(100).max(86_400_000).default(60_000),
     session_ttl_ms: z.number().int().min(60_000).max(30 * 86_400_000).default(12 * 3_600_000),
+    /**
+     * Per-agent resource caps (and defaults): a manifest's `execution_limits` may only ask for less.
+     * Enforced with cgroups where the daemon can create them, else partly with rlimits (sandbox/limits.ts).
+     */
+    agent_memory_mb: z.number().int().min(16).max(1_048_576).default(1024),
+    /** Share of one CPU in percent (100 = one core). */
+    agent_cpu_percent: z.number().int().min(1).max(25_600).default(100),
+    /** Tasks per agent (processes and threads). */
+    agent_max_processes: z.number().int().min(16).max(1_000_000).default(256),
+    agent_max_open_files: z.number().int().min(64).max(1_048_576).default(4096),
   })
   .strict();
 

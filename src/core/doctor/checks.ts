@@ -7,6 +7,8 @@
 import { existsSync, lstatSync, type Stats, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DataPaths } from "../config/paths.ts";
+import { decideLimits, type LimitSupport, type ResourceLimits } from "../sandbox/limits.ts";
+import type { SandboxSupport } from "../sandbox/probe.ts";
 import { compareVersions, formatVersion, gitHasSecurityFixes, parseElixirVersion, parseGitVersion } from "./versions.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -42,6 +44,10 @@ export interface DoctorDeps {
   readDaemon(path: string): { pid: number; url: string } | null;
   /** Free and total bytes of the file system holding `path`. */
   diskSpace(path: string): { free: number; total: number } | null;
+  /** What the sandbox can use here (probe.ts: bwrap, Landlock, sandbox-exec). */
+  sandbox(): SandboxSupport;
+  /** Which resource limits can be enforced here (limits.ts). */
+  limits(): LimitSupport;
 }
 
 const result = (id: string, title: string, status: CheckStatus, message: string, fix?: string): CheckResult =>
@@ -187,4 +193,66 @@ export function checkDisk(paths: DataPaths, deps: Pick<DoctorDeps, "diskSpace">)
   if (s.free < 100 * MiB) return result("disk", t, "fail", `${free} free for ${paths.home}; agent builds and the catalog need room`, fix);
   if (s.free < GiB) return result("disk", t, "warn", `${free} free for ${paths.home}; each installed agent's build takes tens of MB`, fix);
   return result("disk", t, "ok", `${free} free for ${paths.home}`);
+}
+
+/** bubblewrap (Linux) or sandbox-exec (macOS): present, and able to build a sandbox here. */
+export function checkSandboxTool(support: SandboxSupport, platform: NodeJS.Platform = process.platform): CheckResult {
+  const t = "sandbox tool";
+  if (platform === "darwin") {
+    return support.sandboxExec
+      ? result("sandbox_tool", t, "ok", `sandbox-exec at ${support.sandboxExec} (the macOS profile is untested on real macOS)`)
+      : result("sandbox_tool", t, "warn", "sandbox-exec is missing; agents cannot be sandboxed", "sandbox-exec ships with macOS (/usr/bin/sandbox-exec); reinstall the command line tools");
+  }
+  if (platform !== "linux") return result("sandbox_tool", t, "warn", `no sandbox on ${platform}: agents run with your user's full access`, "run opensentience on Linux (bubblewrap) for a sandbox");
+  if (support.available) return result("sandbox_tool", t, "ok", `bubblewrap ${support.bwrapVersion ?? "(version unknown)"} at ${support.bwrap}: user, pid and network namespaces work`);
+  if (!support.bwrap) return result("sandbox_tool", t, "warn", "bubblewrap (bwrap) is not installed: agents and builds cannot be sandboxed", "apt-get install bubblewrap   (Fedora: dnf install bubblewrap; Arch: pacman -S bubblewrap)");
+  if (support.toolchain === null && /erl\/elixir\/mix/.test(support.reason ?? "")) {
+    return result("sandbox_tool", t, "warn", `bubblewrap ${support.bwrapVersion ?? ""} works, but ${support.reason}`, "install Elixir (apt-get install elixir) so the sandbox can show its toolchain to agents");
+  }
+  return result(
+    "sandbox_tool",
+    t,
+    "warn",
+    `bubblewrap ${support.bwrapVersion ?? ""} is installed but ${support.reason ?? "does not work here"}`,
+    "allow unprivileged user namespaces (Debian: sysctl kernel.unprivileged_userns_clone=1; Ubuntu 24.04+: sysctl kernel.apparmor_restrict_unprivileged_userns=0), or in a container run with a seccomp profile that allows unshare/clone",
+  );
+}
+
+/** Landlock: what keeps an agent without process:spawn from running programs it writes itself. */
+export function checkLandlock(support: SandboxSupport, platform: NodeJS.Platform = process.platform): CheckResult {
+  const t = "landlock";
+  if (platform !== "linux") return result("landlock", t, "ok", `not used on ${platform}`);
+  if (support.landlockAbi > 0) return result("landlock", t, "ok", `Landlock ABI ${support.landlockAbi}: agents without process:spawn can execute only the Erlang runtime`);
+  return result(
+    "landlock",
+    t,
+    "warn",
+    "this kernel offers no Landlock: without process:spawn an agent sees no system programs, but could still run one it writes itself",
+    "use Linux 5.13 or later with Landlock enabled (CONFIG_SECURITY_LANDLOCK=y, and landlock in the lsm= boot parameter)",
+  );
+}
+
+/** Which per-agent resource limits this machine can enforce for the daemon, and how. */
+export function checkResourceLimits(support: LimitSupport, caps: ResourceLimits, platform: NodeJS.Platform = process.platform): CheckResult {
+  const t = "resource limits";
+  const v = decideLimits(caps, support);
+  const e = v.enforced;
+  const summary = `memory ${caps.memoryMb} MB: ${e.memory ?? "not enforced"}; cpu ${caps.cpuPercent}%: ${e.cpu ?? "not enforced"}; processes ${caps.maxProcesses}: ${e.processes ?? "not enforced"}; open files: ${e.openFiles ?? "not enforced"}; core dumps off: ${e.coreDumps ?? "not enforced"}`;
+  if (e.memory && e.cpu && e.processes && e.openFiles) return result("limits", t, "ok", summary);
+  const fix =
+    platform !== "linux"
+      ? "resource limits are enforced on Linux only"
+      : "give the daemon a cgroup it may manage: run it as a systemd service with Delegate=memory pids cpu (cgroup v2), or as root where cgroup v1 controllers are writable; install util-linux for prlimit";
+  return result("limits", t, "warn", `${summary}${v.notes.length ? ` — ${v.notes.join("; ")}` : ""}`, fix);
+}
+
+/** The effective `sandbox` policy and what it means on this machine. */
+export function checkSandboxPolicy(policy: "required" | "auto" | "off", source: string, support: SandboxSupport): CheckResult {
+  const t = "sandbox policy";
+  const from = source === "env" ? "OPENSENTIENCE_SANDBOX" : source === "file" ? "config.json" : "default";
+  const works = support.available;
+  if (policy === "off") return result("sandbox_policy", t, "warn", `sandbox: off (${from}): agents and their builds run with your user's full access`, `set "sandbox": "auto" (or "required") in config.json, or unset OPENSENTIENCE_SANDBOX`);
+  if (works) return result("sandbox_policy", t, "ok", `sandbox: ${policy} (${from}): agents and their builds run sandboxed`);
+  if (policy === "required") return result("sandbox_policy", t, "fail", `sandbox: required (${from}), but ${support.reason ?? "the sandbox is not available"}: no agent will start or build`, "fix the sandbox tool above, or set \"sandbox\": \"auto\" to run agents unsandboxed (with a warning)");
+  return result("sandbox_policy", t, "warn", `sandbox: auto (${from}), but ${support.reason ?? "the sandbox is not available"}: agents and builds run UNSANDBOXED`, "fix the sandbox tool above; set \"sandbox\": \"required\" to refuse running agents without it");
 }

@@ -4,7 +4,23 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dataPaths } from "../config/paths.ts";
-import { checkAdminToken, checkDataDir, checkDisk, checkElixir, checkGit, checkPort, checkSocket, type CommandResult, type DoctorDeps } from "./checks.ts";
+import type { LimitSupport } from "../sandbox/limits.ts";
+import type { SandboxSupport } from "../sandbox/probe.ts";
+import {
+  checkAdminToken,
+  checkDataDir,
+  checkDisk,
+  checkElixir,
+  checkGit,
+  checkLandlock,
+  checkPort,
+  checkResourceLimits,
+  checkSandboxPolicy,
+  checkSandboxTool,
+  checkSocket,
+  type CommandResult,
+  type DoctorDeps,
+} from "./checks.ts";
 import { probePort, runDoctor } from "./doctor.ts";
 import { compareVersions, gitHasSecurityFixes, parseElixirVersion, parseGitVersion } from "./versions.ts";
 
@@ -21,6 +37,29 @@ function temp(): string {
 const ELIXIR_OUT = "Erlang/OTP 25 [erts-13.1.5] [source] [64-bit] [smp:2:2] [ds:2:2:10] [async-threads:1] [jit:ns]\n\nElixir 1.14.0 (compiled with Erlang/OTP 24)\n";
 const UID = typeof process.getuid === "function" ? process.getuid() : null;
 
+/** A Linux machine where bubblewrap and Landlock work. */
+const SANDBOX_OK: SandboxSupport = {
+  available: true,
+  reason: null,
+  bwrap: "/usr/bin/bwrap",
+  bwrapVersion: "0.8.0",
+  landlockAbi: 7,
+  toolchain: { erlangRoot: "/usr/lib/erlang", ertsBin: "/usr/lib/erlang/erts-13.1.5/bin", elixirRoot: "/usr/lib/elixir", mixScript: "/usr/lib/elixir/bin/mix", elixirEbins: [], libDirs: [], loader: null },
+  symlinks: [],
+  networkFiles: [],
+  spawnSystem: ["/usr"],
+  sandboxExec: null,
+};
+/** Root on a cgroup v1 hybrid host (this machine kind). */
+const LIMITS_V1: LimitSupport = {
+  controllers: { memory: { version: 1, dir: "/sys/fs/cgroup/memory" }, cpu: { version: 1, dir: "/sys/fs/cgroup/cpu" }, pids: { version: 1, dir: "/sys/fs/cgroup/pids" } },
+  prlimit: "/usr/bin/prlimit",
+  root: true,
+  nofileHard: 20000,
+  found: [],
+};
+const CAPS = { memoryMb: 1024, cpuPercent: 100, maxProcesses: 256, maxOpenFiles: 4096 };
+
 /** A scripted machine; `programs` maps a command line to its result (null: not installed). */
 function deps(over: Partial<DoctorDeps> & { programs?: Record<string, CommandResult | null> } = {}): DoctorDeps {
   const programs: Record<string, CommandResult | null> = {
@@ -36,6 +75,8 @@ function deps(over: Partial<DoctorDeps> & { programs?: Record<string, CommandRes
     probePort: async () => ({ state: "free" }),
     readDaemon: () => null,
     diskSpace: () => ({ free: 50 * 1024 ** 3, total: 100 * 1024 ** 3 }),
+    sandbox: () => SANDBOX_OK,
+    limits: () => LIMITS_V1,
     ...over,
   };
 }
@@ -192,11 +233,58 @@ describe("port", () => {
   });
 });
 
+describe("sandbox checks", () => {
+  test("bubblewrap: version when it works; missing or blocked → warn with the package or sysctl to fix it", () => {
+    expect(checkSandboxTool(SANDBOX_OK, "linux")).toMatchObject({ status: "ok", message: expect.stringContaining("bubblewrap 0.8.0 at /usr/bin/bwrap") });
+    const missing = checkSandboxTool({ ...SANDBOX_OK, available: false, bwrap: null, bwrapVersion: null, reason: "bwrap is not installed" }, "linux");
+    expect(missing).toMatchObject({ status: "warn", fix: expect.stringContaining("apt-get install bubblewrap") });
+    const blocked = checkSandboxTool({ ...SANDBOX_OK, available: false, reason: "bwrap cannot create namespaces here: setting up uid map: Permission denied" }, "linux");
+    expect(blocked.status).toBe("warn");
+    expect(blocked.message).toContain("Permission denied");
+    expect(blocked.fix).toContain("unprivileged_userns");
+    expect(checkSandboxTool({ ...SANDBOX_OK, sandboxExec: "/usr/bin/sandbox-exec" }, "darwin").message).toContain("untested");
+  });
+  test("Landlock: the ABI, or a warning that exec is only partly restricted", () => {
+    expect(checkLandlock(SANDBOX_OK, "linux")).toMatchObject({ status: "ok", message: expect.stringContaining("Landlock ABI 7") });
+    const none = checkLandlock({ ...SANDBOX_OK, landlockAbi: 0 }, "linux");
+    expect(none.status).toBe("warn");
+    expect(none.fix).toContain("5.13");
+  });
+  test("resource limits: each limit with its mechanism; what is missing is a warning with a fix", () => {
+    const ok = checkResourceLimits(LIMITS_V1, CAPS, "linux");
+    expect(ok.status).toBe("ok");
+    expect(ok.message).toBe("memory 1024 MB: cgroup-v1; cpu 100%: cgroup-v1; processes 256: cgroup-v1; open files: rlimit; core dumps off: rlimit");
+    const none = checkResourceLimits({ controllers: {}, prlimit: "/usr/bin/prlimit", root: true, nofileHard: null, found: [] }, CAPS, "linux");
+    expect(none.status).toBe("warn");
+    expect(none.message).toContain("memory 1024 MB: not enforced");
+    expect(none.message).toContain("RLIMIT_NPROC is not enforced for root");
+    expect(none.fix).toContain("Delegate=memory pids cpu");
+  });
+  test("policy: works → ok; auto without a sandbox → warn; required without one → fail; off → warn", () => {
+    const broken = { ...SANDBOX_OK, available: false, reason: "bwrap is not installed" };
+    expect(checkSandboxPolicy("auto", "default", SANDBOX_OK)).toMatchObject({ status: "ok", message: "sandbox: auto (default): agents and their builds run sandboxed" });
+    expect(checkSandboxPolicy("auto", "file", broken)).toMatchObject({ status: "warn", message: expect.stringContaining("UNSANDBOXED") });
+    const req = checkSandboxPolicy("required", "env", broken);
+    expect(req.status).toBe("fail");
+    expect(req.message).toContain("OPENSENTIENCE_SANDBOX");
+    expect(req.message).toContain("no agent will start or build");
+    expect(checkSandboxPolicy("off", "file", SANDBOX_OK)).toMatchObject({ status: "warn", fix: expect.stringContaining('"sandbox": "auto"') });
+  });
+  test("doctor reads the policy from config.json and fails under required without a sandbox", async () => {
+    const home = join(temp(), "home");
+    mkdirSync(home, { mode: 0o700 });
+    writeFileSync(join(home, "config.json"), JSON.stringify({ sandbox: "required" }));
+    const r = await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home }, sandbox: () => ({ ...SANDBOX_OK, available: false, bwrap: null, reason: "bwrap is not installed" }) }));
+    expect(r.ok).toBe(false);
+    expect(r.checks.find((c) => c.id === "sandbox_policy")).toMatchObject({ status: "fail", message: expect.stringContaining("sandbox: required (config.json)") });
+  });
+});
+
 describe("runDoctor", () => {
   test("a healthy machine: every check ok, in a stable order", async () => {
     const home = join(temp(), "home");
     const r = await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home, OPENSENTIENCE_SDK_PATH: join(import.meta.dir, "../../../sdk/elixir") } }));
-    expect(r.checks.map((c) => c.id)).toEqual(["config", "git", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "port", "admin_token", "disk"]);
+    expect(r.checks.map((c) => c.id)).toEqual(["config", "git", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "port", "admin_token", "disk", "sandbox_tool", "landlock", "limits", "sandbox_policy"]);
     expect(r.checks.filter((c) => c.status !== "ok" && c.id !== "sdk")).toEqual([]);
     expect(r.ok).toBe(true);
     for (const c of r.checks) if (c.status !== "ok") expect(c.fix).toBeTruthy();

@@ -10,7 +10,25 @@ import { type Config, loadConfig } from "../config/load.ts";
 import { dataPaths, resolveHome, type DataPaths } from "../config/paths.ts";
 import { isAppError } from "../errors.ts";
 import { readDaemonFile } from "../../daemon/daemon-file.ts";
-import { checkAdminToken, checkDataDir, checkDisk, checkElixir, checkGit, checkPort, checkSocket, type CheckResult, type DoctorDeps, type PortProbe } from "./checks.ts";
+import { limitsSchema } from "../config/schema.ts";
+import { capsFromConfig, detectLimitSupport } from "../sandbox/limits.ts";
+import { sandboxSupport } from "../sandbox/probe.ts";
+import {
+  checkAdminToken,
+  checkDataDir,
+  checkDisk,
+  checkElixir,
+  checkGit,
+  checkLandlock,
+  checkPort,
+  checkResourceLimits,
+  checkSandboxPolicy,
+  checkSandboxTool,
+  checkSocket,
+  type CheckResult,
+  type DoctorDeps,
+  type PortProbe,
+} from "./checks.ts";
 
 export interface DoctorReport {
   /** False when any check failed. */
@@ -62,7 +80,14 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const port = config?.port ?? 6767;
   // The two checks that start programs run concurrently.
   const [git, elixir, portResult] = await Promise.all([checkGit(deps), checkElixir(deps), checkPort(host, port, paths, deps)]);
-  const checks = [configResult, git, ...elixir, checkSdk(paths, deps.env), checkDataDir(paths, deps), ...checkSocket(paths, deps), portResult, checkAdminToken(paths, deps), checkDisk(paths, deps)];
+  const sandbox = deps.sandbox();
+  const sandboxChecks = [
+    checkSandboxTool(sandbox),
+    checkLandlock(sandbox),
+    checkResourceLimits(deps.limits(), capsFromConfig(config?.limits ?? limitsSchema.parse({}))),
+    checkSandboxPolicy(config?.sandbox ?? "auto", config?.sources.sandbox ?? "default", sandbox),
+  ];
+  const checks = [configResult, git, ...elixir, checkSdk(paths, deps.env), checkDataDir(paths, deps), ...checkSocket(paths, deps), portResult, checkAdminToken(paths, deps), checkDisk(paths, deps), ...sandboxChecks];
   const counts = { ok: 0, warn: 0, fail: 0 };
   for (const c of checks) counts[c.status]++;
   return { ok: counts.fail === 0, home: paths.home, counts, checks };
@@ -84,6 +109,8 @@ export function realDoctorDeps(env: Record<string, string | undefined> = process
     },
     probePort,
     readDaemon: (path) => readDaemonFile(path),
+    sandbox: () => sandboxSupport(true),
+    limits: () => detectLimitSupport(true),
     diskSpace(path) {
       try {
         const s = statfsSync(path);

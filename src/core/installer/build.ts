@@ -65,6 +65,10 @@ export interface BuildOptions {
   logPath: string;
   onLine?: (line: string) => void;
   onStep?: (command: string) => void;
+  /** How each command is really started (the build sandbox, sandbox/build-sandbox.ts); as is by default. */
+  wrap?: (cmd: readonly string[]) => string[];
+  /** Lines for the top of the log (how the build is confined, or a warning that it is not). */
+  notes?: string[];
 }
 
 /** Runs BUILD_COMMANDS in `dir`; stops at the first failure. Never throws for a failed build. */
@@ -95,6 +99,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildResult> {
   let timedOut = false;
   try {
     write(`# opensentience build in ${o.dir}\n# env: MIX_ENV=${o.env.MIX_ENV ?? ""} HEX_OFFLINE=${o.env.HEX_OFFLINE ?? ""}\n`);
+    for (const n of o.notes ?? []) write(`${n}\n`);
     for (const cmd of BUILD_COMMANDS) {
       const command = cmd.join(" ");
       const left = o.timeoutMs - (performance.now() - started);
@@ -107,7 +112,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildResult> {
       let r: Awaited<ReturnType<typeof runBounded>>;
       const redactors = { stdout: new LineRedactor({ maxLine: MAX_LINE }), stderr: new LineRedactor({ maxLine: MAX_LINE }) };
       try {
-        r = await runBounded([...cmd], {
+        r = await runBounded(o.wrap ? o.wrap(cmd) : [...cmd], {
           cwd: o.dir,
           env: o.env,
           timeoutMs: Math.max(1, Math.floor(left)),

@@ -15,6 +15,7 @@ import { AppError } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import type { Git } from "../git/git.ts";
 import { mixVars } from "../agent-env.ts";
+import type { SandboxPolicy } from "../sandbox/launcher.ts";
 import { agentMixEnv, BUILD_COMMANDS } from "./build.ts";
 
 export interface InstallerDeps {
@@ -34,6 +35,8 @@ export interface InstallerDeps {
   sdkPath: () => string | null;
   /** Caller environment; only PATH and LANG are read from it. */
   parentEnv?: Record<string, string | undefined>;
+  /** The sandbox policy (config `sandbox`): builds run in the build sandbox under `auto` and `required`. Default `auto`. */
+  sandbox?: SandboxPolicy;
 }
 
 /** `true` (already confirmed, e.g. `--yes` or a UI confirm button) or a callback shown the plan. */
@@ -83,6 +86,11 @@ export class InstallerContext {
       }
     }
     return this.sdkCache;
+  }
+
+  /** The SDK directory builds use (null when unknown). */
+  sdkDir(): string | null {
+    return this.sdk();
   }
 
   progress(agentId: string, step: string, message: string, done?: { ok: boolean }): void {

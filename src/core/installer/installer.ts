@@ -19,6 +19,7 @@ import { assertRef } from "../git/git.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { type AgentDirs, agentDirs, lockAgent, recoverDirs, swapIn } from "./agent-dirs.ts";
 import { toolchainDirs } from "../agent-env.ts";
+import { prepareBuildSandbox } from "../sandbox/build-sandbox.ts";
 import { type BuildResult, buildFailureMessage, runBuild } from "./build.ts";
 import { applyPermissionChange, COMMANDS_TEXT, type Confirm, confirmed, InstallerContext, type InstallerDeps, type ListingRow, type OperationOptions } from "./context.ts";
 import { type InstallOptions, type InstallPlan, planFor } from "./install-plan.ts";
@@ -46,8 +47,15 @@ export interface InstallResult {
   permissionsRequested: string[];
   permissionDiff: { added: string[]; removed: string[] } | null;
   enabled: boolean;
+  /** How the build was confined: `warning` is set when it ran WITHOUT the sandbox under `sandbox: auto`. */
+  buildSandbox: { sandboxed: boolean; warning: string | null };
   correlationId: string;
   durationMs: number;
+}
+
+/** A build's outcome and how it was confined. */
+export interface InstallerBuildResult extends BuildResult {
+  sandbox: { sandboxed: boolean; warning: string | null };
 }
 
 export class Installer {
@@ -166,6 +174,7 @@ export class Installer {
         permissionsRequested: manifest.permissions,
         permissionDiff: plan.permissionDiff,
         enabled,
+        buildSandbox: build.sandbox,
         correlationId,
         durationMs: Math.round(performance.now() - started),
       };
@@ -223,19 +232,35 @@ export class Installer {
     return manifest;
   }
 
-  /** Runs the build with the hardened env and deadline; audits the commands and outcome. */
+  /**
+   * Runs the build with the hardened env and deadline, inside the build sandbox
+   * when the policy and the machine allow (sandbox/build-sandbox.ts; throws
+   * `forbidden` under `sandbox: required` without one); audits the commands,
+   * the confinement and the outcome.
+   */
   async build(
     id: string,
     dir: string,
     dirs: AgentDirs,
     audit: (a: string, o: "ok" | "error", d: Record<string, unknown>) => void,
-  ): Promise<BuildResult> {
+  ): Promise<InstallerBuildResult> {
     this.ctx.progress(id, "build", `building in ${dir}`);
     const t = toolchainDirs(this.d.paths);
     for (const p of [t.home, t.mixHome, t.hexHome]) mkdirSync(p, { recursive: true, mode: 0o700 });
+    const row = this.d.catalog.installFor(id);
+    const sandbox = prepareBuildSandbox(
+      { policy: this.d.sandbox ?? "auto", dataHome: this.d.paths.home, home: t.home, readOnly: [t.mixHome, t.hexHome, ...(this.ctx.sdkDir() ? [this.ctx.sdkDir()!] : [])] },
+      id,
+      dir,
+      // Local dependencies (path:, file:// git) are shown only to agents whose own source is on this machine.
+      { allowLocalDeps: row?.source === "local" || (row?.gitUrl ?? "").startsWith("file://") },
+    );
+    if (sandbox.warning) this.ctx.progress(id, "build.warning", sandbox.warning);
     const result = await runBuild({
       dir,
-      env: this.ctx.buildEnv(),
+      env: { ...this.ctx.buildEnv(), ...sandbox.env },
+      wrap: sandbox.wrap,
+      notes: sandbox.notes,
       timeoutMs: this.d.limits.build_timeout_ms,
       logPath: dirs.buildLog,
       onStep: (command) => this.ctx.progress(id, "build.step", command),
@@ -250,8 +275,11 @@ export class Installer {
       log_path: result.logPath,
       tail: result.ok ? undefined : result.tail.slice(-10),
       duration_ms: result.durationMs,
+      sandboxed: sandbox.sandboxed,
+      ...(sandbox.warning ? { sandbox_warning: sandbox.warning } : {}),
+      ...(sandbox.plans ? { network: { "deps.get": sandbox.plans["deps.get"].network.mode, compile: sandbox.plans.compile.network.mode }, writable: [dir] } : {}),
     });
-    return result;
+    return { ...result, sandbox: { sandboxed: sandbox.sandboxed, warning: sandbox.warning } };
   }
 
   planUninstall(id: string): UninstallPlan {

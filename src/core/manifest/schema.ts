@@ -102,6 +102,10 @@ export const manifestSchema = z.looseObject({
       timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
       max_concurrency: z.number().int().min(1).max(1024).optional(),
       calls_per_minute: z.number().int().min(1).max(1_000_000).optional(),
+      /** Resource limits the agent asks for; the operator's `limits.agent_*` cap them. */
+      memory_mb: z.number().int().min(16).max(1_048_576).optional(),
+      cpu_percent: z.number().int().min(1).max(25_600).optional(),
+      max_processes: z.number().int().min(16).max(1_000_000).optional(),
     })
     .optional(),
   publisher: z.object({ name: str(128), url: urlSchema.optional() }).optional(),

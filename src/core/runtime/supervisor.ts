@@ -20,6 +20,7 @@ import type { Services } from "../services.ts";
 import { startEgressProxy } from "../sandbox/egress-proxy.ts";
 import { sandboxLauncherFor } from "../sandbox/for-config.ts";
 import type { SandboxLauncher, SandboxView } from "../sandbox/launcher.ts";
+import type { AgentLimits } from "../sandbox/limits.ts";
 import { entrypointArgv } from "./agent-command.ts";
 import { AgentLog } from "./agent-log.ts";
 import { type AgentProcess, agentEnvironment, killMarked, reapSession, spawnAgent, terminateTree } from "./agent-process.ts";
@@ -61,7 +62,7 @@ export class Supervisor {
   ) {
     this.tokens = new LaunchTokens(s.clock, s.config.limits.token_ttl_ms);
     this.ledger = new RunLedger(s.store.db);
-    this.sandbox = sandboxLauncherFor(s.config);
+    this.sandbox = sandboxLauncherFor(s.config, { manifestOf: (id) => s.catalog.installedManifest(id), moveSelf: true });
     this.sessions = new AgentSessions({ audit: s.audit, tokens: this.tokens, router, host: this.host, manifestOf: (id) => s.catalog.installedManifest(id), limits: s.config.limits });
   }
 
@@ -209,15 +210,18 @@ export class Supervisor {
     slot.link = null;
     slot.log.append("core", `starting: ${argv.join(" ")} (in ${installPath})`);
     let proc: AgentProcess;
+    let limits: AgentLimits | null = null;
     try {
       const approved = this.s.catalog.approvalsFor(slot.agentId).map((a) => a.permission);
       const env = agentEnvironment({ paths: this.s.config.paths, agentId: slot.agentId, approved, token });
-      const prepared = this.sandbox.prepare({ agentId: slot.agentId, installPath, devMode: slot.devMode, approved, argv, env });
+      const prepared = this.sandbox.prepare({ agentId: slot.agentId, installPath, devMode: slot.devMode, approved, argv, env, manifest });
+      limits = prepared.limits;
       slot.sandbox = prepared.view;
       this.recordLaunch(slot, prepared.view);
       if (prepared.egress) slot.egress = await this.startEgress(slot.agentId, prepared.egress);
       proc = spawnAgent({ agentId: slot.agentId, argv: prepared.argv, cwd: installPath, env: prepared.env, log: slot.log });
     } catch (e) {
+      limits?.release();
       void this.closeEgress(slot);
       this.tokens.revoke(slot.agentId);
       slot.state = "failed";
@@ -228,7 +232,7 @@ export class Supervisor {
     }
     slot.proc = proc;
     slot.runId = this.ledger.open(slot.agentId, proc.pid);
-    slot.exited = proc.exited.then((code) => this.onExit(slot, proc, code));
+    slot.exited = proc.exited.then((code) => this.onExit(slot, proc, code, limits));
     this.emit(slot);
     try {
       await this.whenReady(slot);
@@ -301,11 +305,13 @@ export class Supervisor {
     });
   }
 
-  private onExit(slot: Slot, proc: AgentProcess, code: number | null): void {
+  private onExit(slot: Slot, proc: AgentProcess, code: number | null, limits: AgentLimits | null = null): void {
     if (slot.proc !== proc) return;
     const signal = proc.signalCode == null ? null : String(proc.signalCode);
     const wanted = slot.desired === "stopped" || slot.state === "stopping";
-    const reason = wanted ? "stopped" : slot.state === "starting" ? "exited before connecting" : "crashed";
+    // Kills what is left in the run's cgroups and removes them; an OOM kill there is a crash with a name.
+    const oomKills = limits?.release().oomKills ?? 0;
+    const reason = wanted ? "stopped" : oomKills > 0 ? "out of memory" : slot.state === "starting" ? "exited before connecting" : "crashed";
     const lastExit: LastExit = { code: code ?? null, signal, reason, at: new Date().toISOString() };
     slot.lastExit = lastExit;
     slot.proc = null;
@@ -326,6 +332,10 @@ export class Supervisor {
       slot.state = "stopped";
       this.emit(slot);
       return;
+    }
+    if (oomKills > 0) {
+      slot.log.append("core", `killed: out of memory (limit ${limits?.view.memoryMb} MB, ${limits?.view.enforced.memory})`);
+      this.s.audit.record({ actor: "system", action: "agent.oom", agentId: slot.agentId, outcome: "error", details: { memory_mb: limits?.view.memoryMb, mechanism: limits?.view.enforced.memory, oom_kills: oomKills, code, signal } });
     }
     this.s.audit.record({ actor: "system", action: "agent.crash", agentId: slot.agentId, outcome: "error", details: { code, signal, reason } });
     this.applyRestartPolicy(slot);

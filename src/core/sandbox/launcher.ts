@@ -16,6 +16,8 @@ import { join, resolve } from "node:path";
 import { AppError } from "../errors.ts";
 import { parsePermission } from "../manifest/permissions.ts";
 import { type LaunchTools, sandboxArgv } from "./bwrap.ts";
+import { type AgentLimits, applyLimits, cgroupGroupName, decideLimits, detectLimitSupport, effectiveLimits, type LimitSupport, type LimitsView, type ManifestLimits, type ResourceLimits } from "./limits.ts";
+import { macosProfile } from "./macos-profile.ts";
 import { type SandboxPlan, sandboxPlan } from "./plan.ts";
 import { type SandboxSupport, sandboxSupport, type Toolchain } from "./probe.ts";
 
@@ -29,6 +31,8 @@ export interface SandboxView {
   reason: string | null;
   /** The exact mounts, network mode and exec rule; null when not sandboxed. */
   plan: SandboxPlan | null;
+  /** Memory, CPU, process and file limits, and how each is enforced here (sandboxed or not); null when not configured. */
+  limits: LimitsView | null;
 }
 
 export interface LaunchInput {
@@ -38,6 +42,8 @@ export interface LaunchInput {
   approved: readonly string[];
   argv: string[];
   env: Record<string, string>;
+  /** The manifest's `execution_limits` (capped by the operator's `limits.agent_*`). */
+  manifest?: ManifestLimits | null;
 }
 
 export interface Prepared {
@@ -46,6 +52,8 @@ export interface Prepared {
   view: SandboxView;
   /** Where the egress proxy must listen for this run (proxy network mode), else null. */
   egress: { socketPath: string; allow: string[] } | null;
+  /** The run's cgroups: `release()` once the process has ended (reports OOM kills, removes them). */
+  limits: AgentLimits | null;
 }
 
 export interface SandboxDeps {
@@ -60,6 +68,14 @@ export interface SandboxDeps {
   support?: () => SandboxSupport;
   /** How this program runs again inside the sandbox (for the Landlock exec step). */
   self?: { argv: string[]; files: string[] };
+  /** Resource limits (limits.ts): the operator's caps, each agent's manifest limits, what the machine supports. */
+  resources?: {
+    caps: ResourceLimits;
+    manifestOf?: (agentId: string) => ManifestLimits | null | undefined;
+    support?: () => LimitSupport;
+    /** cgroup v2: the daemon may move itself into a leaf cgroup to delegate controllers (limits.ts enableV2). */
+    moveSelf?: boolean;
+  };
 }
 
 /**
@@ -147,10 +163,25 @@ export class SandboxLauncher {
     return plan;
   }
 
+  private limitsFor(agentId: string, manifest: ManifestLimits | null | undefined): { limits: ResourceLimits; support: LimitSupport } | null {
+    const r = this.d.resources;
+    if (!r) return null;
+    return { limits: effectiveLimits(manifest === undefined ? r.manifestOf?.(agentId) : manifest, r.caps), support: (r.support ?? detectLimitSupport)() };
+  }
+
+  /** Creates the run's cgroups and wraps argv so the process joins them before it runs (limits.ts). */
+  private applyLimits(agentId: string, manifest: ManifestLimits | null | undefined, argv: string[]): { argv: string[]; limits: AgentLimits | null } {
+    const l = this.limitsFor(agentId, manifest);
+    if (!l) return { argv, limits: null };
+    const limits = applyLimits(agentId, l.limits, { support: l.support, group: cgroupGroupName(this.d.dataHome), moveSelf: this.d.resources?.moveSelf });
+    return { argv: limits.command(argv), limits };
+  }
+
   /** What the agent gets (or would get) — for the UI, `agents info` and doctor; starts nothing. */
   describe(agentId: string, installPath: string, devMode: boolean, approved: readonly string[]): SandboxView {
     const { sandboxed, reason, support } = this.decide();
-    return { policy: this.d.policy, sandboxed, reason, plan: sandboxed ? this.plan(agentId, installPath, devMode, approved, support) : null };
+    const l = this.limitsFor(agentId, undefined);
+    return { policy: this.d.policy, sandboxed, reason, plan: sandboxed ? this.plan(agentId, installPath, devMode, approved, support) : null, limits: l ? decideLimits(l.limits, l.support) : null };
   }
 
   /** The command to spawn. Throws `forbidden` under `sandbox: required` when the sandbox cannot be used. */
@@ -158,7 +189,8 @@ export class SandboxLauncher {
     const { sandboxed, reason, support } = this.decide();
     if (!sandboxed) {
       if (this.d.policy === "required") throw new AppError("forbidden", `not starting ${input.agentId}: config.json requires the sandbox, but ${reason}`);
-      return { argv: input.argv, env: input.env, view: { policy: this.d.policy, sandboxed: false, reason, plan: null }, egress: null };
+      const wrapped = this.applyLimits(input.agentId, input.manifest, input.argv);
+      return { argv: wrapped.argv, env: input.env, view: { policy: this.d.policy, sandboxed: false, reason, plan: null, limits: wrapped.limits?.view ?? null }, egress: null, limits: wrapped.limits };
     }
     const plan = this.plan(input.agentId, input.installPath, input.devMode, input.approved, support);
     mkdirSync(join(this.d.agentsDir, input.agentId, "data"), { recursive: true, mode: 0o700 });
@@ -172,10 +204,18 @@ export class SandboxLauncher {
       argv = direct.argv;
       env = { ...env, ...direct.env };
     }
-    const self = this.d.self ?? selfCommand();
-    const tools: LaunchTools = { bwrap: support.bwrap!, self: self.argv, selfFiles: self.files, loader: support.toolchain!.loader };
     const egress = plan.network.mode === "proxy" ? { socketPath: env.OPENSENTIENCE_EGRESS_SOCKET!, allow: plan.network.allow } : null;
     if (egress) mkdirSync(join(this.d.runDir, "egress"), { recursive: true, mode: 0o700 });
-    return { argv: sandboxArgv(plan, argv, input.installPath, tools), env, view: { policy: this.d.policy, sandboxed: true, reason: null, plan }, egress };
+    if (support.sandboxExec) {
+      // macOS (untested): the same plan as an SBPL profile; no private /tmp there, so TMPDIR is inside the agent's data dir.
+      const tmp = join(this.d.agentsDir, input.agentId, "data", "tmp");
+      mkdirSync(tmp, { recursive: true, mode: 0o700 });
+      const wrapped = this.applyLimits(input.agentId, input.manifest, [support.sandboxExec, "-p", macosProfile(plan), ...argv]);
+      return { argv: wrapped.argv, env: { ...env, TMPDIR: tmp }, view: { policy: this.d.policy, sandboxed: true, reason: null, plan, limits: wrapped.limits?.view ?? null }, egress, limits: wrapped.limits };
+    }
+    const self = this.d.self ?? selfCommand();
+    const tools: LaunchTools = { bwrap: support.bwrap!, self: self.argv, selfFiles: self.files, loader: support.toolchain!.loader };
+    const wrapped = this.applyLimits(input.agentId, input.manifest, sandboxArgv(plan, argv, input.installPath, tools));
+    return { argv: wrapped.argv, env, view: { policy: this.d.policy, sandboxed: true, reason: null, plan, limits: wrapped.limits?.view ?? null }, egress, limits: wrapped.limits };
   }
 }

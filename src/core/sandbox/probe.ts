@@ -34,6 +34,8 @@ export interface SandboxSupport {
   symlinks: Array<{ target: string; source: string }>;
   networkFiles: string[];
   spawnSystem: string[];
+  /** macOS: `sandbox-exec`, which runs the plan as an SBPL profile (macos-profile.ts; untested on real macOS). */
+  sandboxExec: string | null;
 }
 
 function which(cmd: string, path = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"): string | null {
@@ -77,8 +79,13 @@ export function sandboxSupport(refresh = false): SandboxSupport {
   }
   const networkFiles = existing(["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/ssl", "/etc/ca-certificates", "/usr/share/ca-certificates", "/etc/pki"]);
   const spawnSystem = existing(["/usr", "/etc/alternatives", "/etc/passwd", "/etc/group", "/etc/ld.so.cache"]);
-  const base = { bwrapVersion: null, landlockAbi: landlockAbi(), toolchain: findToolchain(), symlinks, networkFiles, spawnSystem };
+  const base = { bwrapVersion: null, landlockAbi: landlockAbi(), toolchain: findToolchain(), symlinks, networkFiles, spawnSystem, sandboxExec: null };
   const bwrap = which("bwrap");
+  if (process.platform === "darwin") {
+    const sandboxExec = existsSync("/usr/bin/sandbox-exec") ? "/usr/bin/sandbox-exec" : null;
+    const reason = !sandboxExec ? "sandbox-exec is missing" : !base.toolchain ? "erl/elixir/mix not found on PATH" : null;
+    return (cached = { ...base, spawnSystem: existing(["/usr", "/bin", "/opt/homebrew", "/usr/local", "/private/etc"]), available: reason === null, reason, bwrap: null, sandboxExec });
+  }
   if (process.platform !== "linux") return (cached = { ...base, available: false, reason: "bubblewrap sandboxing is Linux-only", bwrap: null });
   if (!bwrap) return (cached = { ...base, available: false, reason: "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)", bwrap: null });
   const probe = spawnSync(bwrap, ["--ro-bind", "/", "/", "--unshare-user", "--unshare-pid", "--unshare-net", "--die-with-parent", "--", "true"], { encoding: "utf8", timeout: 10_000 });

@@ -4,8 +4,43 @@
  * its network, whether it may start programs, and every mount of its view.
  */
 import type { SandboxView } from "../../core/sandbox/launcher.ts";
+import type { LimitsView } from "../../core/sandbox/limits.ts";
 
 const NETWORK: Record<string, string> = { none: "None (loopback only)", host: "The host network (network:egress:*)", proxy: "Only approved hosts, through the egress proxy" };
+
+const how = (m: string | null) => (m ? `enforced (${m})` : "not enforced here");
+
+/** Resource limits, each with how it is enforced on this machine. */
+function LimitsList({ limits }: { limits: LimitsView | null }) {
+  if (!limits) return "";
+  const rows: Array<[string, string]> = [
+    ["Memory", `${limits.memoryMb} MB, ${how(limits.enforced.memory)}`],
+    ["CPU", `${limits.cpuPercent}% of one core, ${how(limits.enforced.cpu)}`],
+    ["Processes", `${limits.maxProcesses} tasks, ${how(limits.enforced.processes)}`],
+    ["Open files", `${limits.maxOpenFiles}, ${how(limits.enforced.openFiles)}`],
+  ];
+  return (
+    <div data-testid="sandbox-limits">
+      <dl class="kv">
+        {rows.map(([k, v]) => (
+          <div class="kv-row">
+            <dt safe>{k}</dt>
+            <dd safe>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {limits.notes.length > 0 ? (
+        <ul class="muted">
+          {limits.notes.map((n) => (
+            <li safe>{n}</li>
+          ))}
+        </ul>
+      ) : (
+        ""
+      )}
+    </div>
+  );
+}
 
 export function SandboxCard({ view }: { view: SandboxView | null }) {
   if (!view) return "";
@@ -18,6 +53,7 @@ export function SandboxCard({ view }: { view: SandboxView | null }) {
             <strong>This agent runs with your user's full access.</strong> Its filesystem, network and process permissions are not enforced.
           </p>
           <p class="muted" safe>{`Policy ${view.policy}: ${view.reason ?? ""}`}</p>
+          <LimitsList limits={view.limits} />
         </div>
       </section>
     );
@@ -41,6 +77,7 @@ export function SandboxCard({ view }: { view: SandboxView | null }) {
             <dd>{p.spawn ? "May start programs (process:spawn)" : "Only the Erlang runtime may execute"}</dd>
           </div>
         </dl>
+        <LimitsList limits={view.limits} />
         {p.refused.length > 0 ? (
           <ul class="problems">
             {p.refused.map((r) => (

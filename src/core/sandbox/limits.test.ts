@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyLimits, type CgroupFs, cgroupGroupName, countUserTasks, decideLimits, type DetectInput, detectFrom, effectiveLimits, type LimitSupport, parseCgroupMounts, parseSelfCgroup, realCgroupFs } from "./limits.ts";
+import { applyLimits, type CgroupFs, cgroupGroupName, countUserTasks, sweepLeakedCgroups, decideLimits, type DetectInput, detectFrom, effectiveLimits, type LimitSupport, parseCgroupMounts, parseSelfCgroup, realCgroupFs } from "./limits.ts";
 
 const caps = { memoryMb: 1024, cpuPercent: 100, maxProcesses: 256, maxOpenFiles: 4096 };
 
@@ -190,6 +190,28 @@ describe("applyLimits (on a fake cgroupfs)", () => {
     const a = applyLimits("com.example.e", caps, { support: support({ prlimit: null }), group: "g" });
     expect(a.command(["mix", "run"])).toEqual(["mix", "run"]);
     expect(a.release()).toEqual({ oomKills: 0 });
+  });
+  test("leftovers of a killed daemon are swept: empty and old only, never a cgroup with a process, never a fresh one", () => {
+    const { root, fs } = fakeFs();
+    const own = join(root, "memory");
+    const mk = (rel: string, procs = "") => {
+      mkdirSync(join(own, rel), { recursive: true });
+      writeFileSync(join(own, rel, "cgroup.procs"), procs);
+    };
+    mk("opensentience-aaa/com.old.empty");
+    mk("opensentience-aaa/com.old.running", "4242\n");
+    mk("opensentience-bbb/com.fresh.empty");
+    mk("opensentience-ccc/com.old.gone");
+    mk("unrelated/child");
+    const ages: Record<string, number> = { "com.fresh.empty": 1000 };
+    const aged: CgroupFs = { ...fs, children: (d) => fs.children(d).map((c) => ({ ...c, ageMs: ages[c.name] ?? 600_000 })) };
+    expect(sweepLeakedCgroups(support({ controllers: { memory: { version: 1, dir: own } } }), aged)).toBe(2);
+    expect(fs.exists(join(own, "opensentience-aaa/com.old.empty"))).toBe(false);
+    expect(fs.exists(join(own, "opensentience-aaa/com.old.running"))).toBe(true);
+    expect(fs.exists(join(own, "opensentience-bbb/com.fresh.empty"))).toBe(true);
+    expect(fs.exists(join(own, "opensentience-ccc"))).toBe(false); // the emptied group goes too
+    expect(fs.exists(join(own, "unrelated/child"))).toBe(true);
+    rmSync(root, { recursive: true });
   });
   test("countUserTasks sees at least this process's threads", () => {
     expect(countUserTasks()).toBeGreaterThan(1);

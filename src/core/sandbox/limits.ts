@@ -32,7 +32,7 @@
  * the daemon stays within whatever limits its own service manager gave it.
  */
 import { createHash } from "node:crypto";
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 export type LimitMechanism = "cgroup-v2" | "cgroup-v1" | "rlimit";
@@ -282,6 +282,8 @@ export interface CgroupFs {
   rmdir(path: string): void;
   exists(path: string): boolean;
   kill(pid: number): void;
+  /** Sub-directories (child cgroups) with their age; [] when unreadable. */
+  children(dir: string): Array<{ name: string; ageMs: number }>;
 }
 
 export const realCgroupFs: CgroupFs = {
@@ -297,7 +299,53 @@ export const realCgroupFs: CgroupFs = {
       // gone
     }
   },
+  children: (dir) => {
+    try {
+      return readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => ({ name: e.name, ageMs: Date.now() - statSync(join(dir, e.name)).ctimeMs }));
+    } catch {
+      return [];
+    }
+  },
 };
+
+/** A live agent joins its fresh cgroup within milliseconds; an empty one older than this was left behind. */
+const LEAK_AGE_MS = 120_000;
+
+/**
+ * Removes agent cgroups (of any data directory) that a daemon killed with -9
+ * left behind: empty, and older than LEAK_AGE_MS — never one with a process in
+ * it — then the groups that became empty. Runs once per process, at the first
+ * applyLimits, so leftovers do not pile up across daemon crashes.
+ */
+export function sweepLeakedCgroups(support: LimitSupport, fs: CgroupFs = realCgroupFs): number {
+  let removed = 0;
+  for (const own of new Set(Object.values(support.controllers).map((c) => c.dir))) {
+    for (const g of fs.children(own).filter((c) => c.name.startsWith("opensentience-") && !c.name.endsWith("-daemon"))) {
+      const group = join(own, g.name);
+      for (const a of fs.children(group)) {
+        if (a.ageMs < LEAK_AGE_MS || pidsIn(fs, join(group, a.name)).length > 0) continue;
+        try {
+          fs.rmdir(join(group, a.name));
+          removed++;
+        } catch {
+          // busy: still in use
+        }
+      }
+      if (g.ageMs >= LEAK_AGE_MS && fs.children(group).length === 0) {
+        try {
+          fs.rmdir(group);
+        } catch {
+          // in use again
+        }
+      }
+    }
+  }
+  return removed;
+}
+
+let swept = false;
 
 /** The join step: writes its own pid into each file, then execs the rest. */
 const JOIN_SCRIPT = 'p=$$; for f do if [ "$f" = -- ]; then shift; break; fi; echo "$p" > "$f" || { echo "opensentience: cannot join cgroup $f" >&2; exit 125; }; shift; done; exec "$@"';
@@ -407,6 +455,10 @@ export function countUserTasks(): number {
  */
 export function applyLimits(agentId: string, limits: ResourceLimits, o: ApplyOptions): AgentLimits {
   const fs = o.fs ?? realCgroupFs;
+  if (!swept && !o.fs) {
+    swept = true;
+    sweepLeakedCgroups(o.support, fs);
+  }
   const view = decideLimits(limits, o.support);
   const dirs = new Map<Controller, { dir: string; version: 1 | 2 }>();
   const key = { memory: "memory", cpu: "cpu", pids: "processes" } as const;

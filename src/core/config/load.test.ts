@@ -43,7 +43,8 @@ describe("loadConfig", () => {
     expect(c.host).toBe("127.0.0.1");
     expect(c.scanRoots).toEqual([join(homedir(), "Projects"), join(h, "agents")]);
     expect(c.limits.max_manifest_bytes).toBe(262_144);
-    expect(c.sources).toEqual({ scan_roots: "default" });
+    expect(c.sources).toMatchObject({ scan_roots: "default", sandbox: "default" });
+    expect(Object.values(c.sources).every((s) => s === "default")).toBe(true);
   });
 
   test("file values and env overrides, with their sources", () => {

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { AppError } from "../errors.ts";
-import { gitUrlProblem } from "../manifest/schema.ts";
+import { gitUrlProblem, maskUrlCredentials } from "./git-url.ts";
 import { redactText } from "../redact.ts";
 import { gitConfigArgs, hardenedEnv } from "./env.ts";
 import { type RunResult, runBounded } from "./process.ts";
@@ -44,7 +44,7 @@ export const FETCHED_REF = "refs/opensentience/fetched";
 
 export function assertGitUrl(url: string): void {
   const p = gitUrlProblem(url);
-  if (p) throw new AppError("invalid_argument", `invalid git URL ${JSON.stringify(url.slice(0, 200))}: ${p}`);
+  if (p) throw new AppError("invalid_argument", `invalid git URL ${JSON.stringify(maskUrlCredentials(url).slice(0, 200))}: ${p}`);
 }
 
 export function assertRef(ref: string): void {

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { agentIdSchema } from "../../protocol/index.ts";
+import { gitUrlProblem } from "../git/git-url.ts";
 import { permissionSchema, TOOL_NAME_RE } from "./permissions.ts";
 
 export const MANIFEST_FILENAME = "opensentience.agent.json";
@@ -22,20 +23,8 @@ const word = (max = 64) => z.string().min(1).max(max).regex(/^[a-z0-9][a-z0-9_.:
 /** Defined once, in the wire protocol (src/protocol/message-fields.ts). */
 export { agentIdSchema };
 
-/** A git URL the core may hand to git: https, ssh, scp-like, or file. Never an option, never ext::. */
-export function gitUrlProblem(url: string): string | null {
-  if (url.length === 0 || url.length > 2048) return "must be 1-2048 characters";
-  if (url.startsWith("-")) return "must not start with '-'";
-  if (/[\s\u0000-\u001f\u007f]/.test(url)) return "must not contain whitespace or control characters";
-  if (/^[a-z0-9+.-]+::/i.test(url)) return "transport helpers (ext::, fd:: …) are not allowed";
-  if (/^https:\/\/[^/]+\/?/.test(url)) return null;
-  if (/^file:\/\/\//.test(url)) return null;
-  const ssh = /^ssh:\/\/(?:([^@/]+)@)?([^/:]+)(?::\d+)?\//.exec(url);
-  if (ssh) return ssh[2]!.startsWith("-") || ssh[1]?.startsWith("-") ? "ssh host or user must not start with '-'" : null;
-  const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/.exec(url);
-  if (scp) return scp[1]!.startsWith("-") || scp[2]!.startsWith("-") ? "ssh host or user must not start with '-'" : null;
-  return "must be https://, ssh://, git@host:path or file:/// URL";
-}
+/** Defined once, with the git module (src/core/git/git-url.ts). */
+export { gitUrlProblem };
 
 export const gitUrlSchema = z.string().superRefine((s, ctx) => {
   const p = gitUrlProblem(s);

@@ -20,6 +20,7 @@ import { AppError, toAppError } from "../errors.ts";
 import { redactText } from "../redact.ts";
 import type { EventBus } from "../events.ts";
 import { assertGitUrl, assertRef, type Git, type Repo } from "../git/git.ts";
+import { maskUrlCredentials } from "../git/git-url.ts";
 import { assertNotSymlink, childDir, ensureRealDir, removePath } from "../installer/safe-paths.ts";
 import { REGISTRY_NAME_RE } from "./entry-schema.ts";
 import { type EntryError, type ReadEntry, readRegistry } from "./read-registry.ts";
@@ -127,7 +128,8 @@ export class Registries {
         this.d.catalog.db.insert(registries).values({ name: input.name, gitUrl: input.gitUrl, ref, addedAt: this.d.clock.iso() }).run();
       });
     } catch (e) {
-      this.d.audit.record({ actor: opts.actor, action: "registry.add", outcome: "error", correlationId: opts.correlationId, details: { name: input.name, git_url: input.gitUrl, ref, error: (e as Error).message } });
+      // A refused URL may carry the credentials it was refused for: never into the audit log.
+      this.d.audit.record({ actor: opts.actor, action: "registry.add", outcome: "error", correlationId: opts.correlationId, details: { name: input.name, git_url: maskUrlCredentials(input.gitUrl), ref, error: (e as Error).message } });
       throw e;
     }
     this.d.audit.record({ actor: opts.actor, action: "registry.add", outcome: "ok", correlationId: opts.correlationId, details: { name: input.name, git_url: input.gitUrl, ref } });

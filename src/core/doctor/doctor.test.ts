@@ -48,7 +48,7 @@ const SANDBOX_OK: SandboxSupport = {
   symlinks: [],
   networkFiles: [],
   spawnSystem: ["/usr"],
-  sandboxExec: null,
+  sandboxExec: null, disableUserns: true,
 };
 /** Root on a cgroup v1 hybrid host (this machine kind). */
 const LIMITS_V1: LimitSupport = {

@@ -132,7 +132,7 @@ describe("policy", () => {
       symlinks: [],
       networkFiles: [],
       spawnSystem: ["/usr"],
-      sandboxExec: null,
+      sandboxExec: null, disableUserns: true,
     }),
   });
   test("required without a sandbox refuses before anything runs", () => {

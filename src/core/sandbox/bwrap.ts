@@ -18,6 +18,8 @@ export interface LaunchTools {
   selfFiles: string[];
   /** The dynamic loader the runtime's executables need (allowed to execute with them). */
   loader: string | null;
+  /** bwrap supports `--disable-userns` (0.8+); without it nested user namespaces stay possible. */
+  disableUserns?: boolean;
 }
 
 function mountArgs(m: Mount): string[] {
@@ -54,7 +56,7 @@ export function sandboxArgv(plan: SandboxPlan, command: string[], cwd: string, t
     "--new-session",
     "--unshare-user",
     // No nested user namespaces: they are how a process would regain capabilities inside.
-    "--disable-userns",
+    ...(tools.disableUserns === false ? [] : ["--disable-userns"]),
     "--unshare-pid",
     "--unshare-ipc",
     "--unshare-uts",

@@ -214,7 +214,7 @@ export class SandboxLauncher {
       return { argv: wrapped.argv, env: { ...env, TMPDIR: tmp }, view: { policy: this.d.policy, sandboxed: true, reason: null, plan, limits: wrapped.limits?.view ?? null }, egress, limits: wrapped.limits };
     }
     const self = this.d.self ?? selfCommand();
-    const tools: LaunchTools = { bwrap: support.bwrap!, self: self.argv, selfFiles: self.files, loader: support.toolchain!.loader };
+    const tools: LaunchTools = { bwrap: support.bwrap!, self: self.argv, selfFiles: self.files, loader: support.toolchain!.loader, disableUserns: support.disableUserns };
     const wrapped = this.applyLimits(input.agentId, input.manifest, sandboxArgv(plan, argv, input.installPath, tools));
     return { argv: wrapped.argv, env, view: { policy: this.d.policy, sandboxed: true, reason: null, plan, limits: wrapped.limits?.view ?? null }, egress, limits: wrapped.limits };
   }

@@ -36,6 +36,8 @@ export interface SandboxSupport {
   spawnSystem: string[];
   /** macOS: `sandbox-exec`, which runs the plan as an SBPL profile (macos-profile.ts; untested on real macOS). */
   sandboxExec: string | null;
+  /** bwrap ≥ 0.8 can forbid nested user namespaces (`--disable-userns`); older ones cannot. */
+  disableUserns: boolean;
 }
 
 function which(cmd: string, path = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"): string | null {
@@ -79,7 +81,7 @@ export function sandboxSupport(refresh = false): SandboxSupport {
   }
   const networkFiles = existing(["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/ssl", "/etc/ca-certificates", "/usr/share/ca-certificates", "/etc/pki"]);
   const spawnSystem = existing(["/usr", "/etc/alternatives", "/etc/passwd", "/etc/group", "/etc/ld.so.cache"]);
-  const base = { bwrapVersion: null, landlockAbi: landlockAbi(), toolchain: findToolchain(), symlinks, networkFiles, spawnSystem, sandboxExec: null };
+  const base = { bwrapVersion: null, landlockAbi: landlockAbi(), toolchain: findToolchain(), symlinks, networkFiles, spawnSystem, sandboxExec: null, disableUserns: false };
   const bwrap = which("bwrap");
   if (process.platform === "darwin") {
     const sandboxExec = existsSync("/usr/bin/sandbox-exec") ? "/usr/bin/sandbox-exec" : null;
@@ -95,5 +97,6 @@ export function sandboxSupport(refresh = false): SandboxSupport {
     return (cached = { ...base, bwrapVersion: version, available: false, reason: `bwrap cannot create namespaces here: ${why}`, bwrap });
   }
   if (!base.toolchain) return (cached = { ...base, bwrapVersion: version, available: false, reason: "erl/elixir/mix not found on PATH", bwrap });
-  return (cached = { ...base, bwrapVersion: version, available: true, reason: null, bwrap });
+  const disableUserns = spawnSync(bwrap, ["--ro-bind", "/", "/", "--unshare-user", "--disable-userns", "--", "true"], { timeout: 10_000 }).status === 0;
+  return (cached = { ...base, bwrapVersion: version, available: true, reason: null, bwrap, disableUserns });
 }

@@ -15,6 +15,7 @@ export const configShow: Command = {
       host: c.host,
       port: c.port,
       sandbox: c.sandbox,
+      allow_local_sources: c.allowLocalSources,
       limits: c.limits,
       sources: c.sources,
     };
@@ -30,6 +31,7 @@ export const configShow: Command = {
         ["scan roots", `${c.scanRoots.join(", ")} (${c.sources.scan_roots ?? "default"})`],
         ["listen", `${c.host}:${c.port} (${c.sources.port ?? "default"})`],
         ["sandbox", `${c.sandbox} (${c.sources.sandbox ?? "default"})`],
+        ["allow local sources", `${c.allowLocalSources} (${c.sources.allow_local_sources ?? "default"})`],
         ...Object.entries(c.limits).map(([k, v]) => [`limits.${k}`, v] as [string, unknown]),
       ]),
     );

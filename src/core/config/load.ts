@@ -13,6 +13,8 @@ export interface Config {
   host: string;
   port: number;
   examplesRegistry: boolean;
+  /** Config `allow_local_sources`: file:// agent sources from non-local registries (see registry/local-sources.ts). */
+  allowLocalSources: boolean;
   /** Agent sandbox policy (config `sandbox`, env OPENSENTIENCE_SANDBOX). */
   sandbox: ConfigFile["sandbox"];
   limits: Limits;
@@ -108,5 +110,6 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     sandbox = v;
     sources.sandbox = "env";
   }
-  return { paths, scanRoots, registries: file.registries, host: file.host, port, examplesRegistry, sandbox, limits: file.limits, sources };
+  sources.allow_local_sources ??= "default";
+  return { paths, scanRoots, registries: file.registries, host: file.host, port, examplesRegistry, allowLocalSources: file.allow_local_sources, sandbox, limits: file.limits, sources };
 }

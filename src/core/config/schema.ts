@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { gitUrlProblem } from "../git/git-url.ts";
 
 /** Operator limits. Every bound the daemon enforces is configurable here, in one place. */
 export const limitsSchema = z
@@ -39,7 +40,12 @@ export const limitsSchema = z
 export const registryConfigSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lowercase letters, digits, _ and -, at most 64"),
-    git_url: z.string().min(1).max(2048),
+    // The same check as `registry add`, at load time: a bad URL (or one carrying credentials,
+    // which would be copied into the catalog) is a config error naming the field.
+    git_url: z.string().superRefine((s, ctx) => {
+      const p = gitUrlProblem(s);
+      if (p) ctx.addIssue({ code: "custom", message: p });
+    }),
     ref: z.string().min(1).max(255).default("main"),
   })
   .strict();
@@ -53,6 +59,12 @@ export const configSchema = z
     port: z.number().int().min(0).max(65535).default(6767),
     /** On a fresh data dir, publish the bundled example agents as a local registry named `examples`. */
     examples_registry: z.boolean().default(true),
+    /**
+     * Agents whose source is a local repository (`file://`) listed by a registry that is NOT itself
+     * local. Off by default: a remote registry must not be able to make this machine build any
+     * repository it can read. Local registries and `agents install --local` are not affected.
+     */
+    allow_local_sources: z.boolean().default(false),
     /**
      * Agent sandbox (bubblewrap + Landlock, Linux): `auto` sandboxes when it works here and warns loudly when it
      * cannot; `required` refuses to run or build an agent without it; `off` never sandboxes.

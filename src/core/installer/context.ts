@@ -4,7 +4,7 @@
  */
 import { resolve, sep } from "node:path";
 import { and, eq } from "drizzle-orm";
-import { type Actor, agents, approvals, installs } from "../../db/schema.ts";
+import { type Actor, agents, approvals, installs, registries } from "../../db/schema.ts";
 import type { AgentHooks } from "../approvals/agent-hooks.ts";
 import type { AuditLog } from "../audit/audit-log.ts";
 import type { Catalog } from "../catalog/catalog.ts";
@@ -15,6 +15,7 @@ import { AppError } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import type { Git } from "../git/git.ts";
 import { mixVars } from "../agent-env.ts";
+import { localSourceProblem } from "../registry/local-sources.ts";
 import type { SandboxPolicy } from "../sandbox/launcher.ts";
 import { agentMixEnv, BUILD_COMMANDS } from "./build.ts";
 
@@ -35,6 +36,8 @@ export interface InstallerDeps {
   sdkPath: () => string | null;
   /** Caller environment; only PATH and LANG are read from it. */
   parentEnv?: Record<string, string | undefined>;
+  /** Config `allow_local_sources` (default false): see registry/local-sources.ts. */
+  allowLocalSources?: boolean;
   /** The sandbox policy (config `sandbox`): builds run in the build sandbox under `auto` and `required`. Default `auto`. */
   sandbox?: SandboxPolicy;
 }
@@ -160,6 +163,19 @@ export class InstallerContext {
     if (pick) return pick;
     if (rows.some((r) => r.status === "invalid")) throw new AppError("invalid_manifest", `'${id}' has an invalid manifest; fix it before installing (see: opensentience agents info ${id})`);
     throw new AppError("not_found", `no installable agent '${id}' in the catalog (try: opensentience registry sync, or opensentience agents search ${JSON.stringify(id)})`);
+  }
+
+  /**
+   * Refuses a registry agent whose source is a local path when its registry is
+   * not local (and the operator did not allow it). Sync already drops such
+   * entries; this catches listings and installs from before that, and updates.
+   * A registry that is gone counts as not local.
+   */
+  assertSourceAllowed(id: string, registry: string | null, gitUrl: string | null): void {
+    if (!gitUrl) return;
+    const row = registry ? this.d.catalog.db.select({ gitUrl: registries.gitUrl }).from(registries).where(eq(registries.name, registry)).get() : undefined;
+    const problem = localSourceProblem({ registry: registry ?? "(removed)", registryUrl: row?.gitUrl ?? "", agentUrl: gitUrl, allowLocalSources: this.d.allowLocalSources ?? false });
+    if (problem) throw new AppError("forbidden", `refusing ${id}: ${problem}`);
   }
 
   upsertInstall(values: Omit<typeof installs.$inferInsert, "installedAt" | "updatedAt"> & { installedAt?: string }): void {

@@ -50,6 +50,7 @@ export function planFor(ctx: InstallerContext, id: string, l: ListingRow, refOve
   const existing = ctx.d.catalog.installFor(id);
   const warnings: string[] = [];
   if (l.source === "remote") {
+    ctx.assertSourceAllowed(id, l.registryName, l.gitUrl);
     const ref = refOverride ?? l.ref ?? "HEAD";
     if (refOverride && l.pinnedCommit && refOverride !== l.ref) warnings.push(`--ref ${refOverride} overrides the registry's default ref; its pinned commit is not checked`);
     if (l.deprecated) warnings.push(`registry ${l.registryName} marks ${id} as deprecated${l.replacementId ? `; it suggests ${l.replacementId} instead` : ""}`);

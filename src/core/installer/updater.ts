@@ -103,6 +103,7 @@ export class Updater {
     const gitUrl = listing?.gitUrl ?? i.gitUrl;
     const ref = listing?.ref ?? i.ref ?? "HEAD";
     if (!gitUrl) throw new AppError("invalid_manifest", `no git URL known for ${id}`);
+    this.installer.ctx.assertSourceAllowed(id, listing?.registryName ?? i.registryName, gitUrl);
     const warnings: string[] = [];
     if (!listing) warnings.push(`registry '${i.registryName}' no longer lists ${id}; updating from the installed source`);
     if (i.gitUrl && gitUrl !== i.gitUrl) warnings.push(`the registry moved ${id} from ${i.gitUrl} to ${gitUrl}`);

@@ -23,6 +23,7 @@ import { assertGitUrl, assertRef, type Git, type Repo } from "../git/git.ts";
 import { maskUrlCredentials } from "../git/git-url.ts";
 import { assertNotSymlink, childDir, ensureRealDir, removePath } from "../installer/safe-paths.ts";
 import { REGISTRY_NAME_RE } from "./entry-schema.ts";
+import { localSourceProblem } from "./local-sources.ts";
 import { type EntryError, type ReadEntry, readRegistry } from "./read-registry.ts";
 
 export interface RegistryInfo {
@@ -69,6 +70,8 @@ export interface RegistriesDeps {
   git: Git;
   paths: DataPaths;
   limits: Limits;
+  /** Config `allow_local_sources` (default false): see local-sources.ts. */
+  allowLocalSources?: boolean;
 }
 
 /** Private ref pointing at the last synced commit, so its objects are kept. */
@@ -213,7 +216,15 @@ export class Registries {
       }
       progress("read", `reading registry at ${commit.slice(0, 12)}`);
       const snap = await readRegistry(this.d.git, repo.repo, commit, this.d.limits.max_manifest_bytes);
-      const result = this.apply(reg, snap.entries, snap.errors, snap.meta.description, commit, prev);
+      // Entries pointing at this machine from a registry that is not: reported like any bad entry.
+      const entries: ReadEntry[] = [];
+      const errors = [...snap.errors];
+      for (const e of snap.entries) {
+        const refused = localSourceProblem({ registry: name, registryUrl: reg.gitUrl, agentUrl: e.entry.git_url, allowLocalSources: this.d.allowLocalSources ?? false });
+        if (refused) errors.push({ file: e.file, message: refused });
+        else entries.push(e);
+      }
+      const result = this.apply(reg, entries, errors, snap.meta.description, commit, prev);
       await this.d.git.updateRef(repo.repo, SYNCED_REF, commit);
       result.historyRewritten = historyRewritten;
       result.forced = historyRewritten && !!opts.force;

@@ -128,7 +128,8 @@ describe("token file", () => {
     expect(cli.code).toBe(1);
     expect(cli.stderr).toContain("OPENSENTIENCE_ADMIN_TOKEN");
     const withEnv = await runBinary(["token", "--json"], { ...h.env, OPENSENTIENCE_ADMIN_TOKEN: token });
-    expect(JSON.parse(withEnv.stdout)).toMatchObject({ login_url: d.loginUrl, token_source: "env", token_file: null });
+    // Printed for browsers under the UI's own loopback name (its cookie is not shared with other 127.0.0.1 servers).
+    expect(JSON.parse(withEnv.stdout)).toMatchObject({ login_url: `http://opensentience.localhost:${d.port}/login?token=${encodeURIComponent(token)}`, token_source: "env", token_file: null });
     const weak = await runBinary(["serve", "--port", "0"], { ...home().env, OPENSENTIENCE_ADMIN_TOKEN: "short" });
     expect(weak.code).toBe(1);
     expect(weak.stderr).toContain("OPENSENTIENCE_ADMIN_TOKEN");
@@ -145,7 +146,7 @@ describe("opensentience token", () => {
     const d = await daemon({ home: h });
     const online = await runBinary(["token", "--json"], h.env);
     const out = JSON.parse(online.stdout) as { login_url: string; daemon_running: boolean; token_file: string };
-    expect(out).toMatchObject({ login_url: d.loginUrl, daemon_running: true, token_file: join(h.home, "admin.token") });
+    expect(out).toMatchObject({ login_url: `http://opensentience.localhost:${d.port}/login?token=${d.token}`, daemon_running: true, token_file: join(h.home, "admin.token") });
   });
 
   test("--rotate with a running daemon: new token works, old token and old sessions do not, audited as cli", async () => {
@@ -161,7 +162,7 @@ describe("opensentience token", () => {
     expect(fresh).not.toBe(d.token);
     expect(fresh).toMatch(/^[0-9a-f]{64}$/);
     expect(statSync(join(h.home, "admin.token")).mode & 0o777).toBe(0o600);
-    expect(out.login_url).toBe(`${d.url}/login?token=${fresh}`);
+    expect(out.login_url).toBe(`http://opensentience.localhost:${d.port}/login?token=${fresh}`);
     expect((await d.api("/api/v1/health")).status).toBe(401);
     expect((await fetch(`${d.url}/api/v1/health`, { headers: { authorization: `Bearer ${fresh}` } })).status).toBe(200);
     const old = await fetch(`${d.url}/agents`, { headers: { cookie: session.cookie }, redirect: "manual" });

@@ -73,7 +73,7 @@ test("constant-time comparison handles any length; login URL encodes the token",
   expect(tokensEqual("abc", "abd")).toBe(false);
   expect(tokensEqual("abc", "abcd")).toBe(false);
   expect(tokensEqual("abc", "")).toBe(false);
-  expect(loginUrl("http://127.0.0.1:6767/", "a b")).toBe("http://127.0.0.1:6767/login?token=a%20b");
+  expect(loginUrl("http://127.0.0.1:6767/", "a b")).toBe("http://opensentience.localhost:6767/login?token=a%20b");
 });
 
 test("the fingerprint follows the token: same token same fingerprint, whatever its source; never the token itself", () => {

@@ -9,6 +9,7 @@ import { closeSync, constants, type Stats, fstatSync, fsyncSync, lstatSync, open
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
+import { browserBaseUrl } from "../security/host.ts";
 
 export const ADMIN_TOKEN_ENV = "OPENSENTIENCE_ADMIN_TOKEN";
 
@@ -190,7 +191,11 @@ export class AdminToken {
   }
 }
 
-/** The URL that logs a browser in; the server redirects it to a URL without the token. */
+/**
+ * The URL that logs a browser in; the server redirects it to a URL without the
+ * token. A loopback daemon is addressed by its own name (`opensentience.localhost`,
+ * see UI_HOSTNAME) so the session cookie is not shared with other servers on 127.0.0.1.
+ */
 export function loginUrl(baseUrl: string, token: string): string {
-  return `${baseUrl.replace(/\/+$/, "")}/login?token=${encodeURIComponent(token)}`;
+  return `${browserBaseUrl(baseUrl)}/login?token=${encodeURIComponent(token)}`;
 }

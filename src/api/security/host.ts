@@ -42,6 +42,32 @@ export function isAllowedHost(hostHeader: string | null, addr: ServerAddress): b
   return port === addr.port && (parts.port === null || parts.port === String(port));
 }
 
+/**
+ * The admin UI's own loopback name, used in the login links we print. Cookies
+ * are scoped by host name, not by port: a session cookie set for `127.0.0.1`
+ * is also sent to every other web server the browser visits on 127.0.0.1 (a
+ * dev server, another local tool), which could then use it here. Under this
+ * name the cookie stays with us. Browsers resolve `*.localhost` to loopback
+ * themselves (RFC 6761: Chromium, Firefox), so nothing needs configuring;
+ * 127.0.0.1 keeps working for scripts and as a fallback.
+ */
+export const UI_HOSTNAME = "opensentience.localhost";
+
+const LOOPBACK_LITERALS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** The base URL a browser should use: a loopback address becomes UI_HOSTNAME on the same port; anything else is kept. */
+export function browserBaseUrl(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, "");
+  let u: URL;
+  try {
+    u = new URL(trimmed);
+  } catch {
+    return trimmed;
+  }
+  if (u.protocol !== "http:" || !LOOPBACK_LITERALS.has(u.hostname)) return trimmed;
+  return `http://${UI_HOSTNAME}${u.port ? `:${u.port}` : ""}`;
+}
+
 /** The origin a same-origin browser request to this Host sends. */
 export function ownOrigin(hostHeader: string): string {
   return new URL(`http://${hostHeader.toLowerCase()}`).origin;

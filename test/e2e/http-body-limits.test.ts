@@ -28,6 +28,8 @@ const nest = (depth: number) => "[".repeat(depth) + "1" + "]".repeat(depth);
 
 beforeAll(async () => {
   const home = tempHome();
+  // This is about HTTP bodies, not confinement: the peer is a Bun script outside any sandbox view.
+  writeFileSync(join(home.home, "config.json"), JSON.stringify({ sandbox: "off" }));
   // The protocol test peer as an installable local agent ("release" entrypoint; mix only compiles an empty project).
   const dir = join(home.roots, "deep-peer");
   mkdirSync(join(dir, "bin"), { recursive: true });
@@ -43,7 +45,8 @@ beforeAll(async () => {
   }
   d = await startWebDaemon({ home });
   s = await loginOverHttp(d);
-  expect((await d.api(`/api/v1/agents/${PEER}/run`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(200);
+  const run = await d.api(`/api/v1/agents/${PEER}/run`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  if (run.status !== 200) throw new Error(`starting the peer: ${run.status} ${await run.text()}`);
   await waitFor(async () => ((await (await d.api(`/api/v1/agents/${PEER}/status`)).json()) as { tools: number }).tools > 0, { what: "the peer's tools", timeoutMs: 30_000 });
 });
 afterAll(async () => {

@@ -7,6 +7,8 @@
 import { Elysia } from "elysia";
 import { toAppError } from "../core/errors.ts";
 import { redactText } from "../core/redact.ts";
+import { mcpEndpoint } from "../mcp/http-endpoint.ts";
+import { MCP_PATH } from "../mcp/http-sessions.ts";
 import { webUi } from "../web/index.ts";
 import { ErrorPage, NotFoundPage } from "../web/pages/status-pages.tsx";
 import { htmlResponse } from "../web/render.ts";
@@ -17,7 +19,8 @@ import { guardRequest } from "./auth/request-guard.ts";
 import { type BodyLimits, boundRequestBody, DEFAULT_BODY_LIMITS } from "./security/body-limits.ts";
 import { SECURITY_HEADERS, secureResponse } from "./security/headers.ts";
 
-const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
+/** Paths whose errors are JSON (the API, and MCP over HTTP). */
+const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/") || path === MCP_PATH;
 
 export function createHttpApp(deps: HttpDeps) {
   return (
@@ -39,6 +42,7 @@ export function createHttpApp(deps: HttpDeps) {
         return htmlResponse(<ErrorPage csrf={info} status={HTTP_STATUS[err.code]} code={err.code} message={publicMessage(err)} />, HTTP_STATUS[err.code]);
       })
       .use(apiV1(deps))
+      .use(mcpEndpoint(deps))
       .use(webUi(deps))
   );
 }

@@ -3,9 +3,11 @@
  * learned about each request (who is calling) for the handlers to use.
  */
 import type { ChatService } from "../core/chat/chat-service.ts";
+import type { ClientPrincipal } from "../core/client-tokens/client-tokens.ts";
 import type { Runtime } from "../core/runtime/runtime.ts";
 import type { Services } from "../core/services.ts";
 import type { DaemonLog } from "../daemon/daemon.ts";
+import type { McpHttpSessions } from "../mcp/http-sessions.ts";
 import type { Actor } from "../db/schema.ts";
 import { AppError } from "../core/errors.ts";
 import type { AdminToken } from "./auth/admin-token.ts";
@@ -18,6 +20,8 @@ export interface HttpDeps {
   /** Live agents: run/stop, tool calls, logs. */
   runtime: Runtime;
   chat: ChatService;
+  /** MCP sessions on /mcp (Streamable HTTP, client tokens). */
+  mcp: McpHttpSessions;
   token: AdminToken;
   sessions: SessionStore;
   /** Failed browser logins (the `/login` form and link). */
@@ -35,6 +39,8 @@ export interface HttpDeps {
 export type Principal =
   | { kind: "bearer"; actor: Extract<Actor, "api" | "cli"> }
   | { kind: "session"; actor: "ui"; session: Session; sessionId: string }
+  /** A client token on /mcp; never reaches /api. */
+  | { kind: "client"; client: ClientPrincipal }
   | { kind: "anonymous" };
 
 export interface RequestInfo {
@@ -59,7 +65,7 @@ export function requestInfo(req: Request): RequestInfo {
 /** The audit actor of an authenticated request; throws for anonymous ones. */
 export function actorOf(req: Request): Extract<Actor, "api" | "cli" | "ui"> {
   const p = requestInfo(req).principal;
-  if (p.kind === "anonymous") throw new AppError("unauthorized", "authentication required");
+  if (p.kind === "anonymous" || p.kind === "client") throw new AppError("unauthorized", "authentication required");
   return p.actor;
 }
 

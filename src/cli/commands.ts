@@ -19,6 +19,8 @@ import { configShow } from "./config-show.ts";
 import { discover } from "./discover.ts";
 import { serve } from "./serve.ts";
 import { token } from "./token.ts";
+import { tokenCreate, tokenList, tokenRevoke } from "./client-tokens.ts";
+import { mcp } from "./mcp.ts";
 import { agentsNew } from "./agents-new.ts";
 import { agentsExamples } from "./agents-examples.ts";
 import { agentsValidate } from "./agents-validate.ts";
@@ -46,6 +48,10 @@ export const COMMANDS: Command[] = [serve, discover, agentsList, agentsSearch, a
   registryRemove,
   registrySync,
   audit, configShow, token,
+  tokenCreate,
+  tokenList,
+  tokenRevoke,
+  mcp,
   doctor,
   serviceInstall,
   serviceUninstall,

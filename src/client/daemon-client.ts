@@ -218,6 +218,12 @@ export class DaemonClient {
   listTools = (agent?: string) => this.call("listTools", { query: { agent } });
   callTool = (body: CallInput<"callTool">["body"]) => this.call("callTool", { body });
   callToolStreamed = (body: NonNullable<CallInput<"callTool">["body"]>, signal: AbortSignal) => this.stream("callTool", { body: { ...body, stream: true }, signal });
+  toolEvents = (signal: AbortSignal) => this.stream("toolEvents", { signal });
+  mcpTools = (tokenName?: string) => this.call("mcpTools", { query: { token_name: tokenName } });
+
+  listClientTokens = () => this.call("listClientTokens", {});
+  createClientToken = (name: string, tools: string[]) => this.call("createClientToken", { body: { name, tools } });
+  revokeClientToken = (name: string) => this.call("revokeClientToken", { params: { name } });
 
   listRegistries = () => this.call("listRegistries", {});
   getRegistry = (name: string) => this.call("getRegistry", { params: { name } });

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { AuditEvent } from "../core/audit/audit-log.ts";
+import type { ClientTokenInfo } from "../core/client-tokens/client-tokens.ts";
 import type { AgentDetail, AgentSummary } from "../core/catalog/types.ts";
 import type { DiscoveryReport } from "../core/discovery/discovery.ts";
 import type { ApprovalState, EnableResult } from "../core/approvals/approvals.ts";
@@ -18,6 +19,7 @@ import type { SandboxView } from "../core/sandbox/launcher.ts";
 import type { SearchPage } from "../core/search/search.ts";
 import type * as C from "./catalog.ts";
 import type * as I from "./installs.ts";
+import type * as M from "./mcp.ts";
 import type * as R from "./registries.ts";
 import type * as T from "./runtime.ts";
 
@@ -44,3 +46,4 @@ same<Same<Out<typeof T.runtimeStatusSchema>, RuntimeStatus>>();
 same<Same<Out<typeof T.toolInfoSchema>, ToolInfo>>();
 same<Same<Out<typeof T.logLineSchema>, LogLine>>();
 same<Same<Out<typeof T.sandboxViewSchema>, SandboxView>>();
+same<Same<Out<typeof M.clientTokenSchema>, ClientTokenInfo>>();

@@ -21,6 +21,7 @@ import {
   updatePlanSchema,
   updateResultSchema,
 } from "./installs.ts";
+import { clientTokenListSchema, createdClientTokenSchema, mcpToolListSchema, revokedClientTokenSchema, toolEventSchema } from "./mcp.ts";
 import { operationEventSchema, operationListSchema, operationSchema } from "./operations.ts";
 import { registryInfoSchema, registryListSchema, registryRemovedSchema, syncAllResultSchema, syncResultSchema } from "./registries.ts";
 import * as rq from "./requests.ts";
@@ -68,6 +69,12 @@ export const ENDPOINTS = {
 
   listTools: { method: "GET", path: "/tools", query: rq.toolsQuerySchema, response: toolListSchema },
   callTool: { method: "POST", path: "/tools/call", body: rq.toolCallBodySchema, response: toolCallResultSchema, stream: toolStreamLineSchema },
+  toolEvents: { method: "GET", path: "/tools/events", stream: toolEventSchema },
+  mcpTools: { method: "GET", path: "/mcp/tools", query: rq.mcpToolsQuerySchema, response: mcpToolListSchema },
+
+  listClientTokens: { method: "GET", path: "/client-tokens", response: clientTokenListSchema },
+  createClientToken: { method: "POST", path: "/client-tokens", body: rq.clientTokenCreateSchema, response: createdClientTokenSchema },
+  revokeClientToken: { method: "DELETE", path: "/client-tokens/:name", params: rq.clientTokenNameParamSchema, response: revokedClientTokenSchema },
 
   listRegistries: { method: "GET", path: "/registries", response: registryListSchema },
   getRegistry: { method: "GET", path: "/registries/:name", params: name, response: registryInfoSchema },

@@ -92,6 +92,16 @@ export const runBodySchema = z.object({ autostart: z.boolean().optional() }).str
 
 export const toolsQuerySchema = queryObject({ agent: z.string().max(200).optional() });
 
+const clientTokenName = z.string().min(1).max(64);
+
+/** An MCP client's call through `opensentience mcp`: audited as `mcp`, limited to the named client token's scope. */
+export const mcpCallerSchema = z
+  .object({
+    token_name: clientTokenName.optional(),
+    client: z.object({ name: z.string().max(200), version: z.string().max(100) }).strict().optional(),
+  })
+  .strict();
+
 export const toolCallBodySchema = z
   .object({
     tool: z.string().min(3).max(200),
@@ -99,8 +109,16 @@ export const toolCallBodySchema = z
     timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
     stream: z.boolean().default(false),
     correlation_id: z.string().min(1).max(128).optional(),
+    mcp: mcpCallerSchema.optional(),
   })
   .strict();
+
+/** `GET /mcp/tools`: the tools as MCP clients see them, limited to a client token's scope when named. */
+export const mcpToolsQuerySchema = queryObject({ token_name: clientTokenName.optional() });
+
+/** `POST /client-tokens` (`opensentience token create NAME --tools ...`). */
+export const clientTokenCreateSchema = z.object({ name: clientTokenName, tools: z.array(z.string().min(1).max(300)).min(1).max(64) }).strict();
+export const clientTokenNameParamSchema = z.object({ name: clientTokenName });
 
 export const logsQuerySchema = queryObject({
   tail: z.coerce.number().int().min(0).max(2000).optional(),

@@ -32,6 +32,7 @@ export const toolInfoSchema = z.object({
   name: z.string(),
   description: z.string(),
   inputSchema: z.record(z.string(), z.unknown()),
+  outputSchema: z.record(z.string(), z.unknown()).nullable(),
   permissions: z.array(z.string()),
   streaming: z.boolean(),
   cancellable: z.boolean(),

@@ -10,6 +10,8 @@ export type CoreEvent =
   | { type: "agent.status"; agentId: string; status: Record<string, unknown> }
   | { type: "agent.log"; agentId: string; stream: string; line: string; at: string }
   | { type: "progress"; topic: string; agentId?: string; step: string; message: string; done?: boolean; ok?: boolean }
+  /** The set of registered tools changed (an agent registered its tools or went away); MCP clients re-list. */
+  | { type: "tools.changed"; agentId: string }
   | { type: "tool.progress"; requestId: string; correlationId?: string; seq: number; chunk: unknown }
   | { type: "chat"; sessionId: string; data: Record<string, unknown> }
   /** Browser sessions ended (token rotation: all, `csrf: null`; logout: the one with this CSRF token). Never sent to clients. */

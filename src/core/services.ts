@@ -18,6 +18,7 @@ import { Installer } from "./installer/installer.ts";
 import { Updater } from "./installer/updater.ts";
 import { Registries } from "./registry/registries.ts";
 import { unapprovableHere } from "./sandbox/approve-check.ts";
+import { ClientTokens } from "./client-tokens/client-tokens.ts";
 
 export interface Services {
   config: Config;
@@ -36,6 +37,8 @@ export interface Services {
   approvals: Approvals;
   /** The runtime registers here to stop agents that are disabled, updated or uninstalled. */
   agentHooks: AgentHooks;
+  /** Scoped tokens of MCP clients. */
+  clientTokens: ClientTokens;
   close(): void;
 }
 
@@ -69,6 +72,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     updater,
     approvals,
     agentHooks,
+    clientTokens: new ClientTokens({ sqlite: store.sqlite, audit, clock }),
     close: () => {
       audit.flush(); // queued per-call events are written before the catalog closes
       store.close();

@@ -15,6 +15,7 @@ import { DEFAULT_BODY_LIMITS } from "../api/security/body-limits.ts";
 import type { ServerAddress } from "../api/security/host.ts";
 import { ChatService } from "../core/chat/chat-service.ts";
 import { AppError } from "../core/errors.ts";
+import { McpHttpSessions } from "../mcp/http-sessions.ts";
 import type { Component, DaemonContext } from "./daemon.ts";
 
 export interface HttpServerOptions {
@@ -54,6 +55,7 @@ export function httpServer(opts: HttpServerOptions): (ctx: DaemonContext) => Com
       services,
       runtime: ctx.runtime,
       chat: new ChatService(services, ctx.runtime),
+      mcp: new McpHttpSessions({ runtime: ctx.runtime, events: services.events, clientTokens: services.clientTokens }),
       token: opts.token,
       sessions: new SessionStore({ sqlite: services.store.sqlite, clock, ttlMs: config.limits.session_ttl_ms, tokenFingerprint: () => opts.token.fingerprint }),
       loginLimiter: new FailureLimiter({ clock, maxFailures: opts.maxLoginFailures ?? 10, windowMs: 60_000 }),
@@ -80,7 +82,10 @@ export function httpServer(opts: HttpServerOptions): (ctx: DaemonContext) => Com
     return {
       name: "http server",
       url,
-      stop: () => server.stop(true),
+      stop: async () => {
+        await deps.mcp.closeAll();
+        await server.stop(true);
+      },
     };
   };
 }

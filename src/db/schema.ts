@@ -97,7 +97,8 @@ export const runs = sqliteTable("runs", {
   reason: text("reason"),
 });
 
-export const ACTORS = ["cli", "ui", "api", "system", "agent"] as const;
+/** `mcp` (migration 0004): calls from MCP clients, over /mcp or `opensentience mcp`. */
+export const ACTORS = ["cli", "ui", "api", "system", "agent", "mcp"] as const;
 export type Actor = (typeof ACTORS)[number];
 export const OUTCOMES = ["ok", "error", "denied", "started"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -139,4 +140,17 @@ export const webSessions = sqliteTable("web_sessions", {
   tokenFingerprint: text("token_fingerprint").notNull(),
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
+});
+
+/** Scoped client tokens for MCP clients (migration 0004): SHA-256 of the token only, never the token. */
+export const clientTokens = sqliteTable("client_tokens", {
+  name: text("name").primaryKey(),
+  tokenHash: text("token_hash").notNull().unique(),
+  /** JSON array of tool patterns: `agent_id/tool`, `agent_id/*`, `*`. */
+  scopeJson: text("scope_json").notNull(),
+  createdAt: text("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+  lastUsedAt: text("last_used_at"),
+  /** `name/version` the MCP client announced in `initialize` when it last used the token. */
+  lastClient: text("last_client"),
 });

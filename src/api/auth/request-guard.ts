@@ -11,6 +11,9 @@
  *  4. Otherwise cookies: state-changing requests need Origin (or Referer) equal
  *     to ours AND the session's CSRF token (the login form: a pre-login one).
  *  5. Everything but the login page and static assets needs a session.
+ *
+ * `/mcp` (MCP over Streamable HTTP) takes only a client token, after 1–2: no
+ * cookies, no admin token, no CORS (see `guardMcp`).
  */
 import { tokensEqual } from "./admin-token.ts";
 import type { HttpDeps, Principal, RequestInfo } from "../context.ts";
@@ -18,6 +21,7 @@ import { reject } from "../errors.ts";
 import { loginCookieName, readCookie, sessionCookieName, validLoginCsrf } from "./cookies.ts";
 import { isAllowedHost, ownOrigin, refererOrigin } from "../security/host.ts";
 import { CLIENT_HEADER } from "../../contract/system.ts";
+import { MCP_PATH } from "../../mcp/http-sessions.ts";
 
 export { CLIENT_HEADER };
 
@@ -49,6 +53,31 @@ async function formCsrf(req: Request): Promise<string | null> {
 
 const redirectToLogin = () => new Response(null, { status: 303, headers: { location: "/login" } });
 
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+
+/**
+ * `/mcp`: a scoped client token (`opensentience token create`) as a bearer
+ * header and nothing else. Cookies are ignored (a browser page cannot ride a
+ * session into MCP); the admin token is refused, so it never ends up in an
+ * MCP client's configuration. Failures share the bearer failure limiter.
+ */
+function guardMcp(req: Request, deps: HttpDeps, origin: string): Response | RequestInfo {
+  const how = "MCP clients authenticate with a client token as an Authorization bearer header (create one with: opensentience token create NAME --tools 'AGENT_ID/*')";
+  const challenge = { "www-authenticate": 'Bearer realm="opensentience-mcp"' };
+  const authorization = req.headers.get("authorization");
+  if (authorization === null) return reject("unauthorized", `authentication required; ${how}`, challenge);
+  const wait = deps.bearerLimiter.retryAfterSeconds();
+  if (wait > 0) return reject("rate_limited", `too many failed authentication attempts; retry in ${wait} s`, { "retry-after": String(wait) });
+  const m = BEARER.exec(authorization);
+  if (m && deps.token.verify(m[1]!)) return reject("unauthorized", `the admin token is not accepted on ${MCP_PATH}; ${how}`, challenge);
+  const client = m ? deps.services.clientTokens.verify(m[1]!) : null;
+  if (!client) {
+    deps.bearerLimiter.fail();
+    return reject("unauthorized", `invalid or revoked client token; ${how}`, challenge);
+  }
+  return { principal: { kind: "client", client }, origin };
+}
+
 /** Returns a refusal to send as is, or what the handlers may know about the caller. */
 export async function guardRequest(req: Request, deps: HttpDeps): Promise<Response | RequestInfo> {
   const host = req.headers.get("host");
@@ -66,6 +95,7 @@ export async function guardRequest(req: Request, deps: HttpDeps): Promise<Respon
 
   const unsafe = !SAFE_METHODS.has(req.method);
   const path = url.pathname;
+  if (path === MCP_PATH) return guardMcp(req, deps, origin);
   const isApi = path === "/api" || path.startsWith("/api/");
 
   const authorization = req.headers.get("authorization");
@@ -73,7 +103,7 @@ export async function guardRequest(req: Request, deps: HttpDeps): Promise<Respon
     if (!isApi) return reject("unauthorized", "bearer tokens are accepted only under /api");
     const wait = deps.bearerLimiter.retryAfterSeconds();
     if (wait > 0) return reject("rate_limited", `too many failed authentication attempts; retry in ${wait} s`, { "retry-after": String(wait) });
-    const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(authorization);
+    const m = BEARER.exec(authorization);
     if (!m || !deps.token.verify(m[1]!)) {
       deps.bearerLimiter.fail();
       return reject("unauthorized", "invalid admin token (see: opensentience token)", { "www-authenticate": 'Bearer realm="opensentience"' });

@@ -11,6 +11,8 @@ export const authRoutes = (deps: HttpDeps) =>
   new Elysia({ name: "api.auth", prefix: "/auth" })
     .get("/whoami", ({ request }) => {
       const p = requestInfo(request).principal;
+      // Client tokens (kind "client") are accepted on /mcp only and never reach this route.
+      if (p.kind === "client") throw new AppError("unauthorized", "authentication required");
       return { kind: p.kind, actor: p.kind === "anonymous" ? null : p.actor };
     })
     .post("/rotate-token", ({ request }) => {

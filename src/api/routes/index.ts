@@ -24,8 +24,10 @@ import { systemRoutes } from "./system.ts";
 import { installsRoutes } from "./installs.ts";
 import { operationsRoutes } from "./operations.ts";
 import { registriesRoutes } from "./registries.ts";
+import { clientTokensRoutes } from "./client-tokens.ts";
+import { mcpRoutes } from "./mcp.ts";
 
-export const API_ROUTES = [systemRoutes, authRoutes, agentsRoutes, auditRoutes, discoveryRoutes, runtimeRoutes, toolsRoutes, chatRoutes, registriesRoutes, installsRoutes, operationsRoutes] as const;
+export const API_ROUTES = [systemRoutes, authRoutes, agentsRoutes, auditRoutes, discoveryRoutes, runtimeRoutes, toolsRoutes, chatRoutes, registriesRoutes, installsRoutes, operationsRoutes, clientTokensRoutes, mcpRoutes] as const;
 
 export const apiV1 = (deps: HttpDeps) => {
   const api = new Elysia({ name: "api.v1", prefix: "/api/v1" });

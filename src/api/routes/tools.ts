@@ -2,6 +2,9 @@
  * Tools over HTTP. `POST /tools/call` routes one call through the router;
  * with `stream: true` the response is NDJSON (`progress` lines, then one
  * `result` or `error` line). A client that disconnects cancels its call.
+ * With `mcp` the call is an MCP client's through `opensentience mcp`: audited
+ * as `mcp`, and limited to the named client token's scope.
+ * `GET /tools/events` streams a line whenever the set of tools changes.
  */
 import { Elysia } from "elysia";
 import { domainCodeOf, fromWireError } from "../../core/errors.ts";
@@ -9,24 +12,46 @@ import { actorOf, type HttpDeps } from "../context.ts";
 import { ndjsonStream } from "../ndjson.ts";
 import { toolCallBodySchema, toolsQuerySchema } from "../schemas.ts";
 import type { ToolStreamLine } from "../../contract/runtime.ts";
+import type { ToolEvent } from "../../contract/mcp.ts";
+import type { Caller } from "../../core/runtime/router.ts";
 
-
+/** Keeps the stream (and Bun's idle timeout) alive while nothing changes. */
+const TOOL_EVENTS_PING_MS = 20_000;
 
 export const toolsRoutes = (deps: HttpDeps) =>
   new Elysia({ name: "api.tools", prefix: "/tools" })
     .get("/", ({ query }) => ({ tools: deps.runtime.tools(query.agent) }), { query: toolsQuerySchema })
+    .get("/events", ({ request }) =>
+      ndjsonStream<ToolEvent>(request.signal, (push) => {
+        const off = deps.services.events.on((e) => {
+          if (e.type === "tools.changed") push({ type: "tools.changed", agentId: e.agentId });
+        });
+        const ping = setInterval(() => push({ type: "ping" }), TOOL_EVENTS_PING_MS);
+        push({ type: "ready" });
+        return () => {
+          off();
+          clearInterval(ping);
+        };
+      }),
+    )
     .post(
       "/call",
       async ({ body, request }) => {
         const actor = actorOf(request);
-        const kind = actor === "ui" ? "ui" : actor;
+        const mcp = body.mcp;
+        const caller: Caller = mcp
+          ? { kind: "mcp", id: mcp.token_name ?? "stdio", ...(mcp.client ? { client: mcp.client } : {}) }
+          : { kind: actor, id: actor };
+        const scope = mcp?.token_name ? deps.services.clientTokens.get(mcp.token_name).tools : undefined;
+        if (mcp?.token_name) deps.services.clientTokens.noteUse(mcp.token_name, mcp.client ? `${mcp.client.name}/${mcp.client.version}` : null);
         const ac = new AbortController();
         const onGone = () => ac.abort();
         request.signal.addEventListener("abort", onGone, { once: true });
         const base = {
           tool: body.tool,
           arguments: body.arguments,
-          caller: { kind, id: actor } as const,
+          caller,
+          ...(scope ? { scope } : {}),
           signal: ac.signal,
           ...(body.timeout_ms ? { timeoutMs: body.timeout_ms } : {}),
           ...(body.correlation_id ? { correlationId: body.correlation_id } : {}),

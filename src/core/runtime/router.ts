@@ -19,13 +19,20 @@ import {
 } from "../../protocol/index.ts";
 import type { AuditLog } from "../audit/audit-log.ts";
 import type { EventBus } from "../events.ts";
+import { scopeAllows, type ToolScope } from "../client-tokens/scope.ts";
 import { allowsInvoke } from "../manifest/permissions.ts";
 import { shapeOf } from "../redact.ts";
 import type { AgentConnection } from "./agent-connection.ts";
 import type { CallLimiter } from "./call-limits.ts";
 import { type ToolInfo, toolInfo, ToolRegistry } from "./tool-registry.ts";
 
-export type Caller = { kind: "cli" | "ui" | "chat" | "api" | "agent"; id: string };
+/**
+ * Who calls. `mcp`: an MCP client (over /mcp or `opensentience mcp`); `id` is
+ * its client token's name (`stdio` for the bridge without one) and `client`
+ * what it announced in `initialize`. On the wire (the baseline's caller kinds)
+ * an MCP caller is `{kind: "api", id: "mcp:<id>"}`.
+ */
+export type Caller = { kind: "cli" | "ui" | "chat" | "api" | "agent"; id: string } | { kind: "mcp"; id: string; client?: { name: string; version: string } };
 
 export interface CallError {
   code: ErrorCode;
@@ -40,6 +47,8 @@ export interface CallRequest {
   tool: string;
   arguments: unknown;
   caller: Caller;
+  /** A client token's scope: a tool outside it is `permission_denied`, checked before anything else. */
+  scope?: ToolScope;
   timeoutMs?: number;
   correlationId?: string;
   causationId?: string;
@@ -109,6 +118,7 @@ export class Router {
 
   register(agentId: string, msg: MessageOf<"tools.register">) {
     const result = this.tools.register(agentId, msg.payload.tools, this.deps.requestedPermissions(agentId));
+    this.deps.events.emit({ type: "tools.changed", agentId });
     this.deps.audit.record({
       actor: "agent",
       action: "tools.register",
@@ -157,6 +167,7 @@ export class Router {
     };
     const fail = (code: ErrorCode, message: string, details?: Record<string, unknown>) => done({ ok: false, error: { code, message, ...(details ? { details } : {}) } });
 
+    if (req.scope && !scopeAllows(req.scope, req.tool)) return fail("permission_denied", `tool ${req.tool} is outside this client token's scope`);
     const tool = this.tools.get(req.tool);
     const policy = this.deps.policy(agentId);
     if (!tool) {
@@ -197,7 +208,7 @@ export class Router {
       signal: req.signal,
       correlationId: req.correlationId,
       frame: buildToolCall(
-        { tool: name, arguments: req.arguments as never, timeout_ms: timeoutMs, caller: req.caller },
+        { tool: name, arguments: req.arguments as never, timeout_ms: timeoutMs, caller: wireCaller(req.caller) },
         { ...ids, ...(req.causationId ? { causation_id: req.causationId } : {}) },
       ),
     });
@@ -350,7 +361,10 @@ export class Router {
       if (p.agentId === agentId) p.finish({ ok: false, error: { code: "agent_unavailable", message: `agent ${agentId} went away: ${reason}`, retryable: true } });
     }
     for (const [k, ac] of this.invokes) if (k.startsWith(`${agentId}\0`)) ac.abort();
-    this.tools.removeAgent(agentId);
+    if (this.tools.list(agentId).length) {
+      this.tools.removeAgent(agentId);
+      this.deps.events.emit({ type: "tools.changed", agentId });
+    }
   }
 
   pendingCount(agentId?: string): number {
@@ -360,6 +374,11 @@ export class Router {
   }
 }
 
-function auditActor(c: Caller): "cli" | "ui" | "api" | "agent" {
+function auditActor(c: Caller): "cli" | "ui" | "api" | "agent" | "mcp" {
   return c.kind === "chat" ? "ui" : c.kind;
+}
+
+/** The caller as the runtime protocol's `tool.call` carries it (its kinds have no `mcp`). */
+function wireCaller(c: Caller): { kind: "cli" | "ui" | "chat" | "api" | "agent"; id: string } {
+  return c.kind === "mcp" ? { kind: "api", id: `mcp:${c.id}`.slice(0, 128) } : c;
 }

@@ -21,6 +21,8 @@ export interface ToolInfo {
   name: string;
   description: string;
   inputSchema: Record<string, unknown>;
+  /** The tool's declared output schema, when it has one. */
+  outputSchema: Record<string, unknown> | null;
   permissions: string[];
   streaming: boolean;
   cancellable: boolean;
@@ -107,6 +109,7 @@ export function toolInfo(t: RegisteredTool, approved: ReadonlySet<string>): Tool
     name: t.spec.name,
     description: t.spec.description,
     inputSchema: t.spec.input_schema as Record<string, unknown>,
+    outputSchema: (t.spec.output_schema as Record<string, unknown> | undefined) ?? null,
     permissions: t.spec.permissions,
     streaming: t.spec.streaming,
     cancellable: t.spec.cancellable,

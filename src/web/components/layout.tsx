@@ -7,7 +7,7 @@ import { VERSION } from "../../version.ts";
 import { assetUrl } from "../assets.ts";
 import { Icon, type IconName } from "./icons.tsx";
 
-export type NavKey = "agents" | "registries" | "chat" | "audit" | "logs";
+export type NavKey = "agents" | "registries" | "chat" | "audit" | "logs" | "clients";
 
 const NAV: Array<{ key: NavKey; href: string; label: string; icon: IconName; soon?: boolean }> = [
   { key: "agents", href: "/agents", label: "Agents", icon: "agents" },
@@ -15,6 +15,7 @@ const NAV: Array<{ key: NavKey; href: string; label: string; icon: IconName; soo
   { key: "chat", href: "/chat", label: "Chat", icon: "chat" },
   { key: "audit", href: "/audit", label: "Audit log", icon: "audit" },
   { key: "logs", href: "/logs", label: "Logs", icon: "logs" },
+  { key: "clients", href: "/clients", label: "MCP clients", icon: "key" },
 ];
 
 export interface DocumentProps {

@@ -59,7 +59,7 @@ export function AuditPage({ events, query, nextBefore, csrf }: { events: AuditEv
   const start = timeline && rows[0] ? Date.parse(rows[0].at) : undefined;
   return (
     <Layout title="Audit log" active="audit" csrf={csrf}>
-      <PageHeader title="Audit log" subtitle="Every privileged action, who did it (cli, ui, api, system, agent) and how it ended. Secrets are redacted before they are stored." />
+      <PageHeader title="Audit log" subtitle="Every privileged action, who did it (cli, ui, api, mcp, system, agent) and how it ended. Secrets are redacted before they are stored." />
       <form class="filters" method="get" action="/audit" role="search">
         <div class="filter-grid filter-grid-audit">
           <label class="field">

@@ -13,7 +13,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { actorOf, type HttpDeps, sessionOf } from "../../api/context.ts";
 import { HTTP_STATUS, publicMessage } from "../../api/errors.ts";
-import { agentIdParamSchema, registryAddShape, registryNameParamSchema } from "../../api/schemas.ts";
+import { agentIdParamSchema, clientTokenNameParamSchema, registryAddShape, registryNameParamSchema } from "../../api/schemas.ts";
 import { type AppError, toAppError } from "../../core/errors.ts";
 import type { AgentNoticeKey } from "../components/agent-actions.tsx";
 import { AgentDetailPage } from "../pages/agent-detail.tsx";
@@ -119,6 +119,14 @@ export const actionRoutes = (deps: HttpDeps) => {
         }
       },
       { body: registryAddBody },
+    )
+    .post(
+      "/client-tokens/:name/revoke",
+      ({ params, request }) => {
+        s.clientTokens.revoke(params.name, { actor: actorOf(request) });
+        return seeOther(`/clients?revoked=${encodeURIComponent(params.name)}`);
+      },
+      { params: clientTokenNameParamSchema, body: emptyBody },
     )
     .post(
       "/registries/:name/remove",

@@ -8,11 +8,14 @@ import { z } from "zod";
 import { type HttpDeps, sessionOf } from "../../api/context.ts";
 import { agentFilterShape, agentIdParamSchema, registryNameParamSchema, auditFilterShape, queryObject, toAuditFilter, toSearchFilter } from "../../api/schemas.ts";
 import { AppError } from "../../core/errors.ts";
+import { CLIENT_TOKEN_NAME_PATTERN } from "../../core/client-tokens/client-tokens.ts";
 import { AgentDetailPage } from "../pages/agent-detail.tsx";
 import { AgentsListPage } from "../pages/agents-list.tsx";
 import { AGENT_NOTICE_KEYS, AGENT_NOTICES } from "../components/agent-actions.tsx";
 import { RegistriesPage } from "../pages/registries.tsx";
 import { AuditPage } from "../pages/audit.tsx";
+import { ClientsPage } from "../pages/clients.tsx";
+import { requestInfo } from "../../api/context.ts";
 import { htmlResponse } from "../render.ts";
 import { eventRoutes } from "../sse.ts";
 import { livePageRoutes } from "./live-pages.tsx";
@@ -23,6 +26,7 @@ const agentsPageQuery = queryObject({ ...agentFilterShape, rescanned: flag });
 const agentPageQuery = queryObject({ rescanned: flag, done: z.enum(AGENT_NOTICE_KEYS).optional() });
 const registriesPageQuery = queryObject({ added: registryNameParamSchema.shape.name.optional(), removed: flag });
 const auditPageQuery = queryObject(auditFilterShape);
+const clientsPageQuery = queryObject({ revoked: z.string().regex(CLIENT_TOKEN_NAME_PATTERN).optional() });
 
 /** The page's CSRF token; pages are only routed for sessions (see the guard). */
 function csrfOf(request: Request): string {
@@ -74,5 +78,16 @@ export const pageRoutes = (deps: HttpDeps) =>
         return htmlResponse(<RegistriesPage registries={registries} csrf={csrfOf(request)} notice={notice ? { tone: "success", message: notice } : undefined} />);
       },
       { query: registriesPageQuery },
+    )
+    .get(
+      "/clients",
+      ({ query, request }) => {
+        const tokens = deps.services.clientTokens.list();
+        // Only a name that no longer exists is echoed back (it was just revoked); otherwise a fixed text.
+        const revoked = query.revoked && !tokens.some((t) => t.name === query.revoked) ? query.revoked : null;
+        const notice = revoked ? { tone: "success" as const, message: `Client token ${revoked} revoked; its MCP sessions have ended.` } : undefined;
+        return htmlResponse(<ClientsPage tokens={tokens} csrf={csrfOf(request)} origin={requestInfo(request).origin} notice={notice} />);
+      },
+      { query: clientsPageQuery },
     )
     .use(livePageRoutes(deps));

@@ -38,8 +38,13 @@ defmodule EchoAgent.Tools.SlowCount do
          :ok <- Context.progress(ctx, %{i: i}) do
       count(i + 1, n, interval, ctx)
     else
-      {:error, :canceled} -> {:error, :canceled, "canceled at #{i}"}
-      {:error, reason} -> {:error, :internal, "could not send progress: #{reason}"}
+      {:error, :canceled} ->
+        # Logged so tests (and people) can see the agent itself noticed the cancel.
+        Context.log(ctx, :info, "slow_count canceled at #{i} (request #{ctx.request_id})")
+        {:error, :canceled, "canceled at #{i}"}
+
+      {:error, reason} ->
+        {:error, :internal, "could not send progress: #{reason}"}
     end
   end
 end

@@ -66,7 +66,7 @@ export function SandboxCard({ view }: { view: SandboxView | null }) {
         <dl class="kv">
           <div class="kv-row">
             <dt>Enforced</dt>
-            <dd data-testid="sandbox-state">{`Yes (policy ${view.policy})`}</dd>
+            <dd data-testid="sandbox-state" safe>{`Yes (policy ${view.policy})`}</dd>
           </div>
           <div class="kv-row">
             <dt>Network</dt>

@@ -144,7 +144,7 @@ export function AgentDetailPage({
             </div>
           </div>
         </div>
-        <AgentActions agent={agent} csrf={csrf} />
+        <AgentActions agent={agent} csrf={csrf} sandboxed={sandbox ? sandbox.sandboxed : null} />
       </div>
       {notice ? <Notice tone={noticeTone} message={notice} /> : ""}
       <InstallStatus agent={agent} />

@@ -17,6 +17,7 @@ import { fromFrameworkError, HTTP_STATUS, jsonError, publicMessage } from "./err
 import { apiV1 } from "./routes/index.ts";
 import { guardRequest } from "./auth/request-guard.ts";
 import { type BodyLimits, boundRequestBody, DEFAULT_BODY_LIMITS } from "./security/body-limits.ts";
+import { isAllowedHost } from "./security/host.ts";
 import { SECURITY_HEADERS, secureResponse } from "./security/headers.ts";
 
 /** Paths whose errors are JSON (the API, and MCP over HTTP). */
@@ -52,14 +53,16 @@ export type HttpHandler = (req: Request) => Promise<Response>;
 /**
  * The app plus the passes around it: first the body bounds (size and JSON
  * nesting, before the guard reads a form body and before Elysia parses one),
- * last the security headers and no CORS on every response.
+ * last the security headers and no CORS on every response. A request for
+ * another Host skips the bounds: the guard refuses it first, unread (and Bun
+ * gives such a request no URL a copy could be made from).
  */
 export function createHttpHandler(deps: HttpDeps, limits: BodyLimits = DEFAULT_BODY_LIMITS): HttpHandler {
   const app = createHttpApp(deps);
   return async (req) => {
-    let bounded: Request;
+    let bounded = req;
     try {
-      bounded = await boundRequestBody(req, limits);
+      if (isAllowedHost(req.headers.get("host"), deps.address)) bounded = await boundRequestBody(req, limits);
     } catch (e) {
       const err = toAppError(e);
       // The rest of an oversized body is never read: close the connection instead of draining it.

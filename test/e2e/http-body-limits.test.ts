@@ -152,6 +152,18 @@ describe("oversized bodies → 413 payload_too_large, the rest never read", () =
   });
 });
 
+describe("the Host check still comes first", () => {
+  test("a request for another Host is refused 403 before its body is bounded or read", async () => {
+    for (const badHost of ["evil.com", "", `127.0.0.1:${d.port}@evil.com`]) {
+      const body = `"${"x".repeat(MAX_HTTP_BODY_BYTES)}"`;
+      const big = await sendRaw(d.port, ["POST /api/v1/registries HTTP/1.1", `Host: ${badHost}`, bearer(), "Content-Type: application/json", `Content-Length: ${body.length}`, "Connection: close"], [body]);
+      expectRefusal(big, 403, "forbidden");
+      const deep = await rawRequest(d.port, ["POST /api/v1/registries HTTP/1.1", `Host: ${badHost}`, bearer(), "Content-Type: application/json"], nest(100_000));
+      expectRefusal(deep, 403, "forbidden");
+    }
+  });
+});
+
 describe("bodies within the limits still work", () => {
   test("a web form post reaches its handler with its body (the guard read the CSRF field from the same bytes)", async () => {
     const res = await fetch(`${d.url}/actions/registries`, {

@@ -203,12 +203,16 @@ describe("credentials never reach the catalog", () => {
     expect(storedText(h)).not.toContain(SECRET);
   });
 
-  test("config.json registries with credentials are a config error naming the field", async () => {
-    const h = testHome({}, { registries: [{ name: "team", git_url: `https://bot:${SECRET}@git.example.com/r.git` }] });
-    const r = await runBin(["registry", "list"], h.env);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("registries.0.git_url: must not embed credentials");
-    expect(r.stderr).not.toContain(SECRET);
+  test("a config.json registry with credentials is skipped with its problem (the others are added); the secret is stored nowhere", async () => {
+    const h = testHome({}, { registries: [{ name: "team", git_url: `https://bot:${SECRET}@git.example.com/r.git` }, { name: "ok", git_url: reg.url }] });
+    const s = servicesFor(h);
+    const r = s.registries.ensureConfigured(s.config.registries);
+    expect(r.added).toEqual(["ok"]);
+    expect(r.problems.map((p) => p.name)).toEqual(["team"]);
+    expect(r.problems[0]!.message).toContain("must not embed credentials");
+    expect(r.problems[0]!.message).not.toContain(SECRET);
+    s.close();
+    expect(storedText(h)).not.toContain(SECRET);
   });
 });
 

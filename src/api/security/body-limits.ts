@@ -116,5 +116,10 @@ export async function boundRequestBody(req: Request, limits: BodyLimits = DEFAUL
   const bytes = await readCapped(req.body, limits.maxBytes);
   if (bytes === null) throw tooLarge(limits.maxBytes);
   await checkDepth(bytes, req.headers.get("content-type"), limits.maxDepth);
-  return new Request(req.url, { method: req.method, headers: req.headers, body: bytes, signal: req.signal });
+  try {
+    return new Request(req.url, { method: req.method, headers: req.headers, body: bytes, signal: req.signal });
+  } catch (cause) {
+    // Only a request whose Host gave it no valid URL; the caller lets the guard refuse those first.
+    throw new AppError("invalid_argument", "malformed request URL", { cause });
+  }
 }

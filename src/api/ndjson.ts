@@ -28,7 +28,9 @@ export function ndjsonStream<T>(signal: AbortSignal, start: (push: (v: T) => voi
         }
       };
       cleanup = start(push, end);
-      if (signal.aborted) end();
+      // A producer that ends while starting (e.g. an operation already finished) had no cleanup yet to run.
+      if (closed) cleanup?.();
+      else if (signal.aborted) end();
       else signal.addEventListener("abort", end, { once: true });
     },
     cancel() {

@@ -55,7 +55,10 @@ export const supervisionMark = (daemonPid: number, agentId: string) => `${daemon
 /** Kills every process still carrying this daemon's mark for the agent (after its main process ended). */
 export function killMarked(agentId: string, daemonPid = process.pid): number {
   const pids = markedProcesses(SUPERVISION_MARKER, supervisionMark(daemonPid, agentId));
+  if (!pids.length) return 0;
   signalAll(pids, "SIGKILL");
+  // SIGKILL lands asynchronously: wait (briefly, bounded) so that "stopped" means gone. Only runs when something escaped.
+  for (let i = 0; i < 100 && pids.some(alive); i++) Bun.sleepSync(2);
   return pids.length;
 }
 

@@ -31,6 +31,17 @@ export interface TreeEntry {
   path: string;
 }
 
+/** One entry of `diffTrees`: modes are "000000" (and oids all zeros) on the side where it is absent. */
+export interface TreeChange {
+  oldMode: string;
+  newMode: string;
+  oldOid: string;
+  newOid: string;
+  /** A (added), D (deleted), M (modified), T (type changed). */
+  status: string;
+  path: string;
+}
+
 export interface GitOptions {
   /** Private HOME for git (inside the data directory). */
   home: string;
@@ -62,7 +73,7 @@ export class Git {
 
   private homeReady = false;
 
-  private async run(repo: Repo | null, args: string[], what: string, extra: { input?: string; cwd?: string } = {}): Promise<RunResult> {
+  private async run(repo: Repo | null, args: string[], what: string, extra: { input?: string; cwd?: string; onStdout?: (c: Uint8Array) => void } = {}): Promise<RunResult> {
     if (!this.homeReady) {
       mkdirSync(this.opts.home, { recursive: true, mode: 0o700 });
       this.homeReady = true;
@@ -76,6 +87,7 @@ export class Git {
         env: this.env(),
         timeoutMs: this.opts.timeoutMs,
         input: extra.input,
+        onStdout: extra.onStdout,
       });
     } catch (e) {
       throw new AppError("git_failed", redactText(`${what}: cannot run git: ${(e as Error).message}`), { cause: e });
@@ -84,7 +96,7 @@ export class Git {
     return r;
   }
 
-  private async ok(repo: Repo | null, args: string[], what: string, extra: { input?: string; cwd?: string } = {}): Promise<RunResult> {
+  private async ok(repo: Repo | null, args: string[], what: string, extra: { input?: string; cwd?: string; onStdout?: (c: Uint8Array) => void } = {}): Promise<RunResult> {
     const r = await this.run(repo, args, what, extra);
     if (r.exitCode !== 0) {
       const msg = lastLines(r.stderr) || `exit ${r.exitCode ?? r.signal}`;
@@ -161,17 +173,21 @@ export class Git {
     await this.ok(repo, ["update-ref", "--no-deref", ref, sha], `git update-ref ${ref}`);
   }
 
-  /** Lists entries of `commit` at the given paths (a trailing `/` lists a directory's children). */
-  async lsTree(repo: Repo, commit: string, paths: string[]): Promise<TreeEntry[]> {
+  /**
+   * Lists entries of `commit` at the given paths (a trailing `/` lists a directory's children).
+   * `long: false` leaves `size` null and skips reading every blob's header (much faster on big trees).
+   */
+  async lsTree(repo: Repo, commit: string, paths: string[], opts: { long?: boolean } = {}): Promise<TreeEntry[]> {
     if (!isFullSha(commit)) throw new AppError("internal", `lsTree needs a full commit id, got ${commit}`);
-    const r = await this.ok(repo, ["ls-tree", "-z", "--long", "--full-tree", commit, "--", ...paths], `git ls-tree ${commit}`);
+    const long = opts.long ?? true;
+    const r = await this.ok(repo, ["ls-tree", "-z", ...(long ? ["--long"] : []), "--full-tree", commit, "--", ...paths], `git ls-tree ${commit}`);
     const out: TreeEntry[] = [];
     for (const rec of new TextDecoder().decode(r.stdout).split("\0")) {
       if (!rec) continue;
       const tab = rec.indexOf("\t");
-      const m = /^(\d{6}) (blob|tree|commit) ([0-9a-f]{40})\s+(-|\d+)$/.exec(rec.slice(0, tab));
+      const m = /^(\d{6}) (blob|tree|commit) ([0-9a-f]{40})(?:\s+(-|\d+))?$/.exec(rec.slice(0, tab));
       if (tab < 0 || !m) continue;
-      out.push({ mode: m[1]!, type: m[2] as TreeEntry["type"], oid: m[3]!, size: m[4] === "-" ? null : Number(m[4]), path: rec.slice(tab + 1) });
+      out.push({ mode: m[1]!, type: m[2] as TreeEntry["type"], oid: m[3]!, size: m[4] === undefined || m[4] === "-" ? null : Number(m[4]), path: rec.slice(tab + 1) });
     }
     return out;
   }
@@ -196,6 +212,94 @@ export class Git {
       pos += size + 1;
     }
     return result;
+  }
+
+  /**
+   * Streams objects by id through one `git cat-file --batch` process, in the
+   * order asked. Each object is handed to `onObject` as soon as it is complete
+   * and not kept: memory stays bounded by the largest object, not the sum.
+   * Objects larger than `maxBytes` are skipped unread (`bytes` null, `size` set);
+   * missing ones come with type "missing". `onObject` must not throw.
+   */
+  async streamObjects(
+    repo: Repo,
+    oids: string[],
+    maxBytes: number,
+    onObject: (o: { oid: string; type: string; size: number; bytes: Uint8Array | null }) => void,
+  ): Promise<void> {
+    const wanted = oids.filter(isFullSha);
+    if (wanted.length === 0) return;
+    const dec = new TextDecoder();
+    // Parser state: reading a header line, or the body (plus its trailing LF) of an object.
+    let header: Uint8Array[] = [];
+    let body: { oid: string; type: string; size: number; keep: boolean; parts: Uint8Array[]; left: number } | null = null;
+    const finish = () => {
+      const b = body!;
+      body = null;
+      let bytes: Uint8Array | null = null;
+      if (b.keep) {
+        bytes = new Uint8Array(b.size);
+        let off = 0;
+        for (const p of b.parts) {
+          const n = Math.min(p.byteLength, b.size - off);
+          bytes.set(p.subarray(0, n), off);
+          off += n;
+        }
+      }
+      onObject({ oid: b.oid, type: b.type, size: b.size, bytes });
+    };
+    const onStdout = (chunk: Uint8Array) => {
+      let pos = 0;
+      while (pos < chunk.length) {
+        if (body) {
+          const n = Math.min(body.left, chunk.length - pos);
+          if (body.keep) body.parts.push(chunk.subarray(pos, pos + n));
+          body.left -= n;
+          pos += n;
+          if (body.left === 0) finish();
+          continue;
+        }
+        const nl = chunk.indexOf(10, pos);
+        if (nl < 0) {
+          header.push(chunk.slice(pos));
+          if (header.reduce((a, h) => a + h.byteLength, 0) > 4096) header = []; // never a real header
+          return;
+        }
+        header.push(chunk.subarray(pos, nl));
+        const line = dec.decode(Buffer.concat(header));
+        header = [];
+        pos = nl + 1;
+        const [oid = "", type = "", sizeText] = line.split(" ");
+        if (type === "missing" || sizeText === undefined) {
+          onObject({ oid, type: "missing", size: 0, bytes: null });
+          continue;
+        }
+        const size = Number(sizeText);
+        // The body is followed by one LF, consumed with it (and dropped by finish()).
+        body = { oid, type, size, keep: size <= maxBytes, parts: [], left: size + 1 };
+      }
+    };
+    await this.ok(repo, ["cat-file", "--batch"], "git cat-file", { input: `${wanted.join("\n")}\n`, onStdout });
+  }
+
+  /**
+   * Non-recursive difference between two trees (`<commit>` or `<commit>:<dir>`):
+   * the entries directly in them that were added, deleted or changed (no rename detection).
+   */
+  async diffTrees(repo: Repo, from: { commit: string; dir?: string }, to: { commit: string; dir?: string }): Promise<TreeChange[]> {
+    const treeish = (t: { commit: string; dir?: string }) => {
+      if (!isFullSha(t.commit) || (t.dir !== undefined && !/^[A-Za-z0-9_.-]+$/.test(t.dir))) throw new AppError("internal", `bad tree ${t.commit}:${t.dir}`);
+      return t.dir === undefined ? t.commit : `${t.commit}:${t.dir}`;
+    };
+    const r = await this.ok(repo, ["diff-tree", "-z", "--raw", "--no-renames", "--no-commit-id", "--end-of-options", treeish(from), treeish(to)], "git diff-tree");
+    const fields = new TextDecoder().decode(r.stdout).split("\0");
+    const out: TreeChange[] = [];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const m = /^:(\d{6}) (\d{6}) ([0-9a-f]{40}) ([0-9a-f]{40}) ([A-Z])\d*$/.exec(fields[i]!);
+      if (!m) throw new AppError("git_failed", `git diff-tree: unexpected output ${JSON.stringify(fields[i]!.slice(0, 80))}`);
+      out.push({ oldMode: m[1]!, newMode: m[2]!, oldOid: m[3]!, newOid: m[4]!, status: m[5]!, path: fields[i + 1]! });
+    }
+    return out;
   }
 
   /** Commits in `from..to`, newest first, at most `max` (subjects only). */

@@ -18,6 +18,11 @@ export interface RunOptions {
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
   /** Bytes of stdout kept in the result; the rest is dropped. */
   maxStdoutBytes?: number;
+  /**
+   * Streams stdout to this callback instead of keeping it (the result's stdout
+   * is then empty): for output too large to hold, e.g. `git cat-file --batch`.
+   */
+  onStdout?: (chunk: Uint8Array) => void;
 }
 
 export interface RunResult {
@@ -57,14 +62,6 @@ export async function runBounded(cmd: string[], opts: RunOptions): Promise<RunRe
     detached: true, // setsid: the child leads a new process group we can kill as a whole
   });
   active.add(proc.pid);
-  if (opts.input !== undefined && proc.stdin) {
-    try {
-      proc.stdin.write(opts.input);
-      await proc.stdin.end();
-    } catch {
-      // The child may exit before reading its input; its exit status tells the story.
-    }
-  }
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -119,7 +116,8 @@ export async function runBounded(cmd: string[], opts: RunOptions): Promise<RunRe
   const pumps = Promise.all([
     pump(proc.stdout, (c) => {
       outLines.push(c);
-      if (outBytes + c.byteLength <= maxOut) {
+      if (opts.onStdout) opts.onStdout(c);
+      else if (outBytes + c.byteLength <= maxOut) {
         outChunks.push(c);
         outBytes += c.byteLength;
       } else stdoutTruncated = true;
@@ -130,6 +128,17 @@ export async function runBounded(cmd: string[], opts: RunOptions): Promise<RunRe
       if (stderrText.length > STDERR_KEEP * 2) stderrText = stderrText.slice(-STDERR_KEEP);
     }),
   ]);
+
+  // Input is written while stdout is already being read: a child that answers as
+  // it reads (git cat-file --batch) can never block on a full pipe against us.
+  if (opts.input !== undefined && proc.stdin) {
+    try {
+      proc.stdin.write(opts.input);
+      await proc.stdin.end();
+    } catch {
+      // The child may exit before reading its input; its exit status tells the story.
+    }
+  }
 
   await proc.exited;
   clearTimeout(timer);

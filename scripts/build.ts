@@ -22,6 +22,8 @@ const args = [
   "--minify-syntax",
   "--bytecode",
   "--format=esm",
+  // One chunk per dynamic import: `--version`/`--help` load the dispatcher's few KB, not every command (CLI start, issue 13).
+  "--splitting",
   `--define=__OPENSENTIENCE_COMMIT__=${JSON.stringify(commit + dirty)}`,
   ...(values.target ? [`--target=${values.target}`] : []),
   "src/main.ts",

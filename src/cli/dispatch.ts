@@ -1,7 +1,7 @@
 import { AppError, exitCodeFor, toAppError } from "../core/errors.ts";
 import { redactText } from "../core/redact.ts";
 import { COMMIT, VERSION } from "../version.ts";
-import { type Command, makeContext, parseCommandArgs } from "./command.ts";
+import type { Command } from "./command.ts";
 import { COMMANDS } from "./commands.ts";
 import { clean, type Io, processIo } from "./output.ts";
 import { closest } from "./suggest.ts";
@@ -71,6 +71,8 @@ export async function runCli(argv: string[], io: Io = processIo, env = process.e
       io.out(commandHelp(found.cmd));
       return 0;
     }
+    // Loaded only when a command runs: the context brings config loading (zod) and the daemon client.
+    const { makeContext, parseCommandArgs } = await import("./command.ts");
     const { values, positionals } = parseCommandArgs(found.cmd, found.rest);
     const ctx = makeContext(io, env, values, positionals, found.cmd.path.join(" "));
     try {

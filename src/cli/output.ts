@@ -5,10 +5,19 @@ export interface Io {
   isTTY: boolean;
 }
 
+/**
+ * The real terminal. console.log / console.error with one string print it
+ * unchanged (no format directives), write synchronously, and cost nothing at
+ * start; touching `process.stdout` builds Node's stream machinery (~35 ms of
+ * CPU here, more than the rest of `opensentience --version`), so it is only
+ * read when something asks whether stdout is a terminal.
+ */
 export const processIo: Io = {
-  out: (s) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`),
-  err: (s) => process.stderr.write(s.endsWith("\n") ? s : `${s}\n`),
-  isTTY: !!process.stdout.isTTY,
+  out: (s) => console.log(s.endsWith("\n") ? s.slice(0, -1) : s),
+  err: (s) => console.error(s.endsWith("\n") ? s.slice(0, -1) : s),
+  get isTTY() {
+    return !!process.stdout.isTTY;
+  },
 };
 
 export function printJson(io: Io, value: unknown): void {

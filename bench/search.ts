@@ -1,7 +1,7 @@
 /**
  * Catalog search at scale.
  *
- *   bun bench/search.ts [--agents 100000] [--queries 400] [--seed 7] [--no-binary] [--keep-db FILE]
+ *   bun bench/search.ts [--agents 100000] [--queries 400] [--seed 7] [--no-binary] [--keep-db FILE] [--json]
  *
  * Fills a temp catalog with `agents` generated listings (realistic names,
  * descriptions, keywords, tool summaries, capabilities and integrations; 30%
@@ -36,6 +36,8 @@ const { values } = parseArgs({
     "no-binary": { type: "boolean", default: false },
     /** Keep the filled catalog at this path (for EXPLAIN / profiling); skips the timings. */
     "keep-db": { type: "string" },
+    /** Print the groups as one JSON line (for bench/run-all.ts) instead of the table. */
+    json: { type: "boolean", default: false },
   },
 });
 const N = Number(values.agents);
@@ -159,7 +161,7 @@ async function main() {
       console.log(`catalog kept at ${values["keep-db"]}`);
       return;
     }
-    console.log(`catalog: ${total.toLocaleString("en-US")} agents filled in ${(fillMs / 1000).toFixed(1)} s (${Math.round(N / (fillMs / 1000)).toLocaleString("en-US")}/s via listingValues → upsertListing)`);
+    if (!values.json) console.log(`catalog: ${total.toLocaleString("en-US")} agents filled in ${(fillMs / 1000).toFixed(1)} s (${Math.round(N / (fillMs / 1000)).toLocaleString("en-US")}/s via listingValues → upsertListing)`);
 
     const qs = queries();
     const stats: Stat[] = [];
@@ -202,6 +204,10 @@ async function main() {
       s.close();
     }
 
+    if (values.json) {
+      console.log(JSON.stringify({ agents: total, groups: stats.map((x) => ({ group: x.group, n: x.ms.length, p50: pct(x.ms, 50), p99: pct(x.ms, 99), hits: x.hits })) }));
+      return;
+    }
     const w = Math.max(...stats.map((x) => x.group.length));
     console.log(`\n${"".padEnd(w)}  ${"n".padStart(4)}  ${"p50 ms".padStart(7)}  ${"p99 ms".padStart(7)}  ${"mean ms".padStart(8)}  ${"max ms".padStart(7)}  avg total hits`);
     for (const x of stats) {

@@ -30,15 +30,16 @@ describe("agent formatting", () => {
   });
 
   test("agentsTable: empty and paged", () => {
-    expect(agentsTable({ total: 0, limit: 50, offset: 0, agents: [] })).toBe("No agents found.");
+    expect(agentsTable({ total: 0, totalCapped: false, limit: 50, offset: 0, agents: [] })).toBe("No agents found.");
     const agent = {
       key: "k", id: "com.a.b", name: "N", version: "1.0.0", description: "d", source: "remote" as const, registry: "main",
       status: "available" as const, enabled: false, verification: null, trustScore: null, deprecated: false,
       capabilities: [], integrationPoints: [], path: null, duplicateOf: null, errors: [],
     };
-    const t = agentsTable({ total: 10, limit: 1, offset: 3, agents: [agent] });
+    const t = agentsTable({ total: 10, totalCapped: false, limit: 1, offset: 3, agents: [agent] });
     expect(t).toContain("registry:main");
     expect(t).toEndWith("4-4 of 10 (use --offset/--limit)");
+    expect(agentsTable({ total: 1000, totalCapped: true, limit: 1, offset: 0, agents: [agent] })).toEndWith("1-1 of 1000+ (use --offset/--limit)");
   });
 });
 

@@ -28,7 +28,8 @@ export const agentSummarySchema = z.object({
   errors: z.array(problem),
 });
 
-export const searchPageSchema = z.object({ total: z.number(), limit: z.number(), offset: z.number(), agents: z.array(agentSummarySchema) });
+/** `total` is a lower bound when `totalCapped` (the count stops early on big result sets; show it as "1,000+"). */
+export const searchPageSchema = z.object({ total: z.number(), totalCapped: z.boolean(), limit: z.number(), offset: z.number(), agents: z.array(agentSummarySchema) });
 
 export const installInfoSchema = z.object({
   source,

@@ -6,6 +6,7 @@ import m0001 from "../../migrations/0001_init.sql" with { type: "text" };
 import m0002 from "../../migrations/0002_agents_name_nocase_index.sql" with { type: "text" };
 import m0003 from "../../migrations/0003_run_intent_and_web_sessions.sql" with { type: "text" };
 import m0004 from "../../migrations/0004_client_tokens_and_mcp_actor.sql" with { type: "text" };
+import m0005 from "../../migrations/0005_search_filter_indexes.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "0002_agents_name_nocase_index", sql: m0002 },
   { version: 3, name: "0003_run_intent_and_web_sessions", sql: m0003 },
   { version: 4, name: "0004_client_tokens_and_mcp_actor", sql: m0004 },
+  { version: 5, name: "0005_search_filter_indexes", sql: m0005 },
 ];

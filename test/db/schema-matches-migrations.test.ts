@@ -19,6 +19,7 @@ import * as schema from "../../src/db/schema.ts";
 const NOT_MODELLED: Record<string, string> = {
   schema_migrations: "bookkeeping of openDb's migrator (src/db/open.ts), not catalog data",
   agents_fts: "FTS5 index over agents, maintained by triggers and queried with raw MATCH SQL",
+  agent_tags: "search index of agents' capabilities and integration points, maintained by triggers and read by raw search SQL",
 };
 
 interface ColumnShape {

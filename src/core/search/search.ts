@@ -1,6 +1,6 @@
 /**
  * Catalog queries: FTS5 full-text search plus structured filters, one SQL
- * statement each. Ranking is deterministic: bm25 (weighted), then name, then id.
+ * statement each (plus a capped count). Ranking is deterministic: bm25 (weighted), then name, then id.
  */
 import type { Database } from "bun:sqlite";
 import { AppError } from "../errors.ts";
@@ -19,7 +19,9 @@ export interface SearchFilter {
 }
 
 export interface SearchPage {
+  /** Matching agents; a lower bound when `totalCapped` (counting stops past COUNT_CAP or the page's end). */
   total: number;
+  totalCapped: boolean;
   limit: number;
   offset: number;
   agents: AgentSummary[];
@@ -101,6 +103,16 @@ export function ftsQuery(text: string): string | null {
   return words.map((w) => `"${w.replaceAll('"', '""')}"*`).join(" AND ");
 }
 
+/**
+ * Counts stop here: counting every one of tens of thousands of hits costs more
+ * than the page itself. A capped total is a lower bound (`totalCapped`), shown
+ * as "1,000+". A page beyond the cap still counts up to its own end.
+ */
+export const COUNT_CAP = 1000;
+
+/** Statuses that only a listing has: no install state maps to them, so they are exactly `no install AND a.status = X`. */
+const LISTING_ONLY_STATUSES: ReadonlySet<string> = new Set(["local_uninstalled", "available", "invalid", "missing"]);
+
 export class CatalogSearch {
   constructor(private readonly sqlite: Database) {}
 
@@ -110,31 +122,32 @@ export class CatalogSearch {
     }
     const limit = Math.min(Math.max(Math.trunc(f.limit ?? 50), 1), 1000);
     const offset = Math.max(Math.trunc(f.offset ?? 0), 0);
+    const match = f.query ? ftsQuery(f.query) : null;
+    if (f.query && !match) return { total: 0, totalCapped: false, limit, offset, agents: [] };
+    // Filters on the agent's own columns need its row; capability and integration use agent_tags (by pk) and do not.
+    const needsRow = !!(f.status || f.verification || f.minTrust !== undefined || f.source);
+    const pk = match ? "f.rowid" : "a.pk";
     const where: string[] = [];
     const params: Array<string | number> = [];
-    const match = f.query ? ftsQuery(f.query) : null;
-    if (f.query && !match) return { total: 0, limit, offset, agents: [] };
-    let from = "agents a";
-    const byName = "a.name COLLATE NOCASE, a.agent_id, a.key";
-    let rank = "0";
     if (match) {
-      from = "agents_fts f JOIN agents a ON a.pk = f.rowid";
       where.push("agents_fts MATCH ?");
       params.push(match);
-      // Column weights: agent_id, name, description, keywords, tool_summary.
-      rank = "bm25(agents_fts, 5.0, 10.0, 2.0, 5.0, 1.0)";
     }
     if (f.capability) {
-      where.push("EXISTS (SELECT 1 FROM json_each(a.capabilities_json) WHERE value = ?)");
-      params.push(f.capability);
+      where.push(`EXISTS (SELECT 1 FROM agent_tags t WHERE t.tag = ? AND t.pk = ${pk})`);
+      params.push(`c:${f.capability}`);
     }
     if (f.integration) {
-      where.push("EXISTS (SELECT 1 FROM json_each(a.integration_points_json) WHERE value = ?)");
-      params.push(f.integration);
+      where.push(`EXISTS (SELECT 1 FROM agent_tags t WHERE t.tag = ? AND t.pk = ${pk})`);
+      params.push(`i:${f.integration}`);
     }
     if (f.status) {
       where.push(`(${EFFECTIVE_STATUS_SQL}) = ?`);
       params.push(f.status);
+      if (LISTING_ONLY_STATUSES.has(f.status)) {
+        where.push("a.status = ?"); // implied by the line above; lets SQLite use agents_status
+        params.push(f.status);
+      }
     }
     if (f.verification) {
       where.push("a.verification = ?");
@@ -149,19 +162,51 @@ export class CatalogSearch {
       params.push(f.source);
     }
     const whereSql = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    // installs is keyed by agent_id, so its LEFT JOIN never changes the count: the count skips it unless the status filter reads it.
-    const joined = `${from} LEFT JOIN installs i ON i.agent_id = a.agent_id`;
-    const total = this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM ${f.status ? joined : from} ${whereSql}`).get(...params)?.n ?? 0;
-    // Deferred join: sort and page on (rank, sort keys, pk) only, then fetch the page's full rows.
-    // Sorting narrow rows is 3-4x faster on a 100k catalog than sorting every column (bench/search.ts).
-    const order = match ? `r, ${byName}` : byName; // a constant first key would stop SQLite from walking a name index
-    const page = `SELECT a.pk AS pk, ${rank} AS r FROM ${f.status ? joined : from} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`;
-    const rows = this.sqlite
-      .query<SummaryRow, Array<string | number>>(
-        `SELECT ${SELECT_COLUMNS} FROM (${page}) p JOIN agents a ON a.pk = p.pk LEFT JOIN installs i ON i.agent_id = a.agent_id ORDER BY p.r, ${byName}`,
-      )
-      .all(...params, limit, offset);
-    return { total, limit, offset, agents: rows.map(rowToSummary) };
+    // installs is keyed by agent_id, so its LEFT JOIN never changes which rows match: only the status filter reads it.
+    const installs = f.status ? " LEFT JOIN installs i ON i.agent_id = a.agent_id" : "";
+    // agents_filter_cols (migration 0005) holds every column the filters read, keyed by pk: far cheaper per hit than the row.
+    const from = match ? (needsRow ? `agents_fts f JOIN agents a INDEXED BY agents_filter_cols ON a.pk = f.rowid${installs}` : "agents_fts f") : `agents a${installs}`;
+    const byName = "a.name COLLATE NOCASE, a.agent_id, a.key";
+
+    // Total: exact for the plain list (count(*) reads the narrowest index), else capped.
+    let total: number;
+    let totalCapped = false;
+    if (!match && where.length === 0) {
+      total = this.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM agents").get()?.n ?? 0;
+    } else {
+      const cap = Math.max(COUNT_CAP, offset + limit);
+      total = this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${whereSql} LIMIT ?)`).get(...params, cap + 1)?.n ?? 0;
+      if (total > cap) {
+        total = cap;
+        totalCapped = true;
+      }
+    }
+    if (offset >= total && !totalCapped) return { total, totalCapped, limit, offset, agents: [] };
+
+    let rows: SummaryRow[];
+    if (match) {
+      // Rank in the FTS index alone (rowid, bm25), then read agents rows only for the hits that can be on
+      // this page: those ranked no worse than the page's last one (ties included, so name still breaks them).
+      const rank = "bm25(agents_fts, 5.0, 10.0, 2.0, 5.0, 1.0)"; // column weights: agent_id, name, description, keywords, tool_summary
+      rows = this.sqlite
+        .query<SummaryRow, Array<string | number>>(
+          `WITH m AS MATERIALIZED (SELECT ${pk} AS pk, ${rank} AS r FROM ${from} ${whereSql}),
+           t AS (SELECT r FROM m ORDER BY r LIMIT 1 OFFSET ?)
+           SELECT ${SELECT_COLUMNS} FROM m JOIN agents a ON a.pk = m.pk LEFT JOIN installs i ON i.agent_id = a.agent_id
+           WHERE m.r <= coalesce((SELECT r FROM t), 1e308)
+           ORDER BY m.r, ${byName} LIMIT ? OFFSET ?`,
+        )
+        .all(...params, offset + limit - 1, limit, offset);
+    } else {
+      // Deferred join: page on the name index (pk only), then fetch the page's full rows.
+      const page = `SELECT a.pk AS pk FROM ${from} ${whereSql} ORDER BY ${byName} LIMIT ? OFFSET ?`;
+      rows = this.sqlite
+        .query<SummaryRow, Array<string | number>>(
+          `SELECT ${SELECT_COLUMNS} FROM (${page}) p JOIN agents a ON a.pk = p.pk LEFT JOIN installs i ON i.agent_id = a.agent_id ORDER BY ${byName}`,
+        )
+        .all(...params, limit, offset);
+    }
+    return { total, totalCapped, limit, offset, agents: rows.map(rowToSummary) };
   }
 }
 

@@ -114,7 +114,7 @@ export function AgentsListPage({ page, query, csrf, notice, runtime }: AgentsLis
               ))}
             </tbody>
           </table>
-          <Pagination path="/agents" total={page.total} offset={page.offset} limit={page.limit} params={params} />
+          <Pagination path="/agents" total={page.total} totalCapped={page.totalCapped} offset={page.offset} limit={page.limit} params={params} />
         </div>
       )}
     </Layout>

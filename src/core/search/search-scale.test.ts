@@ -1,0 +1,125 @@
+/**
+ * The scaled search (capped counts, ranking in the FTS index first, agent_tags
+ * and narrow indexes for filters) returns exactly what the plain one-statement
+ * query returns: same rows, same order, on a catalog big enough to pass the cap.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { manifest, tempDir } from "../../../test/fixtures/foundation/tree.ts";
+import { listingValues } from "../catalog/listing.ts";
+import { loadConfig } from "../config/load.ts";
+import { validateManifest } from "../manifest/parse.ts";
+import { createServices, type Services } from "../services.ts";
+import { COUNT_CAP, EFFECTIVE_STATUS_SQL, ftsQuery, type SearchFilter } from "./search.ts";
+
+const N = 2500;
+const WORDS = ["git", "commit", "invoice", "deploy", "alert", "review"];
+const CAPS = ["tools", "chat", "streaming", "webhooks"];
+const INTS = ["github", "slack", "jira"];
+
+let dir: string;
+let s: Services;
+
+beforeAll(() => {
+  dir = tempDir("os-search-scale-");
+  s = createServices(loadConfig({ env: { OPENSENTIENCE_HOME: dir, OPENSENTIENCE_SCAN_ROOTS: "" } }));
+  s.store.sqlite.run("INSERT INTO registries (name, git_url, ref, added_at) VALUES ('main', 'https://example.com/r.git', 'main', '2026-01-01T00:00:00Z')");
+  s.catalog.transaction(() => {
+    for (let i = 0; i < N; i++) {
+      const w = WORDS[i % WORDS.length]!;
+      const result = validateManifest(
+        manifest(`com.t.${w}_${i}`, {
+          name: `${w} ${["helper", "bot", "agent"][i % 3]} ${i % 7}`, // many equal names: ties broken by id
+          description: `${WORDS[(i * 7) % WORDS.length]} ${w} ${i % 2 ? w : ""} things`,
+          capabilities: [CAPS[i % 4]!, CAPS[(i >> 2) % 4]!],
+          integration_points: i % 5 === 0 ? [] : [INTS[i % 3]!],
+        }),
+      );
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      if (i % 3 === 0) {
+        s.catalog.upsertListing(listingValues(`registry:main:com.t.${w}_${i}`, "remote", result, "available", { registryName: "main", verification: i % 2 ? "verified" : null, trustScore: i % 4 ? (i % 10) / 10 : null }));
+      } else {
+        s.catalog.upsertListing(listingValues(`local:/a/${i}`, "local", result, i % 17 === 0 ? "missing" : "local_uninstalled", { path: `/a/${i}` }));
+      }
+    }
+  });
+});
+afterAll(() => {
+  s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The reference: one statement, everything joined, exact count, full sort (the pre-issue-13 query). */
+function reference(f: SearchFilter): { total: number; keys: string[] } {
+  const where: string[] = [];
+  const params: Array<string | number> = [];
+  const match = f.query ? ftsQuery(f.query) : null;
+  let from = "agents a";
+  let rank = "";
+  if (match) {
+    from = "agents_fts f JOIN agents a ON a.pk = f.rowid";
+    where.push("agents_fts MATCH ?");
+    params.push(match);
+    rank = "bm25(agents_fts, 5.0, 10.0, 2.0, 5.0, 1.0)";
+  }
+  if (f.capability) (where.push("EXISTS (SELECT 1 FROM json_each(a.capabilities_json) WHERE value = ?)"), params.push(f.capability));
+  if (f.integration) (where.push("EXISTS (SELECT 1 FROM json_each(a.integration_points_json) WHERE value = ?)"), params.push(f.integration));
+  if (f.status) (where.push(`(${EFFECTIVE_STATUS_SQL}) = ?`), params.push(f.status));
+  if (f.verification) (where.push("a.verification = ?"), params.push(f.verification));
+  if (f.minTrust !== undefined) (where.push("a.trust_score >= ?"), params.push(f.minTrust));
+  if (f.source) (where.push("a.source = ?"), params.push(f.source));
+  const sql = `SELECT a.key AS key FROM ${from} LEFT JOIN installs i ON i.agent_id = a.agent_id ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${match ? `${rank}, ` : ""}a.name COLLATE NOCASE, a.agent_id, a.key`;
+  const keys = s.store.sqlite.query<{ key: string }, Array<string | number>>(sql).all(...params).map((r) => r.key);
+  return { total: keys.length, keys };
+}
+
+const FILTERS: SearchFilter[] = [
+  {},
+  { query: "git" },
+  { query: "gi" },
+  { query: "commit things" },
+  { query: "helper" },
+  { query: "nomatch" },
+  { capability: "tools" },
+  { capability: "webhooks", integration: "slack" },
+  { integration: "jira" },
+  { source: "remote", minTrust: 0.5 },
+  { source: "local" },
+  { verification: "verified" },
+  { status: "local_uninstalled" },
+  { status: "missing" },
+  { status: "available" },
+  { query: "git", capability: "chat" },
+  { query: "alert", source: "remote", minTrust: 0.3 },
+  { query: "review", status: "local_uninstalled" },
+  { query: "deploy", integration: "github", verification: "verified" },
+];
+
+describe("search at scale matches the exact one-statement query", () => {
+  for (const f of FILTERS) {
+    for (const [offset, limit] of [[0, 50], [37, 13], [COUNT_CAP - 10, 50], [1200, 100], [N - 5, 50]] as const) {
+      test(`${JSON.stringify(f)} offset ${offset} limit ${limit}`, () => {
+        const ref = reference(f);
+        const page = s.search.search({ ...f, offset, limit });
+        expect(page.agents.map((a) => a.key)).toEqual(ref.keys.slice(offset, offset + limit));
+        const cap = Math.max(COUNT_CAP, offset + limit);
+        if (ref.total > cap && !(f.query === undefined && Object.keys(f).length === 0)) {
+          expect(page).toMatchObject({ total: cap, totalCapped: true });
+        } else {
+          expect(page).toMatchObject({ total: ref.total, totalCapped: false });
+        }
+      });
+    }
+  }
+
+  test("agent_tags follows updates and deletes of listings", () => {
+    const tags = (key: string) =>
+      s.store.sqlite.query<{ tag: string }, [string]>("SELECT t.tag FROM agent_tags t JOIN agents a ON a.pk = t.pk WHERE a.key = ? ORDER BY t.tag").all(key).map((r) => r.tag);
+    expect(tags("local:/a/1")).toEqual(["c:chat", "c:tools", "i:slack"]);
+    s.store.sqlite.run(`UPDATE agents SET capabilities_json = '["x", 1, "x"]', integration_points_json = 'not json' WHERE key = 'local:/a/1'`);
+    expect(tags("local:/a/1")).toEqual(["c:x"]);
+    expect(s.search.search({ capability: "x" }).agents.map((a) => a.key)).toEqual(["local:/a/1"]);
+    s.store.sqlite.run("DELETE FROM agents WHERE key = 'local:/a/1'");
+    expect(s.store.sqlite.query("SELECT count(*) AS n FROM agent_tags t LEFT JOIN agents a ON a.pk = t.pk WHERE a.pk IS NULL").get()).toEqual({ n: 0 });
+  });
+});

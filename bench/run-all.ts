@@ -1,0 +1,120 @@
+/**
+ * Every bench in one table (what `bun run bench` runs): each path, what it
+ * measured, its peer or ceiling measured in the SAME run, and the ratio.
+ * Defaults are small and fast; absolute numbers on a shared machine are noisy,
+ * the ratios are what to compare.
+ *
+ *   bun bench/run-all.ts [--only NAME[,NAME]] [--search-agents 20000] [--runs 20]
+ *
+ * Adding a row = one function: write `async function myRows(): Promise<Row[]>`
+ * and add it to SUITES below. A suite that fails prints its error as a row and
+ * the others still run.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { binaryPath } from "../test/helpers/binary.ts";
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    only: { type: "string" },
+    "search-agents": { type: "string", default: "20000" },
+    "search-queries": { type: "string", default: "200" },
+    runs: { type: "string", default: "20" },
+  },
+});
+
+export interface Row {
+  /** What was measured, e.g. "`opensentience --version` CPU". */
+  path: string;
+  /** Measured value, human readable. */
+  measured: string;
+  /** The peer or ceiling it is compared with, measured in the same run (or a stated goal). */
+  peer: string;
+  /** measured ÷ peer in the unit that matters (lower is better unless `note` says otherwise). */
+  ratio: number | null;
+  note?: string;
+}
+
+const fmtMs = (ms: number) => (ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Search service at scale (bench/search.ts): p99 per group against the 10 ms goal of issue 13. */
+async function searchRows(): Promise<Row[]> {
+  const agents = values["search-agents"]!;
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "search.ts"), "--agents", agents, "--queries", values["search-queries"]!, "--no-binary", "--json"], { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`bench/search.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
+  const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { agents: number; groups: Array<{ group: string; p50: number; p99: number }> };
+  const GOAL_MS = 10;
+  return out.groups.map((g) => ({
+    path: `search ${out.agents.toLocaleString("en-US")} agents: ${g.group}`,
+    measured: `p50 ${fmtMs(g.p50)}, p99 ${fmtMs(g.p99)}`,
+    peer: `goal p99 ${GOAL_MS} ms`,
+    ratio: g.p99 / GOAL_MS,
+  }));
+}
+
+/** CPU time (user+sys) of one process run, in ms, from its rusage. */
+function cpuMs(cmd: string[], env: Record<string, string>): number {
+  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe", env });
+  if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")}: exit ${r.exitCode}: ${r.stderr.toString().slice(-300)}`);
+  const u = r.resourceUsage!.cpuTime;
+  return Number(u.user + u.system) / 1000; // µs → ms
+}
+
+/** CLI start: the compiled binary's CPU time against a one-line compiled Bun binary built now (goal ≤ 1.5×). */
+async function cliStartRows(): Promise<Row[]> {
+  const bin = await binaryPath();
+  const dir = mkdtempSync(join(tmpdir(), "os-bench-cli-"));
+  try {
+    writeFileSync(join(dir, "one.ts"), 'console.log("x");\n');
+    const peerBin = join(dir, "one");
+    const b = Bun.spawnSync([process.execPath, "build", "--compile", "--bytecode", "--format=esm", join(dir, "one.ts"), "--outfile", peerBin], { stdout: "pipe", stderr: "pipe" });
+    if (b.exitCode !== 0) throw new Error(`building the one-line peer: ${b.stderr.toString()}`);
+    const env = { PATH: process.env.PATH ?? "", HOME: dir, OPENSENTIENCE_HOME: join(dir, "home"), OPENSENTIENCE_SCAN_ROOTS: "" };
+    const runs = Number(values.runs);
+    const cases = [["--version"], ["--help"], ["agents", "list"]];
+    for (const args of cases) cpuMs([bin, ...args], env); // creates the data dir once, warms the page cache
+    const samples = new Map<string, number[]>(cases.map((c) => [c.join(" "), []]));
+    const peer: number[] = [];
+    // Interleaved, so both sides see the same machine load.
+    for (let i = 0; i < runs; i++) {
+      peer.push(cpuMs([peerBin], env));
+      for (const args of cases) samples.get(args.join(" "))!.push(cpuMs([bin, ...args], env));
+    }
+    const p = median(peer);
+    return cases.map((args) => {
+      const m = median(samples.get(args.join(" "))!);
+      return { path: `CLI start: opensentience ${args.join(" ")} (CPU, median of ${runs})`, measured: fmtMs(m), peer: `one-line compiled Bun binary ${fmtMs(p)}`, ratio: m / p, note: "goal ≤ 1.5" };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const SUITES: Record<string, () => Promise<Row[]>> = {
+  "cli-start": cliStartRows,
+  search: searchRows,
+};
+
+const only = values.only?.split(",").map((s) => s.trim());
+const rows: Row[] = [];
+for (const [name, suite] of Object.entries(SUITES)) {
+  if (only && !only.includes(name)) continue;
+  const t = performance.now();
+  try {
+    rows.push(...(await suite()));
+  } catch (e) {
+    rows.push({ path: `${name}: FAILED`, measured: String((e as Error).message).split("\n")[0]!, peer: "", ratio: null });
+  }
+  console.error(`bench ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+const header = ["path", "measured", "peer / ceiling (same run)", "ratio"];
+const cells = rows.map((r) => [r.path, r.measured, r.peer, r.ratio === null ? "-" : `${r.ratio.toFixed(2)}×${r.note ? ` (${r.note})` : ""}`]);
+const w = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(w[i]!)).join(" | ")} |`;
+console.log([line(header), `|${w.map((n) => "-".repeat(n + 2)).join("|")}|`, ...cells.map(line)].join("\n"));
+console.log(`\n${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}. Reproduce: bun bench/run-all.ts ${Bun.argv.slice(2).join(" ")}`.trimEnd());

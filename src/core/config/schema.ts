@@ -6,6 +6,8 @@ export const limitsSchema = z
     max_manifest_bytes: z.number().int().min(1024).max(1_048_576).default(262_144),
     max_scan_depth: z.number().int().min(1).max(64).default(16),
     max_scan_entries: z.number().int().min(1000).max(10_000_000).default(2_000_000),
+    /** Entries (`agents/*.json` files) one registry may hold; more refuses its sync. */
+    max_registry_entries: z.number().int().min(1).max(1_000_000).default(50_000),
     max_frame_bytes: z.number().int().min(4096).max(16_777_216).default(1_048_576),
     handshake_timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
     heartbeat_interval_ms: z.number().int().min(100).max(60_000).default(5000),

@@ -10,7 +10,8 @@ import { refSchema } from "../git/refs.ts";
 import { agentIdSchema, gitUrlSchema } from "../manifest/schema.ts";
 
 export const REGISTRY_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-export const MAX_REGISTRY_ENTRIES = 5000;
+/** Default of `limits.max_registry_entries`. */
+export const MAX_REGISTRY_ENTRIES = 50_000;
 
 const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const str = (max: number) => z.string().max(max).refine((s) => !CONTROL_RE.test(s), "must not contain control characters");

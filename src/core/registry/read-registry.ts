@@ -9,7 +9,7 @@ import { findForbiddenKey, zodProblems } from "../manifest/parse.ts";
 import { validateManifest } from "../manifest/parse.ts";
 import { isAgentId } from "../manifest/permissions.ts";
 import type { Manifest } from "../manifest/schema.ts";
-import { MAX_REGISTRY_ENTRIES, type RegistryEntry, registryEntrySchema, type RegistryFile, registryFileSchema } from "./entry-schema.ts";
+import { type RegistryEntry, registryEntrySchema, type RegistryFile, registryFileSchema } from "./entry-schema.ts";
 
 export interface EntryError {
   /** Path in the registry repository, e.g. `agents/com.example.x.json`. */
@@ -25,14 +25,53 @@ export interface ReadEntry {
   extra: Record<string, unknown>;
 }
 
-export interface RegistrySnapshot {
+/** What the caller keeps of one valid entry (see `ReadOptions.accept`). */
+export interface Accepted<T> {
+  file: string;
+  id: string;
+  value: T;
+}
+
+export interface ReadOptions<T> {
+  /** Per-file (and registry.json) byte limit. */
+  maxBytes: number;
+  /** More `agents/*.json` files than this refuses the whole registry. */
+  maxEntries: number;
+  /**
+   * Called for each valid entry as soon as its blob is read; returns what to keep
+   * (e.g. a catalog row) or `{ problem }` to report the file instead. The parsed
+   * entry is not kept, so memory holds the kept values, never every blob.
+   */
+  accept: (e: ReadEntry) => T | { problem: string };
+}
+
+export interface RegistrySnapshot<T> {
   commit: string;
   meta: RegistryFile;
-  entries: ReadEntry[];
+  entries: Array<Accepted<T>>;
+  /** Sorted by file. */
   errors: EntryError[];
+  /** Number of `agents/*.json` files (valid or not). */
+  candidates: number;
+}
+
+/** The files of a registry commit that changed since an earlier one, read and checked. */
+export interface RegistryChanges<T> {
+  commit: string;
+  /** The new registry.json when it changed, else null (unchanged). */
+  meta: RegistryFile | null;
+  /** Every `agents/*.json` path added, changed or deleted: their old rows and errors no longer hold. */
+  touched: string[];
+  /** Valid entries among the touched files. */
+  entries: Array<Accepted<T>>;
+  /** Problems of touched files (sorted by file). */
+  errors: EntryError[];
+  /** `agents/*.json` files added minus files deleted. */
+  countDelta: number;
 }
 
 const REGULAR_FILE = new Set(["100644", "100755"]);
+const TREE_MODE = "040000";
 
 function decodeJson(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; message: string } {
   let text: string;
@@ -54,70 +93,149 @@ const problemsText = (ps: Array<{ path: string; message: string }>) =>
     .map((p) => `${p.path}: ${p.message}`)
     .join("; ");
 
-export async function readRegistry(git: Git, repo: Repo, commit: string, maxBytes: number): Promise<RegistrySnapshot> {
-  const tree = await git.lsTree(repo, commit, ["registry.json", "agents/"]);
-  const regFile = tree.find((e) => e.path === "registry.json");
-  if (!regFile) throw new AppError("invalid_argument", `registry.json is missing at commit ${commit.slice(0, 12)}`);
-  if (regFile.type !== "blob" || !REGULAR_FILE.has(regFile.mode)) throw new AppError("invalid_argument", "registry.json is not a regular file");
-  if ((regFile.size ?? 0) > maxBytes) throw new AppError("invalid_argument", `registry.json is ${regFile.size} bytes, over the ${maxBytes}-byte limit`);
+const isCandidate = (path: string) => path.startsWith("agents/") && path.endsWith(".json") && !path.slice("agents/".length).includes("/");
+const idOf = (path: string) => path.slice("agents/".length, -".json".length);
+const byFile = (a: EntryError, b: EntryError) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
 
-  const candidates = tree.filter((e) => e.path.startsWith("agents/") && e.path.endsWith(".json"));
-  if (candidates.length > MAX_REGISTRY_ENTRIES) {
-    throw new AppError("invalid_argument", `registry has ${candidates.length} entries, over the limit of ${MAX_REGISTRY_ENTRIES}`);
-  }
-  const errors: EntryError[] = [];
-  const toRead: typeof candidates = [];
-  for (const e of candidates) {
-    const id = e.path.slice("agents/".length, -".json".length);
-    if (e.type !== "blob" || !REGULAR_FILE.has(e.mode)) errors.push({ file: e.path, message: "not a regular file (symlinks, directories and submodules are refused)" });
-    else if (!isAgentId(id)) errors.push({ file: e.path, message: "file name is not <agent_id>.json with a valid reverse-DNS id" });
-    else if ((e.size ?? 0) > maxBytes) errors.push({ file: e.path, message: `file is ${e.size} bytes, over the ${maxBytes}-byte limit` });
-    else toRead.push(e);
-  }
+/** Problem with a tree entry before reading it (type, then name), or null. */
+function treeEntryProblem(path: string, mode: string): string | null {
+  if (!REGULAR_FILE.has(mode)) return "not a regular file (symlinks, directories and submodules are refused)";
+  if (!isAgentId(idOf(path))) return "file name is not <agent_id>.json with a valid reverse-DNS id";
+  return null;
+}
 
-  const blobs = await git.readBlobs(repo, [regFile.oid, ...toRead.map((e) => e.oid)]);
-  const regJson = decodeJson(blobs.get(regFile.oid) ?? new Uint8Array());
+/** Validates one entry's bytes: the parsed entry, or the problem. */
+function checkEntry(file: string, bytes: Uint8Array): ReadEntry | string {
+  const id = idOf(file);
+  const json = decodeJson(bytes);
+  if (!json.ok) return json.message;
+  const bad = findForbiddenKey(json.value);
+  if (bad) return `${bad}: forbidden key or nested too deep`;
+  const parsed = registryEntrySchema.safeParse(json.value);
+  if (!parsed.success) return problemsText(zodProblems(parsed.error));
+  if (parsed.data.id !== id) return `file name says '${id}' but the entry id is '${parsed.data.id}'`;
+  const m = validateManifest(parsed.data.manifest);
+  if (!m.ok) return `manifest copy: ${problemsText(m.problems)}`;
+  if (m.manifest.id !== id) return `manifest copy has id '${m.manifest.id}', entry id is '${id}'`;
+  return { file, entry: parsed.data, manifest: m.manifest, extra: m.extra };
+}
+
+function checkMeta(bytes: Uint8Array | null, size: number, maxBytes: number): RegistryFile {
+  if (bytes === null) throw new AppError("invalid_argument", `registry.json is ${size} bytes, over the ${maxBytes}-byte limit`);
+  const regJson = decodeJson(bytes);
   if (!regJson.ok) throw new AppError("invalid_argument", `registry.json: ${regJson.message}`);
   const meta = registryFileSchema.safeParse(regJson.value);
   if (!meta.success) throw new AppError("invalid_argument", `registry.json: ${problemsText(zodProblems(meta.error))}`);
+  return meta.data;
+}
 
-  const entries: ReadEntry[] = [];
-  for (const e of toRead) {
-    const id = e.path.slice("agents/".length, -".json".length);
-    const bytes = blobs.get(e.oid);
-    if (!bytes) {
-      errors.push({ file: e.path, message: "could not be read" });
-      continue;
+/**
+ * Reads `registry.json` (optional) and the given entry blobs in one streaming
+ * `git cat-file --batch`, validating each entry as it arrives.
+ */
+async function readBlobs<T>(
+  git: Git,
+  repo: Repo,
+  regOid: string | null,
+  files: Array<{ path: string; oid: string }>,
+  opts: ReadOptions<T>,
+  entries: Array<Accepted<T>>,
+  errors: EntryError[],
+): Promise<RegistryFile | null> {
+  const wanted = new Map<string, string[]>();
+  for (const f of files) wanted.set(f.oid, [...(wanted.get(f.oid) ?? []), f.path]);
+  let metaBlob: { bytes: Uint8Array | null; size: number } | null = null;
+  const seen = new Set<string>();
+  await git.streamObjects(repo, [...(regOid ? [regOid] : []), ...wanted.keys()], opts.maxBytes, (o) => {
+    if (o.oid === regOid && metaBlob === null) {
+      metaBlob = { bytes: o.type === "blob" ? o.bytes : new Uint8Array(), size: o.size };
+      if (!wanted.has(o.oid)) return;
     }
-    const json = decodeJson(bytes);
-    if (!json.ok) {
-      errors.push({ file: e.path, message: json.message });
-      continue;
+    const paths = wanted.get(o.oid);
+    if (!paths || seen.has(o.oid)) return;
+    seen.add(o.oid);
+    for (const file of paths) {
+      try {
+        if (o.type !== "blob") errors.push({ file, message: "could not be read" });
+        else if (o.bytes === null) errors.push({ file, message: `file is ${o.size} bytes, over the ${opts.maxBytes}-byte limit` });
+        else {
+          const e = checkEntry(file, o.bytes);
+          if (typeof e === "string") errors.push({ file, message: e });
+          else {
+            const v = opts.accept(e);
+            if (v && typeof v === "object" && "problem" in v) errors.push({ file, message: (v as { problem: string }).problem });
+            else entries.push({ file, id: idOf(file), value: v as T });
+          }
+        }
+      } catch (err) {
+        errors.push({ file, message: `could not be checked: ${(err as Error).message}` });
+      }
     }
-    const bad = findForbiddenKey(json.value);
-    if (bad) {
-      errors.push({ file: e.path, message: `${bad}: forbidden key or nested too deep` });
-      continue;
-    }
-    const parsed = registryEntrySchema.safeParse(json.value);
-    if (!parsed.success) {
-      errors.push({ file: e.path, message: problemsText(zodProblems(parsed.error)) });
-      continue;
-    }
-    if (parsed.data.id !== id) {
-      errors.push({ file: e.path, message: `file name says '${id}' but the entry id is '${parsed.data.id}'` });
-      continue;
-    }
-    const m = validateManifest(parsed.data.manifest);
-    if (!m.ok) {
-      errors.push({ file: e.path, message: `manifest copy: ${problemsText(m.problems)}` });
-      continue;
-    }
-    if (m.manifest.id !== id) {
-      errors.push({ file: e.path, message: `manifest copy has id '${m.manifest.id}', entry id is '${id}'` });
-      continue;
-    }
-    entries.push({ file: e.path, entry: parsed.data, manifest: m.manifest, extra: m.extra });
+  });
+  for (const [oid, paths] of wanted) if (!seen.has(oid)) for (const file of paths) errors.push({ file, message: "could not be read" });
+  if (!regOid) return null;
+  const mb = metaBlob as { bytes: Uint8Array | null; size: number } | null;
+  if (!mb) throw new AppError("invalid_argument", "registry.json could not be read");
+  return checkMeta(mb.bytes, mb.size, opts.maxBytes);
+}
+
+/** Reads a whole registry commit (first sync, or when no earlier state can be trusted). */
+export async function readRegistry<T>(git: Git, repo: Repo, commit: string, opts: ReadOptions<T>): Promise<RegistrySnapshot<T>> {
+  const tree = await git.lsTree(repo, commit, ["registry.json", "agents/"], { long: false });
+  const regFile = tree.find((e) => e.path === "registry.json");
+  if (!regFile) throw new AppError("invalid_argument", `registry.json is missing at commit ${commit.slice(0, 12)}`);
+  if (regFile.type !== "blob" || !REGULAR_FILE.has(regFile.mode)) throw new AppError("invalid_argument", "registry.json is not a regular file");
+
+  const candidates = tree.filter((e) => isCandidate(e.path));
+  if (candidates.length > opts.maxEntries) {
+    throw new AppError("invalid_argument", `registry has ${candidates.length} entries, over the limit of ${opts.maxEntries} (limits.max_registry_entries)`);
   }
-  return { commit, meta: meta.data, entries, errors };
+  const errors: EntryError[] = [];
+  const toRead: Array<{ path: string; oid: string }> = [];
+  for (const e of candidates) {
+    const problem = treeEntryProblem(e.path, e.type === "blob" ? e.mode : TREE_MODE);
+    if (problem) errors.push({ file: e.path, message: problem });
+    else toRead.push({ path: e.path, oid: e.oid });
+  }
+  const entries: Array<Accepted<T>> = [];
+  const meta = await readBlobs(git, repo, regFile.oid, toRead, opts, entries, errors);
+  return { commit, meta: meta!, entries, errors: errors.sort(byFile), candidates: candidates.length };
+}
+
+/**
+ * Reads only what changed between `prev` and `commit` (two non-recursive tree
+ * diffs, then the changed blobs in one `git cat-file --batch`). Returns null
+ * when the layout changed in a way only a full read handles (agents/ appeared,
+ * vanished or is not a directory); throws like `readRegistry` for a bad registry.json.
+ */
+export async function readRegistryChanges<T>(git: Git, repo: Repo, prev: string, commit: string, opts: ReadOptions<T>): Promise<RegistryChanges<T> | null> {
+  const top = await git.diffTrees(repo, { commit: prev }, { commit });
+  const reg = top.find((c) => c.path === "registry.json");
+  const agentsDir = top.find((c) => c.path === "agents");
+  if (agentsDir && (agentsDir.oldMode !== TREE_MODE || agentsDir.newMode !== TREE_MODE)) return null;
+  if (reg) {
+    if (reg.newMode === "000000") throw new AppError("invalid_argument", `registry.json is missing at commit ${commit.slice(0, 12)}`);
+    if (!REGULAR_FILE.has(reg.newMode)) throw new AppError("invalid_argument", "registry.json is not a regular file");
+  }
+  const changes = agentsDir ? await git.diffTrees(repo, { commit: prev, dir: "agents" }, { commit, dir: "agents" }) : [];
+  const touched: string[] = [];
+  let countDelta = 0;
+  const errors: EntryError[] = [];
+  const toRead: Array<{ path: string; oid: string }> = [];
+  for (const c of changes) {
+    const path = `agents/${c.path}`;
+    if (!isCandidate(path)) continue;
+    touched.push(path);
+    if (c.oldMode === "000000") countDelta++;
+    if (c.newMode === "000000") {
+      countDelta--;
+      continue;
+    }
+    const problem = treeEntryProblem(path, c.newMode);
+    if (problem) errors.push({ file: path, message: problem });
+    else toRead.push({ path, oid: c.newOid });
+  }
+  const entries: Array<Accepted<T>> = [];
+  const meta = await readBlobs(git, repo, reg ? reg.newOid : null, toRead, opts, entries, errors);
+  return { commit, meta, touched, entries, errors: errors.sort(byFile), countDelta };
 }

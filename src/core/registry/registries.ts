@@ -4,15 +4,25 @@
  * replaces this registry's catalog listings in ONE transaction: a failed sync
  * changes no listing. A registry whose new commit does not descend from the
  * last synced one (force-push, history rewrite) is refused unless `force`.
+ *
+ * How much is read depends on what the last successful sync left behind (its
+ * commit, and a marker file in the clone naming that commit and the settings
+ * the listings were made with):
+ * - remote head unchanged and the marker matches: nothing is read (no-op);
+ * - head moved forward: only the files the two commits' trees differ in are
+ *   read (one `git cat-file --batch`) and only their listings change;
+ * - otherwise (first sync, `--force`, other settings, no/old marker, over 499
+ *   stored entry errors): the whole commit is read, streaming.
+ * Every mode ends in the same catalog state a full read would produce.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, renameSync } from "node:fs";
+import { closeSync, constants as fsc, existsSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import { type Actor, agents, registries } from "../../db/schema.ts";
 import type { AuditLog } from "../audit/audit-log.ts";
 import type { Catalog } from "../catalog/catalog.ts";
-import { listingValues } from "../catalog/listing.ts";
+import { type ListingValues, listingValues } from "../catalog/listing.ts";
 import type { Clock } from "../clock.ts";
 import type { DataPaths } from "../config/paths.ts";
 import type { ConfigFile, Limits } from "../config/schema.ts";
@@ -24,7 +34,8 @@ import { maskUrlCredentials } from "../git/git-url.ts";
 import { assertNotSymlink, childDir, ensureRealDir, removePath } from "../installer/safe-paths.ts";
 import { REGISTRY_NAME_RE } from "./entry-schema.ts";
 import { localSourceProblem } from "./local-sources.ts";
-import { type EntryError, type ReadEntry, readRegistry } from "./read-registry.ts";
+import { VERSION } from "../../version.ts";
+import { type Accepted, type EntryError, type ReadEntry, readRegistry, readRegistryChanges } from "./read-registry.ts";
 
 export interface RegistryInfo {
   name: string;
@@ -76,6 +87,15 @@ export interface RegistriesDeps {
 
 /** Private ref pointing at the last synced commit, so its objects are kept. */
 const SYNCED_REF = "refs/opensentience/synced";
+/**
+ * File in the registry's bare clone: `{commit, fingerprint}` of the last sync whose
+ * listings are complete. Removed before a sync writes listings, written after it committed.
+ */
+const MARKER_FILE = "opensentience-sync.json";
+/** Bump when entry validation or the listing built from an entry changes meaning. */
+const READER_VERSION = 2;
+/** Entry errors kept in the catalog; with this many, the list may be cut and the next sync reads everything. */
+const STORED_ERRORS = 500;
 
 export const registryKey = (name: string, id: string) => `registry:${name}:${id}`;
 
@@ -214,18 +234,50 @@ export class Registries {
           );
         }
       }
-      progress("read", `reading registry at ${commit.slice(0, 12)}`);
-      const snap = await readRegistry(this.d.git, repo.repo, commit, this.d.limits.max_manifest_bytes);
-      // Entries pointing at this machine from a registry that is not: reported like any bad entry.
-      const entries: ReadEntry[] = [];
-      const errors = [...snap.errors];
-      for (const e of snap.entries) {
-        const refused = localSourceProblem({ registry: name, registryUrl: reg.gitUrl, agentUrl: e.entry.git_url, allowLocalSources: this.d.allowLocalSources ?? false });
-        if (refused) errors.push({ file: e.file, message: refused });
-        else entries.push(e);
+      const fingerprint = this.fingerprint();
+      const storedErrors = parseEntryErrors(reg.entryErrorsJson);
+      const marker = prev ? readMarker(repo.repo.dir) : null;
+      const trusted = !!prev && !opts.force && marker?.commit === prev && marker.fingerprint === fingerprint && storedErrors.length < STORED_ERRORS;
+      const options = {
+        maxBytes: this.d.limits.max_manifest_bytes,
+        maxEntries: this.d.limits.max_registry_entries,
+        // Entries pointing at this machine from a registry that is not: reported like any bad entry.
+        accept: (e: ReadEntry): ListingValues | { problem: string } => {
+          const refused = localSourceProblem({ registry: name, registryUrl: reg.gitUrl, agentUrl: e.entry.git_url, allowLocalSources: this.d.allowLocalSources ?? false });
+          return refused ? { problem: refused } : entryListing(name, registryKey(name, e.entry.id), e);
+        },
+      };
+      let result: SyncResult;
+      let mode: "unchanged" | "changes" | "full";
+      if (trusted && prev === commit) {
+        mode = "unchanged";
+        progress("read", `registry unchanged at ${commit.slice(0, 12)}`);
+        result = this.applyUnchanged(reg, storedErrors, commit);
+      } else {
+        let changes: Awaited<ReturnType<typeof readRegistryChanges<ListingValues>>> = null;
+        if (trusted && prev) {
+          progress("read", `reading changes ${prev.slice(0, 12)}..${commit.slice(0, 12)}`);
+          try {
+            changes = await readRegistryChanges(this.d.git, repo.repo, prev, commit, options);
+          } catch (e) {
+            // The old commit's objects may be gone: read everything instead. A bad registry.json stays an error.
+            if (!(e instanceof AppError && e.code === "git_failed")) throw e;
+            changes = null;
+          }
+        }
+        removeMarker(repo.repo.dir);
+        if (changes) {
+          mode = "changes";
+          result = this.applyChanges(reg, changes, storedErrors, prev);
+        } else {
+          mode = "full";
+          progress("read", `reading registry at ${commit.slice(0, 12)}`);
+          const snap = await readRegistry(this.d.git, repo.repo, commit, options);
+          result = this.apply(reg, { entries: snap.entries, errors: snap.errors, description: snap.meta.description, commit, prev, scope: "all" });
+        }
+        await this.d.git.updateRef(repo.repo, SYNCED_REF, commit);
+        writeMarker(repo.repo.dir, { commit, fingerprint });
       }
-      const result = this.apply(reg, entries, errors, snap.meta.description, commit, prev);
-      await this.d.git.updateRef(repo.repo, SYNCED_REF, commit);
       result.historyRewritten = historyRewritten;
       result.forced = historyRewritten && !!opts.force;
       result.durationMs = Math.round(performance.now() - started);
@@ -241,6 +293,7 @@ export class Registries {
           commit,
           previous_commit: prev,
           status: result.status,
+          read: mode,
           added: result.added,
           updated: result.updated,
           removed: result.removed,
@@ -272,6 +325,52 @@ export class Registries {
     }
   }
 
+  /** What the listings of a sync depend on besides the registry's files. */
+  private fingerprint(): string {
+    return JSON.stringify({
+      reader: READER_VERSION,
+      version: VERSION,
+      max_manifest_bytes: this.d.limits.max_manifest_bytes,
+      max_registry_entries: this.d.limits.max_registry_entries,
+      allow_local_sources: this.d.allowLocalSources ?? false,
+    });
+  }
+
+  private countListings(name: string): number {
+    return this.d.catalog.sqlite.query<{ n: number }, [string]>("SELECT count(*) AS n FROM agents WHERE source = 'remote' AND registry_name = ?").get(name)?.n ?? 0;
+  }
+
+  /** Same commit as last time, same settings: only the sync status changes. */
+  private applyUnchanged(reg: typeof registries.$inferSelect, errors: EntryError[], commit: string): SyncResult {
+    const status = errors.length ? "partial" : "ok";
+    let unchanged = 0;
+    this.d.catalog.transaction(() => {
+      unchanged = this.countListings(reg.name);
+      this.d.catalog.db.update(registries).set({ lastSyncAt: this.d.clock.iso(), lastSyncStatus: status, lastError: null }).where(eq(registries.name, reg.name)).run();
+    });
+    return { name: reg.name, commit, previousCommit: commit, status, added: [], updated: [], removed: [], unchanged, errors, historyRewritten: false, forced: false, durationMs: 0 };
+  }
+
+  /** Applies the files that changed since `prev`: their old listings and errors are replaced, the rest stays. */
+  private applyChanges(
+    reg: typeof registries.$inferSelect,
+    changes: NonNullable<Awaited<ReturnType<typeof readRegistryChanges<ListingValues>>>>,
+    storedErrors: EntryError[],
+    prev: string | null,
+  ): SyncResult {
+    const touched = new Set(changes.touched);
+    const errors = [...storedErrors.filter((e) => !touched.has(e.file)), ...changes.errors].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    // Every agents/*.json file gave exactly one listing or one error: count the new commit's files the same way.
+    const before = this.countListings(reg.name) + storedErrors.length;
+    const after = before + changes.countDelta;
+    if (after > this.d.limits.max_registry_entries) {
+      throw new AppError("invalid_argument", `registry has ${after} entries, over the limit of ${this.d.limits.max_registry_entries} (limits.max_registry_entries)`);
+    }
+    const scope = new Set<string>();
+    for (const file of changes.touched) scope.add(registryKey(reg.name, file.slice("agents/".length, -".json".length)));
+    return this.apply(reg, { entries: changes.entries, errors, description: changes.meta?.description ?? reg.description, commit: changes.commit, prev, scope });
+  }
+
   /** First sync: clone into a temp dir and rename into place; later: fetch in place. */
   private async fetchRegistry(reg: typeof registries.$inferSelect): Promise<{ repo: Repo; commit: string }> {
     ensureRealDir(this.d.paths.registriesDir);
@@ -290,9 +389,17 @@ export class Registries {
     return { repo, commit };
   }
 
-  /** Replaces this registry's listings and sync status in one transaction. */
-  private apply(reg: typeof registries.$inferSelect, entries: ReadEntry[], errors: EntryError[], description: string, commit: string, prev: string | null): SyncResult {
+  /**
+   * Writes listings and sync status in one transaction. `scope` "all": the
+   * entries are the whole registry (listings not among them are removed);
+   * a set of listing keys: only those keys may change (the rest is unchanged).
+   */
+  private apply(
+    reg: typeof registries.$inferSelect,
+    p: { entries: Array<Accepted<ListingValues>>; errors: EntryError[]; description: string; commit: string; prev: string | null; scope: "all" | Set<string> },
+  ): SyncResult {
     const name = reg.name;
+    const { errors, commit, prev } = p;
     const result: SyncResult = {
       name,
       commit,
@@ -308,21 +415,26 @@ export class Registries {
       durationMs: 0,
     };
     this.d.catalog.transaction(() => {
-      const existing = new Map(
-        this.d.catalog.db
-          .select({ key: agents.key, agentId: agents.agentId, manifestJson: agents.manifestJson, gitUrl: agents.gitUrl, ref: agents.ref, pinned: agents.pinnedCommit, verification: agents.verification, trust: agents.trustScore, deprecated: agents.deprecated, publisher: agents.publisherJson })
-          .from(agents)
-          .where(and(eq(agents.source, "remote"), eq(agents.registryName, name)))
-          .all()
-          .map((r) => [r.key, r]),
-      );
+      const columns = { key: agents.key, agentId: agents.agentId, manifestJson: agents.manifestJson, gitUrl: agents.gitUrl, ref: agents.ref, pinned: agents.pinnedCommit, verification: agents.verification, trust: agents.trustScore, deprecated: agents.deprecated, publisher: agents.publisherJson };
+      const mine = and(eq(agents.source, "remote"), eq(agents.registryName, name));
+      let existing: Map<string, { key: string; agentId: string | null; manifestJson: string | null; gitUrl: string | null; ref: string | null; pinned: string | null; verification: string | null; trust: number | null; deprecated: boolean | null; publisher: string | null }>;
+      if (p.scope === "all") {
+        existing = new Map(this.d.catalog.db.select(columns).from(agents).where(mine).all().map((r) => [r.key, r]));
+      } else {
+        existing = new Map();
+        for (const key of p.scope) {
+          const r = this.d.catalog.db.select(columns).from(agents).where(and(mine, eq(agents.key, key))).get();
+          if (r) existing.set(key, r);
+        }
+        result.unchanged = this.countListings(name) - existing.size;
+      }
       const keep = new Set<string>();
-      for (const e of entries) {
-        const key = registryKey(name, e.entry.id);
+      for (const { value: values } of p.entries) {
+        const key = values.key;
+        const id = values.agentId ?? key;
         keep.add(key);
-        const values = entryListing(name, key, e);
         const old = existing.get(key);
-        if (!old) result.added.push(e.entry.id);
+        if (!old) result.added.push(id);
         else if (
           old.manifestJson !== values.manifestJson ||
           old.gitUrl !== values.gitUrl ||
@@ -333,7 +445,7 @@ export class Registries {
           old.deprecated !== values.deprecated ||
           old.publisher !== values.publisherJson
         )
-          result.updated.push(e.entry.id);
+          result.updated.push(id);
         else result.unchanged++;
         this.d.catalog.upsertListing(values);
       }
@@ -345,17 +457,65 @@ export class Registries {
       this.d.catalog.db
         .update(registries)
         .set({
-          description,
+          description: p.description,
           lastSyncAt: this.d.clock.iso(),
           lastSyncStatus: result.status,
           lastCommit: commit,
           lastError: null,
-          entryErrorsJson: JSON.stringify(errors.slice(0, 500)),
+          entryErrorsJson: JSON.stringify(errors.slice(0, STORED_ERRORS)),
         })
         .where(eq(registries.name, name))
         .run();
     });
     return result;
+  }
+}
+
+function parseEntryErrors(json: string): EntryError[] {
+  try {
+    const v = JSON.parse(json);
+    return Array.isArray(v) ? (v as EntryError[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The marker, or null when absent or unreadable (a symlink is never followed). */
+function readMarker(dir: string): { commit: string; fingerprint: string } | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(join(dir, MARKER_FILE), fsc.O_RDONLY | fsc.O_NOFOLLOW);
+    const v = JSON.parse(readFileSync(fd, "utf8")) as unknown;
+    if (v && typeof v === "object" && typeof (v as { commit?: unknown }).commit === "string" && typeof (v as { fingerprint?: unknown }).fingerprint === "string") {
+      return v as { commit: string; fingerprint: string };
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function removeMarker(dir: string): void {
+  try {
+    unlinkSync(join(dir, MARKER_FILE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new AppError("io", `cannot remove ${MARKER_FILE} in ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Best effort: without the marker the next sync reads everything, which is always correct. */
+function writeMarker(dir: string, m: { commit: string; fingerprint: string }): void {
+  try {
+    const fd = openSync(join(dir, MARKER_FILE), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, JSON.stringify(m));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Next sync: full read.
   }
 }
 

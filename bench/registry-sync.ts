@@ -1,7 +1,7 @@
 /**
  * Registry sync at scale, against the goals of issue 13 (goal 2).
  *
- *   bun bench/registry-sync.ts [--entries 10000] [--keep]
+ *   bun bench/registry-sync.ts [--entries 10000] [--keep] [--json]
  *
  * Builds (with `git fast-import`, in a temp dir) a real registry repository of
  * `entries` valid entries and three later commits, served over a file:// URL,
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     home: { type: "string" },
     url: { type: "string" },
     add: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
   },
 });
 
@@ -147,12 +148,19 @@ async function main(): Promise<void> {
 
     const rows: Array<[string, string, Record<string, unknown>]> = [];
     setHead(c1);
+    const goals = { first: 5000, noop: 100, one: 1000 };
     rows.push(["first sync", "< 5,000 ms", run(true)]);
     rows.push(["no-op sync (head unchanged)", "< 100 ms", run()]);
     setHead(c2);
     rows.push(["1 entry changed", "< 1,000 ms", run()]);
     setHead(c3);
     rows.push(["100 entries changed", "-", run()]);
+    if (values.json) {
+      // One line for bench/run-all.ts: goals in ms (null: none).
+      const goal = [goals.first, goals.noop, goals.one, null];
+      console.log(JSON.stringify({ entries: N, rows: rows.map(([name, , r], i) => ({ name, goalMs: goal[i], ...r })) }));
+      return;
+    }
 
     console.log(`registry sync, ${N.toLocaleString("en-US")} entries (registry built in ${Math.round(buildMs)} ms; ${new Date().toISOString()})`);
     console.log("| sync | time | goal | peak RSS | result |");

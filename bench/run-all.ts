@@ -4,7 +4,7 @@
  * Defaults are small and fast; absolute numbers on a shared machine are noisy,
  * the ratios are what to compare.
  *
- *   bun bench/run-all.ts [--only NAME[,NAME]] [--search-agents 20000] [--runs 20]
+ *   bun bench/run-all.ts [--only NAME[,NAME]] [--search-agents 20000] [--runs 20] [--registry-entries 10000]
  *
  * Adding a row = one function: write `async function myRows(): Promise<Row[]>`
  * and add it to SUITES below. A suite that fails prints its error as a row and
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     "search-agents": { type: "string", default: "20000" },
     "search-queries": { type: "string", default: "200" },
     runs: { type: "string", default: "20" },
+    "registry-entries": { type: "string", default: "10000" },
   },
 });
 
@@ -94,9 +95,23 @@ async function cliStartRows(): Promise<Row[]> {
   }
 }
 
+/** Registry sync (bench/registry-sync.ts): first, no-op, 1 and 100 changed entries against the goals of issue 13. */
+async function registrySyncRows(): Promise<Row[]> {
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "registry-sync.ts"), "--entries", values["registry-entries"]!, "--json"], { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`bench/registry-sync.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
+  const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { entries: number; rows: Array<{ name: string; goalMs: number | null; ms?: number; rssMb?: number; error?: string }> };
+  return out.rows.map((x) => ({
+    path: `registry sync ${out.entries.toLocaleString("en-US")} entries: ${x.name}`,
+    measured: x.error ? `ERROR ${x.error.slice(0, 80)}` : `${fmtMs(x.ms!)}, peak RSS ${Math.round(x.rssMb!)} MB`,
+    peer: x.goalMs === null ? "-" : `goal < ${x.goalMs.toLocaleString("en-US")} ms`,
+    ratio: x.goalMs === null || x.ms === undefined ? null : x.ms / x.goalMs,
+  }));
+}
+
 const SUITES: Record<string, () => Promise<Row[]>> = {
   "cli-start": cliStartRows,
   search: searchRows,
+  "registry-sync": registrySyncRows,
 };
 
 const only = values.only?.split(",").map((s) => s.trim());

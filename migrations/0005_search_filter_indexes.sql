@@ -25,7 +25,9 @@ END;
 CREATE TRIGGER agent_tags_ad AFTER DELETE ON agents BEGIN
   DELETE FROM agent_tags WHERE pk = old.pk;
 END;
-CREATE TRIGGER agent_tags_au AFTER UPDATE OF pk, capabilities_json, integration_points_json ON agents BEGIN
+-- Upserts set every column: rewrite the tags only when the arrays really changed.
+CREATE TRIGGER agent_tags_au AFTER UPDATE OF pk, capabilities_json, integration_points_json ON agents
+WHEN old.pk IS NOT new.pk OR old.capabilities_json IS NOT new.capabilities_json OR old.integration_points_json IS NOT new.integration_points_json BEGIN
   DELETE FROM agent_tags WHERE pk = old.pk;
   INSERT OR IGNORE INTO agent_tags (tag, pk)
     SELECT 'c:' || value, new.pk FROM json_each(CASE WHEN json_valid(new.capabilities_json) THEN new.capabilities_json ELSE '[]' END) WHERE type = 'text';

@@ -12,10 +12,10 @@
  *   3. one changed entry   (head moved by one commit changing one entry)
  *   4. 100 changed entries (head moved by one commit changing 100 entries)
  * Time is measured inside the child around `Registries.sync()` only (process
- * start and service creation are not counted). Peak RSS is the child's
- * `maxRSS` (the daemon process; git's own processes are not included).
+ * start and service creation are not counted). Peak RSS is the child's own
+ * VmHWM (the daemon process; git's own processes are not included).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -51,7 +51,11 @@ async function child(): Promise<void> {
   } catch (e) {
     out = { ms: performance.now() - t0, error: (e as Error).message };
   }
-  out.rssMb = process.resourceUsage().maxRSS / 1024;
+  // VmHWM is this process's own peak: getrusage's maxRSS inherits the parent's peak across fork/exec on Linux.
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  out.rssMb = (hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS) / 1024;
+  // Close like the daemon would at exit (checkpoints the WAL), so the next phase starts from a clean catalog.
+  s.close();
   console.log(JSON.stringify(out));
   process.exit(0);
 }

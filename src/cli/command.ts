@@ -1,9 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { type Config, loadConfig } from "../core/config/load.ts";
+import type { Config, loadConfig } from "../core/config/load.ts";
 import { AppError } from "../core/errors.ts";
 import type { Services } from "../core/services.ts";
 import type { DaemonClient } from "../client/daemon-client.ts";
-import { type Target, TargetResolver } from "./target.ts";
+import type { Target, TargetResolver } from "./target.ts";
 import type { Io } from "./output.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -35,6 +35,13 @@ export interface Command {
   usage?: string;
   options?: Options;
   args?: { min: number; max: number };
+  /**
+   * The command reaches state only through `ctx.target()`, so the dispatcher
+   * starts it without loading config validation, the daemon client and the
+   * services (they load on the first `target()`); `config()` and `daemon()`
+   * are unavailable before that. For cheap read commands (`agents list`).
+   */
+  lazyContext?: boolean;
   run(ctx: CommandContext): Promise<number | undefined> | number | undefined;
 }
 
@@ -59,11 +66,28 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Values
   return { values: parsed.values as Values, positionals: parsed.positionals };
 }
 
-export function makeContext(io: Io, env: Record<string, string | undefined>, values: Values, positionals: string[], command = ""): CommandContext & { dispose(): void } {
+/** What a context needs to reach state: config loading (zod) and the target resolver (daemon client, services). */
+export interface ContextDeps {
+  loadConfig: typeof loadConfig;
+  TargetResolver: typeof TargetResolver;
+}
+
+export async function loadContextDeps(): Promise<ContextDeps> {
+  const [{ loadConfig }, { TargetResolver }] = await Promise.all([import("../core/config/load.ts"), import("./target.ts")]);
+  return { loadConfig, TargetResolver };
+}
+
+/** `deps` omitted (a `lazyContext` command): they load on the first `target()`. */
+export function makeContext(io: Io, env: Record<string, string | undefined>, values: Values, positionals: string[], command = "", deps?: ContextDeps): CommandContext & { dispose(): void } {
+  let d = deps;
+  const need = (): ContextDeps => {
+    if (!d) throw new AppError("internal", `'${command}' used its config or daemon before target(): it must not be a lazyContext command`);
+    return d;
+  };
   let config: Config | undefined;
-  const cfg = () => (config ??= loadConfig({ env }));
+  const cfg = () => (config ??= need().loadConfig({ env }));
   let resolver: TargetResolver | undefined;
-  const targets = () => (resolver ??= new TargetResolver(cfg(), env, command, (m) => io.err(m)));
+  const targets = () => (resolver ??= new (need().TargetResolver)(cfg(), env, command, (m) => io.err(m)));
   return {
     io,
     env,
@@ -71,7 +95,10 @@ export function makeContext(io: Io, env: Record<string, string | undefined>, val
     positionals,
     json: values.json === true,
     config: cfg,
-    target: (opts) => targets().resolve(opts),
+    target: async (opts) => {
+      d ??= await loadContextDeps();
+      return targets().resolve(opts);
+    },
     daemon: () => targets().daemon(),
     dispose: () => resolver?.dispose(),
   };

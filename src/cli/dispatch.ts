@@ -71,10 +71,12 @@ export async function runCli(argv: string[], io: Io = processIo, env = process.e
       io.out(commandHelp(found.cmd));
       return 0;
     }
-    // Loaded only when a command runs: the context brings config loading (zod) and the daemon client.
-    const { makeContext, parseCommandArgs } = await import("./command.ts");
+    // Loaded only when a command runs; config loading (zod), the daemon client and the services load
+    // here, or for a lazyContext command on its first target().
+    const { loadContextDeps, makeContext, parseCommandArgs } = await import("./command.ts");
     const { values, positionals } = parseCommandArgs(found.cmd, found.rest);
-    const ctx = makeContext(io, env, values, positionals, found.cmd.path.join(" "));
+    const deps = found.cmd.lazyContext ? undefined : await loadContextDeps();
+    const ctx = makeContext(io, env, values, positionals, found.cmd.path.join(" "), deps);
     try {
       return (await found.cmd.run(ctx)) ?? 0;
     } finally {

@@ -1,0 +1,133 @@
+/**
+ * `agents list` and `agents search`: cheap to start. With no daemon and no
+ * config file they read the catalog directly (read-only, one SQLite handle,
+ * the search service's own SQL) — no config validation, daemon client or
+ * services are loaded; otherwise they go through `ctx.target()` like every
+ * other command (a running daemon owns the state and answers).
+ */
+import { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
+import { AGENT_STATUS_VALUES, type AgentStatus } from "../core/catalog/types.ts";
+import { dataPaths, resolveHome } from "../core/config/paths.ts";
+import { AppError } from "../core/errors.ts";
+import { CatalogSearch, type SearchFilter, type SearchPage } from "../core/search/search.ts";
+import { MIGRATIONS } from "../db/migrations.ts";
+import { type Command, type CommandContext, intOption, stringOption, type Values } from "./command.ts";
+import { agentsTable } from "./format-agents.ts";
+import { printJson } from "./output.ts";
+
+/**
+ * The page straight from the data directory's catalog, or null when the full
+ * path must answer: a daemon file (a daemon may run and own the state), a
+ * config file (it must be validated like for any command), no catalog yet, or
+ * a catalog whose migrations are not all applied (opening it migrates).
+ */
+export function localPageDirect(env: Record<string, string | undefined>, filter: SearchFilter): SearchPage | null {
+  const paths = dataPaths(resolveHome(env));
+  if (existsSync(paths.daemonFile) || existsSync(paths.config) || !existsSync(paths.db)) return null;
+  let db: Database;
+  try {
+    db = new Database(paths.db, { readonly: true });
+  } catch {
+    return null;
+  }
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    const applied = db.query<{ v: number | null }, []>("SELECT max(version) AS v FROM schema_migrations").get()?.v ?? 0;
+    if (applied !== MIGRATIONS[MIGRATIONS.length - 1]!.version) return null;
+    return new CatalogSearch(db).search(filter);
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    return null; // anything unexpected (no schema_migrations, locked, …): the full path reports it properly
+  } finally {
+    db.close();
+  }
+}
+
+/** The daemon's catalog when it runs (it owns the state), else the data directory's, read-only. */
+async function searchPage(ctx: CommandContext, filter: SearchFilter): Promise<SearchPage> {
+  const direct = localPageDirect(ctx.env, filter);
+  if (direct) return direct;
+  const t = await ctx.target({ write: false });
+  if (t.kind === "local") return t.services.search.search(filter);
+  return t.client.listAgents({
+    q: filter.query,
+    capability: filter.capability,
+    integration: filter.integration,
+    status: filter.status,
+    verification: filter.verification,
+    "min-trust": filter.minTrust,
+    source: filter.source,
+    limit: filter.limit,
+    offset: filter.offset,
+  });
+}
+
+const FILTER_OPTIONS = {
+  capability: { type: "string" },
+  integration: { type: "string" },
+  status: { type: "string" },
+  verification: { type: "string" },
+  "min-trust": { type: "string" },
+  source: { type: "string" },
+  limit: { type: "string" },
+  offset: { type: "string" },
+} as const;
+
+function filterFrom(values: Values): SearchFilter {
+  const status = stringOption(values, "status");
+  if (status && !AGENT_STATUS_VALUES.includes(status as AgentStatus)) {
+    throw new AppError("usage", `--status must be one of ${AGENT_STATUS_VALUES.join(", ")}`);
+  }
+  const source = stringOption(values, "source");
+  if (source && source !== "local" && source !== "remote") throw new AppError("usage", "--source must be local or remote");
+  const minTrustRaw = stringOption(values, "min-trust");
+  const minTrust = minTrustRaw === undefined ? undefined : Number(minTrustRaw);
+  if (minTrust !== undefined && (!Number.isFinite(minTrust) || minTrust < 0 || minTrust > 1)) {
+    throw new AppError("usage", "--min-trust must be a number from 0 to 1");
+  }
+  return {
+    capability: stringOption(values, "capability"),
+    integration: stringOption(values, "integration"),
+    status: status as AgentStatus | undefined,
+    verification: stringOption(values, "verification"),
+    minTrust,
+    source: source as "local" | "remote" | undefined,
+    limit: intOption(values, "limit", 1, 1000),
+    offset: intOption(values, "offset", 0, 100_000_000),
+  };
+}
+
+const FILTER_USAGE = "[--capability C] [--integration I] [--status S] [--verification V] [--min-trust N] [--source local|remote] [--limit N] [--offset N]";
+
+export const agentsList: Command = {
+  path: ["agents", "list"],
+  summary: "List catalogued agents (local and from registries)",
+  usage: FILTER_USAGE,
+  options: FILTER_OPTIONS,
+  lazyContext: true,
+  async run(ctx) {
+    const page = await searchPage(ctx, filterFrom(ctx.values));
+    if (ctx.json) printJson(ctx.io, page);
+    else ctx.io.out(agentsTable(page));
+    return 0;
+  },
+};
+
+export const agentsSearch: Command = {
+  path: ["agents", "search"],
+  summary: "Full-text search over id, name, description, keywords and tools",
+  usage: `QUERY ${FILTER_USAGE}`,
+  options: FILTER_OPTIONS,
+  args: { min: 1, max: 1 },
+  lazyContext: true,
+  async run(ctx) {
+    const query = ctx.positionals[0]!;
+    if (query.length > 512) throw new AppError("usage", "QUERY is longer than 512 characters");
+    const page = await searchPage(ctx, { ...filterFrom(ctx.values), query });
+    if (ctx.json) printJson(ctx.io, page);
+    else ctx.io.out(agentsTable(page));
+    return 0;
+  },
+};
+

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isAppError } from "../../src/core/errors.ts";
+import { Registries } from "../../src/core/registry/registries.ts";
 import type { Services } from "../../src/core/services.ts";
 import { type AgentRepo, cleanupTemp, commitAll, manifest, registryEntry, registryRepo, servicesFor, tempDir, testHome, updateRegistry } from "../helpers/git-fixtures.ts";
 
@@ -149,6 +150,33 @@ describe("incremental registry sync", () => {
       full = (e as Error).message;
     }
     expect(full).toContain("registry has 3 entries, over the limit of 2");
+  });
+
+  test("the prepared upsert writes exactly what catalog.upsertListing writes, inserts and updates alike; first_seen_at is kept", async () => {
+    const reg = registryRepo(root, { "com.example.a.json": entry("com.example.a"), "com.example.b.json": registryEntry(agent("com.example.b"), { deprecated: true, trust_score: null, publisher: null }) });
+    const fast = servicesFor(testHome());
+    const ref = servicesFor(testHome());
+    const proto = Registries.prototype as unknown as { upsert: (this: { d: { catalog: Services["catalog"] } }, v: unknown) => void };
+    const prepared = proto.upsert;
+    const both = async () => {
+      await fast.registries.sync("r", { actor: "cli" });
+      proto.upsert = function (v) {
+        this.d.catalog.upsertListing(v as Parameters<Services["catalog"]["upsertListing"]>[0]);
+      };
+      try {
+        await ref.registries.sync("r", { actor: "cli" });
+      } finally {
+        proto.upsert = prepared;
+      }
+      expect(state(fast, "r")).toEqual(state(ref, "r"));
+    };
+    for (const s of [fast, ref]) s.registries.add({ name: "r", gitUrl: reg.url }, { actor: "cli" });
+    await both();
+    const firstSeen = fast.catalog.sqlite.query<{ f: string }, []>("SELECT first_seen_at AS f FROM agents WHERE agent_id = 'com.example.b'").get()!.f;
+    updateRegistry(reg, { "com.example.b.json": registryEntry(agent("com.example.b", "0.3.0"), { deprecated: false, keywords: ["other"] }) });
+    await both();
+    expect(fast.catalog.get("com.example.b").version).toBe("0.3.0");
+    expect(fast.catalog.sqlite.query<{ f: string }, []>("SELECT first_seen_at AS f FROM agents WHERE agent_id = 'com.example.b'").get()!.f).toBe(firstSeen);
   });
 
   test("--force, a missing marker or other settings make the sync read everything", async () => {

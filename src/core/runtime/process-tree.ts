@@ -25,20 +25,19 @@ function readStat(pid: number): ProcInfo | null {
   }
 }
 
-function allProcs(): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  let names: string[] = [];
+/** Every pid in /proc (empty where there is no /proc). */
+function listPids(): number[] {
   try {
-    names = readdirSync("/proc");
+    return readdirSync("/proc")
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number);
   } catch {
-    return out;
+    return [];
   }
-  for (const n of names) {
-    if (!/^\d+$/.test(n)) continue;
-    const p = readStat(Number(n));
-    if (p) out.push(p);
-  }
-  return out;
+}
+
+function allProcs(): ProcInfo[] {
+  return listPids().flatMap((pid) => readStat(pid) ?? []);
 }
 
 /** The root, its descendants, and every process in the root's session (pid = sid after setsid). */
@@ -100,23 +99,5 @@ export function processEnvVar(pid: number, name: string): string | null {
  * the environment.
  */
 export function markedProcesses(name: string, value: string): number[] {
-  const needle = `${name}=${value}`;
-  const out: number[] = [];
-  let names: string[] = [];
-  try {
-    names = readdirSync("/proc");
-  } catch {
-    return out;
-  }
-  for (const n of names) {
-    if (!/^\d+$/.test(n)) continue;
-    const pid = Number(n);
-    if (pid === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(needle) && alive(pid)) out.push(pid);
-    } catch {
-      // gone, or not ours
-    }
-  }
-  return out;
+  return listPids().filter((pid) => pid !== process.pid && processEnvVar(pid, name) === value && alive(pid));
 }

@@ -4,6 +4,7 @@ import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor } from "../../../test/helpers/binary.ts";
 import { type EgressAuditEvent, type EgressProxy, type EgressProxyOptions, originHead, parseProxyRequest, startEgressProxy } from "./egress-proxy.ts";
 
 let root: string;
@@ -121,13 +122,6 @@ async function request(path: string, raw: string | Buffer, allowHalfOpen = false
   return c;
 }
 
-const waitFor = async (cond: () => boolean, ms = 5_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("condition not reached");
-    await Bun.sleep(20);
-  }
-};
 
 describe("CONNECT tunnels", () => {
   test("an approved literal: 200, then bytes both ways (early data included), audited as allowed", async () => {

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { waitFor } from "../../../test/helpers/binary.ts";
 import { SandboxLauncher } from "./launcher.ts";
 import { detectLimitSupport } from "./limits.ts";
 import { sandboxSupport } from "./probe.ts";
@@ -63,11 +64,13 @@ describe.skipIf(!canLimit)("resource limits on this machine (real cgroups)", () 
     const procs = p.limits!.procsFiles;
     const memProcs = procs.find((f) => f.includes("memory") || support.controllers.memory!.version === 2)!;
     // bwrap, its namespace init, the shell and both sleeps.
-    let pids: number[] = [];
-    for (let i = 0; i < 200 && pids.length < 4; i++) {
-      await Bun.sleep(25);
-      pids = readFileSync(memProcs, "utf8").split("\n").filter(Boolean).map(Number);
-    }
+    const pids = await waitFor(
+      () => {
+        const now = readFileSync(memProcs, "utf8").split("\n").filter(Boolean).map(Number);
+        return now.length >= 4 ? now : null;
+      },
+      { timeoutMs: 5_000, what: "the agent's processes in its cgroup" },
+    );
     expect(pids).toContain(proc.pid);
     expect(pids.length).toBeGreaterThanOrEqual(4);
     const memCgroup = cgroupOf(proc.pid, support.controllers.memory!.version === 2 ? "" : "memory")!;

@@ -121,7 +121,8 @@ async function rawSdkCalls(home: string, agentDir: string): Promise<void> {
 
 // --- through the router -----------------------------------------------------
 async function routerCalls(): Promise<void> {
-  const env = await runtimeEnv({ calls_per_minute: 1_000_000, max_concurrency: 64 });
+  // The default per-agent caps (6,000 calls/min, one core of CPU) would measure the limits, not the router.
+  const env = await runtimeEnv({ calls_per_minute: 1_000_000, max_concurrency: 64, agent_cpu_percent: 100 * navigator.hardwareConcurrency });
   try {
     const echo = await buildExample("echo", env.home);
     await rawSdkCalls(env.home, echo.dir);

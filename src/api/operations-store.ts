@@ -24,7 +24,7 @@
  * audit log keeps the record under the operation's `correlationId`).
  */
 import { randomUUID } from "node:crypto";
-import { type Operation, type OperationError, type OperationEvent, type OperationKind, OPERATION_WAIT_MAX_S } from "../contract/operations.ts";
+import type { Operation, OperationError, OperationEvent, OperationKind } from "../contract/operations.ts";
 import { toAppError } from "../core/errors.ts";
 import type { EventBus } from "../core/events.ts";
 import { AppError } from "../core/errors.ts";
@@ -34,7 +34,6 @@ import type { Actor } from "../db/schema.ts";
 import type { HttpDeps } from "./context.ts";
 import { HTTP_STATUS, publicMessage } from "./errors.ts";
 
-export { OPERATION_WAIT_MAX_S, type Operation, type OperationError, type OperationKind };
 
 const KEEP = 200;
 /** Progress lines kept per operation for a follower that connects late (older ones are dropped). */

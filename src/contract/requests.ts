@@ -6,6 +6,7 @@
  * blank inputs means "no filter".
  */
 import { z } from "zod";
+import { OPERATION_WAIT_MAX_S } from "./operations.ts";
 import { AGENT_STATUS_VALUES, type AgentStatus } from "../core/catalog/types.ts";
 
 const dropEmpty = (v: unknown) =>
@@ -125,5 +126,5 @@ export const logsQuerySchema = queryObject({
   follow: z.enum(["0", "1", "true", "false"]).optional(),
 });
 
-export const operationWaitQuerySchema = queryObject({ wait: z.coerce.number().min(0).max(50).optional() });
+export const operationWaitQuerySchema = queryObject({ wait: z.coerce.number().min(0).max(OPERATION_WAIT_MAX_S).optional() });
 export const operationIdParamSchema = z.object({ id: z.string().min(1).max(64) });

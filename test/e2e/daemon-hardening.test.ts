@@ -35,8 +35,14 @@ test.skipIf(process.platform !== "linux" || !canDropPrivileges())("a same-user p
     const environ = `/proc/${d.info.pid}/environ`;
 
     // Control: the same reader, same uid, reads a dumpable process's environment.
-    const control = asNobody(["sleep", "30"], { MARKER: "visible-to-same-uid" });
+    // It announces itself only after its own execve: between setpriv's setresuid and that exec the kernel marks
+    // it non-dumpable too (credentials changed), so reading earlier races the very thing this test checks.
+    const control = asNobody(["sh", "-c", "echo ready; exec sleep 30"], { MARKER: "visible-to-same-uid" });
     try {
+      const reader = control.stdout.getReader();
+      const first = await reader.read();
+      expect(new TextDecoder().decode(first.value)).toContain("ready");
+      reader.releaseLock();
       const seen = await readAsNobody(`/proc/${control.pid}/environ`);
       expect(seen.out).toContain("MARKER=visible-to-same-uid");
       expect(statSync(`/proc/${control.pid}/environ`).uid).toBe(NOBODY.uid);

@@ -154,3 +154,32 @@ export const clientTokens = sqliteTable("client_tokens", {
   /** `name/version` the MCP client announced in `initialize` when it last used the token. */
   lastClient: text("last_client"),
 });
+
+/** The tool surface an operator approved, per agent (migration 0009); see src/core/approvals/tool-pins.ts. */
+export const toolSurfacePins = sqliteTable("tool_surface_pins", {
+  agentId: text("agent_id").primaryKey(),
+  source: text("source", { enum: ["manifest", "registered"] }).notNull(),
+  surfaceHash: text("surface_hash").notNull(),
+  surfaceJson: text("surface_json").notNull(),
+  pinnedAt: text("pinned_at").notNull(),
+  pinnedBy: text("pinned_by").notNull(),
+  pendingHash: text("pending_hash"),
+  pendingJson: text("pending_json"),
+  pendingSince: text("pending_since"),
+});
+
+/** The last `agents test` of each agent (migration 0009). */
+export const agentTestRuns = sqliteTable("agent_test_runs", {
+  agentId: text("agent_id").primaryKey(),
+  outcome: text("outcome", { enum: ["passed", "failed", "error", "timeout"] }).notNull(),
+  tests: integer("tests"),
+  failures: integer("failures"),
+  skipped: integer("skipped"),
+  durationMs: integer("duration_ms").notNull(),
+  version: text("version").notNull(),
+  commitSha: text("commit_sha"),
+  sandboxed: integer("sandboxed", { mode: "boolean" }).notNull(),
+  logTail: text("log_tail").notNull(),
+  actor: text("actor").notNull(),
+  ranAt: text("ran_at").notNull(),
+});

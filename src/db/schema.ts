@@ -12,6 +12,14 @@ export const registries = sqliteTable("registries", {
   lastCommit: text("last_commit"),
   lastError: text("last_error"),
   entryErrorsJson: text("entry_errors_json").notNull().default("[]"),
+  /** Signed registries (migration 0010): heads must be signed by a key in the copied allowed-signers file. */
+  requireSigned: integer("require_signed", { mode: "boolean" }).notNull().default(false),
+  allowedSignersPath: text("allowed_signers_path"),
+  allowedSignersSha256: text("allowed_signers_sha256"),
+  signatureStatus: text("signature_status", { enum: ["verified", "refused"] }),
+  signatureCommit: text("signature_commit"),
+  signatureDetail: text("signature_detail"),
+  signatureCheckedAt: text("signature_checked_at"),
 });
 
 export const AGENT_STATUSES = ["local_dev", "local_uninstalled", "available", "invalid", "missing"] as const;
@@ -48,6 +56,8 @@ export const agents = sqliteTable("agents", {
   replacementId: text("replacement_id"),
   publisherJson: text("publisher_json"),
   duplicateOf: text("duplicate_of"),
+  /** The registry entry's `yanked.reason` (migration 0010); null when not yanked. */
+  yankedReason: text("yanked_reason"),
   firstSeenAt: text("first_seen_at").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
@@ -71,6 +81,12 @@ export const installs = sqliteTable("installs", {
   /** Desired state (migration 0003): restored at daemon start when `autostart`. */
   runIntent: text("run_intent", { enum: ["running", "stopped"] }).notNull().default("stopped"),
   autostart: integer("autostart", { mode: "boolean" }).notNull().default(true),
+  /** Quarantine (migration 0010): set when the registry entry is yanked; lifted when it is un-yanked. */
+  quarantineReason: text("quarantine_reason"),
+  quarantinedAt: text("quarantined_at"),
+  /** The yank reason the operator explicitly overrode (`agents enable --override-yank`). */
+  yankOverrideReason: text("yank_override_reason"),
+  yankOverrideAt: text("yank_override_at"),
 });
 
 export const approvals = sqliteTable(
@@ -113,6 +129,8 @@ export const auditEvents = sqliteTable("audit_events", {
   requestId: text("request_id"),
   correlationId: text("correlation_id"),
   detailsJson: text("details_json").notNull().default("{}"),
+  /** Hash chain (migration 0007, src/core/audit/chain.ts); null only on a row written outside opensentience. */
+  hash: text("hash"),
 });
 
 export const chatSessions = sqliteTable("chat_sessions", {
@@ -183,3 +201,25 @@ export const agentTestRuns = sqliteTable("agent_test_runs", {
   actor: text("actor").notNull(),
   ranAt: text("ran_at").notNull(),
 });
+
+/** Latency buckets per rollup row: b0..b18 (must equal BUCKET_COUNT in src/core/metrics/histogram.ts). */
+export const ROLLUP_BUCKETS = 19;
+const bucketColumns = Object.fromEntries(Array.from({ length: ROLLUP_BUCKETS }, (_, i) => [`b${i}`, integer(`b${i}`).notNull().default(0)])) as Record<`b${number}`, ReturnType<typeof integer>>;
+
+/** Per-minute rollups of tool calls (migration 0008, src/core/metrics/rollups.ts); `minute` is Unix time in minutes. */
+export const toolCallRollups = sqliteTable(
+  "tool_call_rollups",
+  {
+    minute: integer("minute").notNull(),
+    agentId: text("agent_id").notNull(),
+    tool: text("tool").notNull(),
+    ok: integer("ok").notNull().default(0),
+    error: integer("error").notNull().default(0),
+    denied: integer("denied").notNull().default(0),
+    canceled: integer("canceled").notNull().default(0),
+    timeout: integer("timeout").notNull().default(0),
+    durationSumMs: real("duration_sum_ms").notNull().default(0),
+    ...bucketColumns,
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.tool, t.minute] })],
+);

@@ -19,6 +19,7 @@ import { Updater } from "./installer/updater.ts";
 import { Registries } from "./registry/registries.ts";
 import { unapprovableHere } from "./sandbox/approve-check.ts";
 import { ClientTokens } from "./client-tokens/client-tokens.ts";
+import { Metrics } from "./metrics/metrics.ts";
 
 export interface Services {
   config: Config;
@@ -39,6 +40,8 @@ export interface Services {
   agentHooks: AgentHooks;
   /** Scoped tokens of MCP clients. */
   clientTokens: ClientTokens;
+  /** Tool call, agent and daemon metrics (src/core/metrics); rollups in the catalog. */
+  metrics: Metrics;
   close(): void;
 }
 
@@ -56,6 +59,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const registries = new Registries({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, allowLocalSources: config.allowLocalSources });
   const installer = new Installer({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, hooks: agentHooks, allowLocalSources: config.allowLocalSources, sdkPath: () => sdkPath(config.paths), sandbox: config.sandbox });
   const updater = new Updater(installer);
+  const metrics = new Metrics({ sqlite: store.sqlite, clock, events });
   const approvals = new Approvals({ catalog, audit, events, clock, hooks: agentHooks, unapprovable: (p) => unapprovableHere(p, config.paths.home) });
   return {
     config,
@@ -73,8 +77,10 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     approvals,
     agentHooks,
     clientTokens: new ClientTokens({ sqlite: store.sqlite, audit, clock }),
+    metrics,
     close: () => {
       audit.flush(); // queued per-call events are written before the catalog closes
+      metrics.stop(); // and the last minute's rollups
       store.close();
     },
   };

@@ -11,7 +11,6 @@ import m0004 from "../../migrations/0004_client_tokens_and_mcp_actor.sql" with {
 import m0005 from "../../migrations/0005_search_filter_indexes.sql" with { type: "text" };
 import m0007 from "../../migrations/0007_audit_chain.sql" with { type: "text" };
 import m0008 from "../../migrations/0008_tool_call_rollups.sql" with { type: "text" };
-import m0008 from "../../migrations/0008_tool_call_rollups.sql" with { type: "text" };
 import m0009 from "../../migrations/0009_tool_surface_pins_and_test_runs.sql" with { type: "text" };
 import m0010 from "../../migrations/0010_registry_signing_and_yanks.sql" with { type: "text" };
 
@@ -30,7 +29,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "0004_client_tokens_and_mcp_actor", sql: m0004 },
   { version: 5, name: "0005_search_filter_indexes", sql: m0005 },
   { version: 7, name: "0007_audit_chain", sql: m0007, after: backfillAuditChain },
-  { version: 8, name: "0008_tool_call_rollups", sql: m0008 },
   { version: 8, name: "0008_tool_call_rollups", sql: m0008 },
   { version: 9, name: "0009_tool_surface_pins_and_test_runs", sql: m0009 },
   { version: 10, name: "0010_registry_signing_and_yanks", sql: m0010 },

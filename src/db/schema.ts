@@ -223,25 +223,3 @@ export const toolCallRollups = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.agentId, t.tool, t.minute] })],
 );
-
-/** Latency buckets per rollup row: b0..b18 (must equal BUCKET_COUNT in src/core/metrics/histogram.ts). */
-export const ROLLUP_BUCKETS = 19;
-const bucketColumns = Object.fromEntries(Array.from({ length: ROLLUP_BUCKETS }, (_, i) => [`b${i}`, integer(`b${i}`).notNull().default(0)])) as Record<`b${number}`, ReturnType<typeof integer>>;
-
-/** Per-minute rollups of tool calls (migration 0008, src/core/metrics/rollups.ts); `minute` is Unix time in minutes. */
-export const toolCallRollups = sqliteTable(
-  "tool_call_rollups",
-  {
-    minute: integer("minute").notNull(),
-    agentId: text("agent_id").notNull(),
-    tool: text("tool").notNull(),
-    ok: integer("ok").notNull().default(0),
-    error: integer("error").notNull().default(0),
-    denied: integer("denied").notNull().default(0),
-    canceled: integer("canceled").notNull().default(0),
-    timeout: integer("timeout").notNull().default(0),
-    durationSumMs: real("duration_sum_ms").notNull().default(0),
-    ...bucketColumns,
-  },
-  (t) => [primaryKey({ columns: [t.agentId, t.tool, t.minute] })],
-);

@@ -39,6 +39,10 @@ export class AgentConnection {
   refusal: ConnRefusal | null = null;
   /** Bytes received from the peer. */
   bytesIn = 0;
+  /** Frames received, and frames and bytes sent (metrics: src/core/metrics). */
+  framesIn = 0;
+  framesOut = 0;
+  bytesOut = 0;
   lastFrameAt = Date.now();
   readonly openedAt = Date.now();
   private readonly decoder: FrameDecoder;
@@ -61,6 +65,7 @@ export class AgentConnection {
     for (const f of frames) {
       if (this.isClosed()) return;
       this.lastFrameAt = Date.now();
+      this.framesIn++;
       const parsed = parseMessage(f);
       if (parsed.ok) {
         this.hooks.onMessage(this, parsed.msg);
@@ -115,6 +120,8 @@ export class AgentConnection {
     } catch {
       return false;
     }
+    this.framesOut++;
+    this.bytesOut += bytes.length;
     if (this.queue.length > 0) return this.enqueue(bytes);
     const n = this.socket.write(bytes);
     if (n < bytes.length) return this.enqueue(bytes.subarray(Math.max(0, n)));

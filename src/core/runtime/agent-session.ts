@@ -9,6 +9,7 @@ import { buildError, buildToolsRegistered, type Message, type MessageOf } from "
 import type { AuditLog } from "../audit/audit-log.ts";
 import type { Limits } from "../config/schema.ts";
 import type { Manifest } from "../manifest/schema.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { AgentConnection } from "./agent-connection.ts";
 import { CallLimiter } from "./call-limits.ts";
 import type { HubHandler } from "./hub.ts";
@@ -39,6 +40,8 @@ export interface SessionDeps {
   /** The installed manifest (limits and declared capabilities), or null when unusable. */
   manifestOf(agentId: string): Manifest | null;
   limits: Pick<Limits, "max_concurrency" | "calls_per_minute" | "default_tool_timeout_ms" | "max_tool_timeout_ms">;
+  /** Counts the frames and bytes of every authenticated connection when it closes. */
+  metrics?: Pick<Metrics, "connectionClosed">;
 }
 
 export interface AgentCallLimits {
@@ -139,6 +142,7 @@ export class AgentSessions implements HubHandler {
   }
 
   onDisconnect(conn: AgentConnection, reason: string): void {
+    this.d.metrics?.connectionClosed(conn.agentId!, conn);
     const slot = this.d.host.slotOf(conn.agentId!);
     if (!slot || slot.link?.conn !== conn) return;
     this.d.host.disconnected(slot, reason);

@@ -24,6 +24,7 @@ import { allowsInvoke } from "../manifest/permissions.ts";
 import { shapeOf } from "../redact.ts";
 import type { AgentConnection } from "./agent-connection.ts";
 import type { CallLimiter } from "./call-limits.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import { type ToolInfo, toolInfo, ToolRegistry } from "./tool-registry.ts";
 
 /**
@@ -92,6 +93,8 @@ export interface RouterDeps {
   policy(agentId: string): AgentPolicy;
   requestedPermissions(agentId: string): Set<string>;
   maxTimeoutMs: number;
+  /** Per-tool counters and latency (src/core/metrics): one lookup and a few increments per call. */
+  metrics?: Pick<Metrics, "admitted" | "left" | "callDone">;
 }
 
 interface Pending {
@@ -146,6 +149,7 @@ export class Router {
     const agentId = slash > 0 ? req.tool.slice(0, slash) : "";
     const done = (r: { ok: true; output: unknown } | { ok: false; error: CallError }, audit = true): CallOutcome => {
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      this.deps.metrics?.callDone(req.tool, r.ok ? null : r.error, durationMs);
       if (audit) {
         this.deps.audit.recordSoon({
           actor: auditActor(req.caller),
@@ -192,11 +196,13 @@ export class Router {
       if (admission.code === "canceled") return deadline.aborted ? fail("timeout", `timed out after ${timeoutMs} ms waiting for a free slot`) : fail("canceled", "canceled by the caller");
       return fail(admission.code, admission.message);
     }
+    const inFlight = this.deps.metrics?.admitted(req.tool);
     try {
       const r = await this.dispatch(link, agentId, requestId, req, tool.spec.name, timeoutMs, deadline);
       return done(r);
     } finally {
       admission.release();
+      if (inFlight) this.deps.metrics!.left(inFlight);
     }
   }
 

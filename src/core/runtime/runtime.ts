@@ -46,6 +46,7 @@ export class Runtime {
       },
       requestedPermissions: (id) => new Set(s.catalog.installedManifest(id)?.permissions ?? []),
       maxTimeoutMs: L.max_tool_timeout_ms,
+      metrics: s.metrics,
     });
     this.intents = new RunIntents(s.store.sqlite);
     this.supervisor = new Supervisor(s, this.router, this.intents);
@@ -64,6 +65,14 @@ export class Runtime {
   /** Listens on the agent socket, kills orphans of a crashed daemon, and starts supervising. Starts no agent. */
   async start(): Promise<void> {
     await this.hub.start();
+    this.s.metrics.bindRuntime({
+      isTool: (id) => !!this.router.tools.get(id),
+      knowsAgent: (id) => !!this.supervisor.link(id) || !!this.s.catalog.installFor(id),
+      statuses: () => this.supervisor.statuses(),
+      connection: (id) => this.supervisor.link(id)?.conn ?? null,
+      announce: (id) => this.supervisor.announce(id),
+    });
+    this.s.metrics.start();
     // Kill switch: disable, revoke, uninstall and update stop a running agent at once; an update resumes it after.
     this.unhooks.push(this.s.agentHooks.onStop((id, reason) => this.control.killSwitch(id, reason)));
     this.unhooks.push(this.s.agentHooks.onResume((id) => this.control.resumeAfterUpdate(id)));
@@ -90,6 +99,7 @@ export class Runtime {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.s.metrics.stop();
     for (const u of this.unhooks.splice(0)) u();
     await this.supervisor.shutdown();
     // Autostart starts nothing more once stopping; wait for the attempts in flight (the shutdown ended them).

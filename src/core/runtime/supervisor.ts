@@ -63,7 +63,7 @@ export class Supervisor {
     this.tokens = new LaunchTokens(s.clock, s.config.limits.token_ttl_ms);
     this.ledger = new RunLedger(s.store.db);
     this.sandbox = sandboxLauncherFor(s.config, { manifestOf: (id) => s.catalog.installedManifest(id), moveSelf: true });
-    this.sessions = new AgentSessions({ audit: s.audit, tokens: this.tokens, router, host: this.host, manifestOf: (id) => s.catalog.installedManifest(id), limits: s.config.limits });
+    this.sessions = new AgentSessions({ audit: s.audit, tokens: this.tokens, router, host: this.host, manifestOf: (id) => s.catalog.installedManifest(id), limits: s.config.limits, metrics: s.metrics });
   }
 
   /** Turns an agent's approved permissions into its sandbox (see src/core/sandbox). */

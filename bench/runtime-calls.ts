@@ -4,15 +4,19 @@
  * (examples/echo), side by side with a raw Bun↔Elixir ping-pong over the same
  * framing on the same kind of socket (the ceiling for one in-flight call).
  *
- *   bun bench/runtime-calls.ts [calls=5000] [concurrency=8]
+ *   bun bench/runtime-calls.ts [calls=5000] [concurrency=8] [--json]
+ *
+ * `--json` prints one JSON line last ({rows: [{name, calls, perSec, p50Us, p99Us}]}) for bench/tool-calls.ts.
  */
 import { join } from "node:path";
 import { encodeFrame, FrameDecoder } from "../src/protocol/index.ts";
 import { buildExample } from "../test/helpers/elixir-build.ts";
 import { runtimeEnv, shortTempDir } from "../test/helpers/runtime-env.ts";
 
-const N = Number(process.argv[2] ?? 5000);
-const CONC = Number(process.argv[3] ?? 8);
+const JSON_OUT = process.argv.includes("--json");
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const N = Number(positional[0] ?? 5000);
+const CONC = Number(positional[1] ?? 8);
 const ECHO = "com.opensentience.examples.echo";
 
 const pct = (xs: number[], p: number) => {
@@ -21,8 +25,11 @@ const pct = (xs: number[], p: number) => {
 };
 const fmt = (us: number) => `${us.toFixed(1)} µs`;
 const rows: string[][] = [];
-const row = (name: string, n: number, totalMs: number, lat: number[]) =>
+const data: Array<{ name: string; calls: number; perSec: number; p50Us: number; p99Us: number }> = [];
+const row = (name: string, n: number, totalMs: number, lat: number[]) => {
   rows.push([name, String(n), `${Math.round((n / totalMs) * 1000).toLocaleString()}`, fmt(pct(lat, 50)), fmt(pct(lat, 99))]);
+  data.push({ name, calls: n, perSec: (n / totalMs) * 1000, p50Us: pct(lat, 50), p99Us: pct(lat, 99) });
+};
 
 /** 500 warm-up round trips, then N timed ones, one at a time; adds a result row. */
 async function sequential(name: string, once: () => Promise<unknown>): Promise<void> {
@@ -156,4 +163,5 @@ await routerCalls();
 const head = ["path", "calls", "calls/s", "p50", "p99"];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 console.log([head, ...rows].map((r) => r.map((c, i) => c.padEnd(w[i]!)).join("  ")).join("\n"));
-console.log(`\n(every router call is schema-checked, permission-checked and written to the SQLite audit log)\nreproduce: bun bench/runtime-calls.ts ${N} ${CONC}`);
+if (JSON_OUT) console.log(JSON.stringify({ rows: data }));
+else console.log(`\n(every router call is schema-checked, permission-checked and written to the SQLite audit log)\nreproduce: bun bench/runtime-calls.ts ${N} ${CONC}`);

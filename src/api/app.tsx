@@ -18,6 +18,7 @@ import { apiV1 } from "./routes/index.ts";
 import { guardRequest } from "./auth/request-guard.ts";
 import { type BodyLimits, boundRequestBody, DEFAULT_BODY_LIMITS } from "./security/body-limits.ts";
 import { isAllowedHost } from "./security/host.ts";
+import { fastToolCall, isToolCallRequest } from "./tool-call-fast-path.ts";
 import { SECURITY_HEADERS, secureResponse } from "./security/headers.ts";
 
 /** Paths whose errors are JSON (the API, and MCP over HTTP). */
@@ -62,7 +63,12 @@ export function createHttpHandler(deps: HttpDeps, limits: BodyLimits = DEFAULT_B
   return async (req) => {
     let bounded = req;
     try {
-      if (isAllowedHost(req.headers.get("host"), deps.address)) bounded = await boundRequestBody(req, limits);
+      if (isToolCallRequest(req)) {
+        // The hot path: same checks, same functions, without the generic pipeline (tool-call-fast-path.ts).
+        const fast = await fastToolCall(req, deps, limits);
+        if (fast && "response" in fast) return fast.response;
+        bounded = fast?.fallback ?? req; // null: another Host, refused by the guard unread
+      } else if (isAllowedHost(req.headers.get("host"), deps.address)) bounded = await boundRequestBody(req, limits);
     } catch (e) {
       const err = toAppError(e);
       // The rest of an oversized body is never read: close the connection instead of draining it.

@@ -13,7 +13,12 @@ import { ndjsonStream } from "../ndjson.ts";
 import { toolCallBodySchema, toolsQuerySchema } from "../schemas.ts";
 import type { ToolStreamLine } from "../../contract/runtime.ts";
 import type { ToolEvent } from "../../contract/mcp.ts";
-import type { Caller } from "../../core/runtime/router.ts";
+import type { CallRequest, Caller } from "../../core/runtime/router.ts";
+import type { toolCallResultSchema } from "../../contract/runtime.ts";
+import type { z } from "zod";
+
+export type ToolCallBody = z.output<typeof toolCallBodySchema>;
+type ToolCallResult = z.output<typeof toolCallResultSchema>;
 
 /** Keeps the stream (and Bun's idle timeout) alive while nothing changes. */
 const TOOL_EVENTS_PING_MS = 20_000;
@@ -37,32 +42,9 @@ export const toolsRoutes = (deps: HttpDeps) =>
     .post(
       "/call",
       async ({ body, request }) => {
-        const actor = actorOf(request);
-        const mcp = body.mcp;
-        const caller: Caller = mcp
-          ? { kind: "mcp", id: mcp.token_name ?? "stdio", ...(mcp.client ? { client: mcp.client } : {}) }
-          : { kind: actor, id: actor };
-        const scope = mcp?.token_name ? deps.services.clientTokens.get(mcp.token_name).tools : undefined;
-        if (mcp?.token_name) deps.services.clientTokens.noteUse(mcp.token_name, mcp.client ? `${mcp.client.name}/${mcp.client.version}` : null);
-        const ac = new AbortController();
-        const onGone = () => ac.abort();
-        request.signal.addEventListener("abort", onGone, { once: true });
-        const base = {
-          tool: body.tool,
-          arguments: body.arguments,
-          caller,
-          ...(scope ? { scope } : {}),
-          signal: ac.signal,
-          ...(body.timeout_ms ? { timeoutMs: body.timeout_ms } : {}),
-          ...(body.correlation_id ? { correlationId: body.correlation_id } : {}),
-        };
-        if (!body.stream) {
-          const o = await deps.runtime.call(base);
-          request.signal.removeEventListener("abort", onGone);
-          if (!o.ok) throw fromWireError(o.error);
-          return { output: o.output, duration_ms: o.durationMs, request_id: o.requestId };
-        }
-        return ndjsonStream<ToolStreamLine>(ac.signal, (push, end) => {
+        const base = toolCallRequest(deps, request, body);
+        if (!body.stream) return callToolJson(deps, request, base);
+        return ndjsonStream<ToolStreamLine>(base.signal, (push, end) => {
           void deps.runtime
             .call({ ...base, onProgress: (seq, chunk) => push({ type: "progress", seq, chunk }) })
             .then((o) => {
@@ -73,8 +55,44 @@ export const toolsRoutes = (deps: HttpDeps) =>
               );
               end();
             });
-          return () => request.signal.removeEventListener("abort", onGone);
+          return () => request.signal.removeEventListener("abort", base.onGone);
         });
       },
       { body: toolCallBodySchema },
     );
+
+/**
+ * The router request for one `POST /tools/call` body: the caller (its audit
+ * actor, or the MCP client it relays), a client token's scope, and a signal
+ * that a client disconnecting aborts. Shared with the fast path
+ * (src/api/tool-call-fast-path.ts), so both routes make the same call.
+ */
+export function toolCallRequest(deps: HttpDeps, request: Request, body: ToolCallBody): CallRequest & { signal: AbortSignal; onGone: () => void } {
+  const actor = actorOf(request);
+  const mcp = body.mcp;
+  const caller: Caller = mcp ? { kind: "mcp", id: mcp.token_name ?? "stdio", ...(mcp.client ? { client: mcp.client } : {}) } : { kind: actor, id: actor };
+  const scope = mcp?.token_name ? deps.services.clientTokens.get(mcp.token_name).tools : undefined;
+  if (mcp?.token_name) deps.services.clientTokens.noteUse(mcp.token_name, mcp.client ? `${mcp.client.name}/${mcp.client.version}` : null);
+  const ac = new AbortController();
+  const onGone = () => ac.abort();
+  request.signal.addEventListener("abort", onGone, { once: true });
+  return {
+    tool: body.tool,
+    arguments: body.arguments,
+    caller,
+    ...(scope ? { scope } : {}),
+    signal: ac.signal,
+    onGone,
+    ...(body.timeout_ms ? { timeoutMs: body.timeout_ms } : {}),
+    ...(body.correlation_id ? { correlationId: body.correlation_id } : {}),
+  };
+}
+
+/** A non-streamed call: the result body, or the call's error thrown as an AppError. */
+export async function callToolJson(deps: HttpDeps, request: Request, base: CallRequest & { onGone: () => void }): Promise<ToolCallResult> {
+  const { onGone, ...req } = base;
+  const o = await deps.runtime.call(req);
+  request.signal.removeEventListener("abort", onGone);
+  if (!o.ok) throw fromWireError(o.error);
+  return { output: o.output, duration_ms: o.durationMs, request_id: o.requestId };
+}

@@ -99,6 +99,28 @@ async function checkDepth(bytes: Uint8Array<ArrayBuffer>, contentType: string | 
 }
 
 /**
+ * The body's bytes once they passed both bounds (null when there is no body);
+ * throws like `boundRequestBody`. The request's body is consumed. Shared by
+ * `boundRequestBody` and the tool-call fast path (src/api/tool-call-fast-path.ts).
+ */
+export async function readBoundedBody(req: Request, limits: BodyLimits = DEFAULT_BODY_LIMITS): Promise<Uint8Array<ArrayBuffer> | null> {
+  if (req.body === null) return null;
+  // A declared length over the limit is refused unread.
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > limits.maxBytes) {
+    await req.body.cancel().catch(() => {});
+    throw tooLarge(limits.maxBytes);
+  }
+  // A declared length within the limit and no transfer coding: Bun's parser delivers exactly that many
+  // bytes, read in one go (a stream reader per request costs more than a small call). Checked again after.
+  const exact = declared !== null && /^\d{1,10}$/.test(declared) && req.headers.get("transfer-encoding") === null;
+  const bytes = exact ? new Uint8Array(await req.arrayBuffer()) : await readCapped(req.body, limits.maxBytes);
+  if (bytes === null || bytes.byteLength > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  await checkDepth(bytes, req.headers.get("content-type"), limits.maxDepth);
+  return bytes;
+}
+
+/**
  * The request a handler may see: the same one when it has no body, otherwise
  * a copy carrying the already-read bytes (same URL, method, headers, and the
  * original's abort signal, so a client that disconnects still cancels what it
@@ -106,16 +128,8 @@ async function checkDepth(bytes: Uint8Array<ArrayBuffer>, contentType: string | 
  * `invalid_argument` for JSON nested deeper than `maxDepth`.
  */
 export async function boundRequestBody(req: Request, limits: BodyLimits = DEFAULT_BODY_LIMITS): Promise<Request> {
-  if (req.body === null) return req;
-  // A declared length over the limit is refused unread.
-  const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) > limits.maxBytes) {
-    await req.body.cancel().catch(() => {});
-    throw tooLarge(limits.maxBytes);
-  }
-  const bytes = await readCapped(req.body, limits.maxBytes);
-  if (bytes === null) throw tooLarge(limits.maxBytes);
-  await checkDepth(bytes, req.headers.get("content-type"), limits.maxDepth);
+  const bytes = await readBoundedBody(req, limits);
+  if (bytes === null) return req;
   try {
     return new Request(req.url, { method: req.method, headers: req.headers, body: bytes, signal: req.signal });
   } catch (cause) {

@@ -1,0 +1,189 @@
+#!/usr/bin/env bun
+/**
+ * Tool calls, every path side by side in ONE run (issue 13, goal 1):
+ *
+ *   - `POST /api/v1/tools/call` on a real daemon (the compiled binary, `serve`)
+ *     → router → the real Elixir echo agent (examples/echo): sequential on one
+ *     keep-alive connection, and 16 calls in flight;
+ *   - the peer: the official MCP TypeScript SDK over stdio, server
+ *     (bench/mcp-echo-peer.ts, echo in-process) and client both on Bun;
+ *   - the ceiling: a bare `Bun.serve` in its own process answering the same
+ *     JSON body with JSON (what an empty HTTP server costs here);
+ *   - bench/runtime-calls.ts (child process): raw Bun↔Elixir ping-pong, raw
+ *     tool.call → SDK echo without a router, the in-process router.
+ *
+ *   bun bench/tool-calls.ts [--calls 3000] [--inflight 16] [--json]
+ *
+ * The daemon's config lifts the per-agent limits that would otherwise be what
+ * is measured: calls_per_minute (default 6,000/min = 100/s) and
+ * agent_cpu_percent (default one core). `--json` prints one JSON line last
+ * (for bench/run-all.ts).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { binaryPath, makeSandbox, runOk, startServe, stopAllDaemons } from "../test/helpers/binary.ts";
+import { publishExamples } from "../test/helpers/git-fixtures.ts";
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { calls: { type: "string", default: "3000" }, inflight: { type: "string", default: "16" }, json: { type: "boolean", default: false } },
+});
+const N = Number(values.calls);
+const INFLIGHT = Number(values.inflight);
+const WARMUP = 300;
+const ECHO = "com.opensentience.examples.echo";
+const REPO = resolve(import.meta.dir, "..");
+
+export interface Measured {
+  name: string;
+  calls: number;
+  perSec: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const measured: Measured[] = [];
+const log = (s: string) => console.error(s);
+
+/** WARMUP calls, then N timed ones with `inflight` workers; records a row. */
+async function timed(name: string, inflight: number, call: (i: number) => Promise<void>): Promise<Measured> {
+  for (let i = 0; i < WARMUP; i++) await call(i);
+  const lat: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: inflight }, async () => {
+      while (next < N) {
+        const i = next++;
+        const s = performance.now();
+        await call(i);
+        lat.push((performance.now() - s) * 1000);
+      }
+    }),
+  );
+  const m = { name, calls: N, perSec: (N / (performance.now() - t0)) * 1000, p50Us: pct(lat, 50), p99Us: pct(lat, 99) };
+  measured.push(m);
+  log(`${name}: ${Math.round(m.perSec)} calls/s, p50 ${m.p50Us.toFixed(0)} µs, p99 ${m.p99Us.toFixed(0)} µs`);
+  return m;
+}
+
+/** The MCP TypeScript SDK, server and client on Bun over stdio (no daemon, no agent). */
+async function sdkPeer(inflight: number, name: string): Promise<Measured> {
+  const client = new Client({ name: "bench", version: "1" });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [join(import.meta.dir, "mcp-echo-peer.ts")], stderr: "inherit" }));
+  try {
+    return await timed(name, inflight, async (i) => {
+      const r = await client.callTool({ name: "echo", arguments: { text: `hello ${i}` } });
+      if (r.isError) throw new Error(`MCP SDK peer: ${JSON.stringify(r.content)}`);
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+/** A bare Bun.serve in its own process that parses the JSON body and answers JSON: the HTTP ceiling. */
+async function bareServer(): Promise<{ url: string; stop: () => void }> {
+  const src = `const s = Bun.serve({ port: 0, hostname: "127.0.0.1", async fetch(req) {
+    const b = await req.json();
+    return Response.json({ output: b.arguments, duration_ms: 0, request_id: "x" });
+  } }); console.log(s.url.href);`;
+  const proc = Bun.spawn([process.execPath, "-e", src], { stdout: "pipe", stderr: "inherit" });
+  const reader = proc.stdout.getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error("bare Bun.serve exited before printing its URL");
+    out += new TextDecoder().decode(value);
+  }
+  return { url: out.trim(), stop: () => proc.kill() };
+}
+
+/** POSTs a tool call; throws on anything but 200. */
+function poster(url: string, headers: Record<string, string>) {
+  return async (i: number) => {
+    const r = await fetch(url, { method: "POST", headers, body: JSON.stringify({ tool: `${ECHO}/echo`, arguments: { text: `hello ${i}` } }) });
+    if (r.status !== 200) throw new Error(`${url}: ${r.status} ${await r.text()}`);
+    await r.arrayBuffer();
+  };
+}
+
+/** bench/runtime-calls.ts in a child: raw ping-pong, raw SDK echo, in-process router. */
+function runtimeRows(): Measured[] {
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "runtime-calls.ts"), String(N), String(INFLIGHT), "--json"], { stdout: "pipe", stderr: "pipe", env: process.env });
+  if (r.exitCode !== 0) throw new Error(`bench/runtime-calls.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
+  return (JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { rows: Measured[] }).rows;
+}
+
+const box = makeSandbox({ prefix: "os-bench-calls-", env: { OPENSENTIENCE_SDK_PATH: join(REPO, "sdk/elixir") } });
+try {
+  const bin = await binaryPath();
+  mkdirSync(box.home, { recursive: true, mode: 0o700 });
+  // Lift the per-agent rate limit (100 calls/s by default) and CPU cap (one core), or they are what gets measured.
+  writeFileSync(
+    join(box.home, "config.json"),
+    JSON.stringify({ scan_roots: [], limits: { calls_per_minute: 1_000_000, max_concurrency: 64, agent_cpu_percent: 100 * navigator.hardwareConcurrency } }),
+  );
+  const run = (args: string[]) => runOk(args, { sandbox: box, timeoutMs: 300_000 });
+  await run(["registry", "add", "local", publishExamples(box.dir, [ECHO]).url]);
+  await run(["registry", "sync"]);
+  await run(["agents", "install", ECHO, "--yes"]);
+  await run(["agents", "enable", ECHO, "--approve-all"]);
+  const daemon = await startServe({ sandbox: box });
+  await run(["agents", "run", ECHO]);
+  const admin = (await Bun.file(join(box.home, "admin.token")).text()).trim();
+  const apiCall = poster(new URL("/api/v1/tools/call", daemon.info.url).href, { authorization: `Bearer ${admin}`, "content-type": "application/json" });
+  const bare = await bareServer();
+  const bareCall = poster(bare.url, { "content-type": "application/json" });
+
+  // Interleaved pairs, so each side of a ratio sees the same minute of machine load.
+  await sdkPeer(1, "MCP SDK stdio (Bun↔Bun), sequential");
+  await timed("HTTP API tool call, sequential keep-alive", 1, apiCall);
+  await timed("bare Bun.serve JSON, sequential keep-alive", 1, bareCall);
+  await sdkPeer(INFLIGHT, `MCP SDK stdio (Bun↔Bun), ${INFLIGHT} in flight`);
+  await timed(`HTTP API tool call, ${INFLIGHT} in flight`, INFLIGHT, apiCall);
+  await timed(`bare Bun.serve JSON, ${INFLIGHT} in flight`, INFLIGHT, bareCall);
+  bare.stop();
+  await daemon.stop();
+  for (const m of runtimeRows()) {
+    measured.push(m);
+    log(`${m.name}: ${Math.round(m.perSec)} calls/s, p50 ${m.p50Us.toFixed(0)} µs, p99 ${m.p99Us.toFixed(0)} µs`);
+  }
+} finally {
+  await stopAllDaemons();
+  box.cleanup();
+}
+
+const by = (prefix: string) => measured.find((m) => m.name.startsWith(prefix))!;
+const sdkSeq = by("MCP SDK stdio (Bun↔Bun), sequential");
+const sdkPar = by(`MCP SDK stdio (Bun↔Bun), ${INFLIGHT}`);
+const apiSeq = by("HTTP API tool call, sequential");
+const apiPar = by(`HTTP API tool call, ${INFLIGHT}`);
+const bareSeq = by("bare Bun.serve JSON, sequential");
+const raw = by("raw Bun↔Elixir ping-pong");
+const rawSdk = by("raw tool.call → Elixir SDK echo");
+const routerSeq = by("router → Elixir echo (sequential)");
+
+/** Ratios against the goals of issue 13 (higher is better unless `lowerIsBetter`). */
+export const checks = [
+  { what: "HTTP API ÷ MCP SDK, sequential calls/s", value: apiSeq.perSec / sdkSeq.perSec, goal: "floor 1×, goal 2×", ok: apiSeq.perSec / sdkSeq.perSec >= 2 },
+  { what: `HTTP API ÷ MCP SDK, ${INFLIGHT} in flight calls/s`, value: apiPar.perSec / sdkPar.perSec, goal: "floor 1×, goal 2×", ok: apiPar.perSec / sdkPar.perSec >= 2 },
+  { what: "bare Bun.serve ÷ MCP SDK, sequential (ceiling)", value: bareSeq.perSec / sdkSeq.perSec, goal: "reference", ok: true },
+  { what: "HTTP API ÷ bare Bun.serve, sequential", value: apiSeq.perSec / bareSeq.perSec, goal: "reference", ok: true },
+  { what: "in-process router ÷ raw ping-pong, calls/s", value: routerSeq.perSec / raw.perSec, goal: "≥ 0.5", ok: routerSeq.perSec / raw.perSec >= 0.5 },
+  { what: "HTTP API sequential p99 ÷ p50", value: apiSeq.p99Us / apiSeq.p50Us, goal: "≤ 3 (quiet run)", ok: apiSeq.p99Us / apiSeq.p50Us <= 3 },
+  { what: `HTTP API ${INFLIGHT} in flight ÷ sequential, calls/s`, value: apiPar.perSec / apiSeq.perSec, goal: "≥ 2", ok: apiPar.perSec / apiSeq.perSec >= 2 },
+  { what: "Elixir SDK per-call cost (raw SDK echo p50 − ping-pong p50, µs)", value: rawSdk.p50Us - raw.p50Us, goal: "half of ~30 µs", ok: rawSdk.p50Us - raw.p50Us <= 15 },
+];
+
+const fmtUs = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`);
+const table = [["path", "calls/s", "p50", "p99"], ...measured.map((m) => [m.name, Math.round(m.perSec).toLocaleString("en-US"), fmtUs(m.p50Us), fmtUs(m.p99Us)])];
+const w = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+console.log(table.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join("  ")).join("\n"));
+console.log("");
+for (const c of checks) console.log(`${c.ok ? "ok  " : "MISS"} ${c.what}: ${c.value.toFixed(2)} (${c.goal})`);
+console.log(`\n(every API call is authenticated, Host/Origin-checked, body-limited, permission- and schema-checked and audited)\nreproduce: bun bench/tool-calls.ts --calls ${N} --inflight ${INFLIGHT}`);
+if (values.json) console.log(JSON.stringify({ rows: measured, checks }));

@@ -353,7 +353,7 @@ document.addEventListener("alpine:init", () => {
       get planCommit() {
         const p = this.plan;
         if (!p) return "";
-        if (p.commit) return p.commit;
+        if (p.commit) return p.pinnedCommit && p.commit === p.pinnedCommit ? `${p.commit} (verified: the registry pins this commit)` : p.commit;
         if (p.pinnedCommit) return `${p.pinnedCommit} (pinned by the registry, verified after fetching)`;
         return p.source === "remote" ? "the latest commit of the ref (shown when fetched)" : "the files as they are now";
       },

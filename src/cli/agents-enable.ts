@@ -11,16 +11,19 @@ export function approveList(v: unknown): string[] {
 export const agentsEnable: Command = {
   path: ["agents", "enable"],
   summary: "Approve permissions (a subset of those requested) and enable an installed agent",
-  usage: "ID [--approve PERM,... | --approve-all]",
-  options: { approve: { type: "string", multiple: true }, "approve-all": { type: "boolean" } },
+  usage: "ID [--approve PERM,... | --approve-all] [--override-yank]",
+  options: { approve: { type: "string", multiple: true }, "approve-all": { type: "boolean" }, "override-yank": { type: "boolean" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const id = ctx.positionals[0]!;
     const approve = approveList(ctx.values.approve);
     const approveAll = ctx.values["approve-all"] === true;
+    // Enabling an agent whose registry entry is yanked: only with this explicit (audited) flag.
+    const overrideYank = ctx.values["override-yank"] === true;
     if (approveAll && approve.length) throw new AppError("usage", "give --approve PERM,... or --approve-all, not both");
     const t = await ctx.target({ write: true });
-    const r = t.kind === "daemon" ? await t.client.enable(id, { approve, approve_all: approveAll }) : t.services.approvals.enable(id, { actor: "cli", approve, approveAll });
+    const r = t.kind === "daemon" ? await t.client.enable(id, { approve, approve_all: approveAll, ...(overrideYank ? { override_yank: true } : {}) })
+        : t.services.approvals.enable(id, { actor: "cli", approve, approveAll, overrideYank });
     if (ctx.json) printJson(ctx.io, r);
     else {
       const lines = [`Enabled ${r.agentId}.`, `  approved:     ${r.approved.map(clean).join(", ") || "none"}`];

@@ -2,11 +2,19 @@ import type { AgentDetail, AgentSummary } from "../core/catalog/types.ts";
 import type { SearchPage } from "../core/search/search.ts";
 import { clean, keyValues, table } from "./output.ts";
 
-export function statusLabel(a: Pick<AgentSummary, "status" | "enabled" | "duplicateOf">): string {
+export function statusLabel(a: Pick<AgentSummary, "status" | "enabled" | "duplicateOf"> & Partial<Pick<AgentSummary, "quarantine" | "yanked">>): string {
   let s: string = a.status;
   if (a.enabled) s += ",enabled";
   if (a.duplicateOf) s += ",duplicate";
+  if (a.quarantine) s += ",quarantined";
+  else if (a.yanked) s += ",yanked";
   return s;
+}
+
+/** The description column, with the registry's word first: deprecated (and the replacement), yanked. */
+function standing(a: AgentSummary): string {
+  const notes = [a.deprecated ? `[deprecated${a.replacementId ? `, use ${a.replacementId}` : ""}]` : "", a.yanked ? `[yanked: ${a.yanked}]` : ""].filter(Boolean);
+  return notes.length ? `${notes.join(" ")} ` : "";
 }
 
 export function agentsTable(page: SearchPage): string {
@@ -17,7 +25,7 @@ export function agentsTable(page: SearchPage): string {
     a.version,
     statusLabel(a),
     a.source === "remote" ? `registry:${a.registry}` : "local",
-    a.status === "invalid" ? (a.errors[0] ? `${a.errors[0].path}: ${a.errors[0].message}` : "") : a.description,
+    a.status === "invalid" ? (a.errors[0] ? `${a.errors[0].path}: ${a.errors[0].message}` : "") : `${standing(a)}${a.description}`,
   ]);
   const t = table(["ID", "NAME", "VERSION", "STATUS", "SOURCE", "DESCRIPTION"], rows, [48, 28, 12, 28, 24, 60]);
   const shown = page.offset + page.agents.length;
@@ -35,10 +43,19 @@ export function agentDetailText(a: AgentDetail): string {
       ["source", a.source === "remote" ? `registry ${a.registry}` : "local"],
       ["path", a.path],
       ["git", a.gitUrl ? `${a.gitUrl}${a.ref ? ` @ ${a.ref}` : ""}` : null],
-      ["pinned commit", a.pinnedCommit ?? undefined],
+      ["pinned commit", a.pinnedCommit ? `${a.pinnedCommit} (installs and updates refuse any other commit)` : undefined],
       ["verification", a.verification ?? undefined],
       ["trust score", a.trustScore ?? undefined],
       ["deprecated", a.deprecated ? `yes${a.replacementId ? `, use ${a.replacementId}` : ""}` : undefined],
+      ["yanked", a.yanked ?? undefined],
+      [
+        "quarantine",
+        a.install?.quarantine
+          ? a.install.quarantine.overriddenAt
+            ? `overridden at ${a.install.quarantine.overriddenAt} (yanked: ${a.install.quarantine.reason})`
+            : `yes: ${a.install.quarantine.reason} (enable only with --override-yank)`
+          : undefined,
+      ],
       ["capabilities", a.capabilities.join(", ")],
       ["integrations", a.integrationPoints.join(", ")],
       ["keywords", a.keywords.join(", ")],

@@ -11,7 +11,7 @@ export function installPlanText(p: InstallPlan): string {
     keyValues([
       ["source", p.source === "remote" ? `registry ${p.registry}: ${p.gitUrl} @ ${p.ref}` : `local checkout (built in place, dev mode)`],
       ["commit", p.commit ?? undefined],
-      ["pinned commit", p.pinnedCommit ? `${p.pinnedCommit} (verified)` : undefined],
+      ["pinned commit", p.pinnedCommit ? `${p.pinnedCommit} (${p.commit === p.pinnedCommit ? "verified: the fetched commit matches" : "the fetched commit must match, else nothing is built"})` : undefined],
       ["directory", p.buildDirectory],
       ["installs to", p.installPath !== p.buildDirectory ? p.installPath : undefined],
       ["commands", p.commands.join(" && ")],
@@ -46,6 +46,7 @@ export function updatePlanText(p: UpdatePlan): string {
   const lines = [
     `Update ${clean(p.agentId)} ${clean(p.fromVersion ?? "?")} → ${clean(p.toVersion)}: ${p.fromCommit?.slice(0, 12) ?? "?"}..${p.toCommit.slice(0, 12)} (${clean(p.gitUrl)} @ ${clean(p.ref)})`,
   ];
+  if (p.pinnedCommit) lines.push(`Pinned by the registry: ${p.pinnedCommit} (verified: the fetched commit matches)`);
   if (p.commits.length) lines.push("Commits:", ...p.commits.slice(0, 20).map((c) => `  ${c.sha.slice(0, 12)} ${clean(c.subject)}`));
   if (p.commits.length > 20) lines.push(`  … ${p.commits.length - 20} more`);
   lines.push(`Permissions added:   ${list(p.permissions.added)}`, `Permissions removed: ${list(p.permissions.removed)}`);

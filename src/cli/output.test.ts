@@ -33,7 +33,7 @@ describe("agent formatting", () => {
     expect(agentsTable({ total: 0, totalCapped: false, limit: 50, offset: 0, agents: [] })).toBe("No agents found.");
     const agent = {
       key: "k", id: "com.a.b", name: "N", version: "1.0.0", description: "d", source: "remote" as const, registry: "main",
-      status: "available" as const, enabled: false, verification: null, trustScore: null, deprecated: false,
+      status: "available" as const, enabled: false, verification: null, trustScore: null, deprecated: false, replacementId: null, yanked: null, quarantine: null,
       capabilities: [], integrationPoints: [], path: null, duplicateOf: null, errors: [],
     };
     const t = agentsTable({ total: 10, totalCapped: false, limit: 1, offset: 3, agents: [agent] });

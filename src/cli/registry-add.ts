@@ -1,20 +1,48 @@
+import { readFileSync, statSync } from "node:fs";
+import { AppError } from "../core/errors.ts";
+import { MAX_ALLOWED_SIGNERS_BYTES } from "../core/registry/allowed-signers.ts";
 import type { Command } from "./command.ts";
 import { stringOption } from "./command.ts";
-import { printJson } from "./output.ts";
+import { clean, printJson } from "./output.ts";
+
+/** The allowed-signers file's text: read here, so the daemon never opens a path a request names. */
+function readSignersFile(path: string): string {
+  try {
+    if (statSync(path).size > MAX_ALLOWED_SIGNERS_BYTES) throw new AppError("invalid_argument", `--allowed-signers ${path}: over ${MAX_ALLOWED_SIGNERS_BYTES} bytes`);
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new AppError("invalid_argument", `--allowed-signers ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
 
 export const registryAdd: Command = {
   path: ["registry", "add"],
   summary: "Add a git-backed agent registry (then run: registry sync NAME)",
-  usage: "NAME GIT_URL [--ref REF]",
-  options: { ref: { type: "string" } },
+  usage: "NAME GIT_URL [--ref REF] [--require-signed --allowed-signers FILE]",
+  options: { ref: { type: "string" }, "require-signed": { type: "boolean" }, "allowed-signers": { type: "string" } },
   args: { min: 2, max: 2 },
   async run(ctx) {
     const [name, gitUrl] = ctx.positionals as [string, string];
     const ref = stringOption(ctx.values, "ref");
+    const requireSigned = ctx.values["require-signed"] === true;
+    const signersFile = stringOption(ctx.values, "allowed-signers");
+    if (requireSigned !== (signersFile !== undefined)) throw new AppError("usage", "--require-signed and --allowed-signers FILE go together");
+    const allowedSigners = signersFile !== undefined ? readSignersFile(signersFile) : undefined;
     const t = await ctx.target({ write: true });
-    const info = t.kind === "daemon" ? await t.client.addRegistry({ name, git_url: gitUrl, ...(ref ? { ref } : {}) }) : t.services.registries.add({ name, gitUrl, ref }, { actor: "cli" });
+    const info =
+      t.kind === "daemon"
+        ? await t.client.addRegistry({ name, git_url: gitUrl, ...(ref ? { ref } : {}), ...(requireSigned ? { require_signed: true, allowed_signers: allowedSigners } : {}) })
+        : t.services.registries.add({ name, gitUrl, ref, requireSigned, allowedSigners }, { actor: "cli" });
     if (ctx.json) printJson(ctx.io, info);
-    else ctx.io.out(`Added registry ${info.name} (${info.gitUrl} @ ${info.ref}). Next: opensentience registry sync ${info.name}`);
+    else {
+      const lines = [`Added registry ${info.name} (${info.gitUrl} @ ${info.ref}). Next: opensentience registry sync ${info.name}`];
+      if (info.allowedSigners) {
+        lines.push(`  heads must be signed by one of (copied to ${info.allowedSigners.path}):`);
+        for (const k of info.allowedSigners.signers) lines.push(`    ${clean(k.principals)} ${k.keyType} ${k.fingerprint}`);
+      }
+      ctx.io.out(lines.join("\n"));
+    }
     return 0;
   },
 };

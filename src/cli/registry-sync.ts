@@ -10,6 +10,9 @@ export function syncText(r: SyncResult): string {
       (r.errors.length ? `, ${r.errors.length} bad entr${r.errors.length === 1 ? "y" : "ies"}` : "") +
       ".",
   ];
+  if (r.signature) lines.push(`  signature: ${clean(r.signature)}`);
+  for (const id of r.quarantined) lines.push(`  ! ${clean(id)} quarantined: its entry is yanked (stopped and disabled; see: opensentience agents info ${clean(id)})`);
+  for (const id of r.released) lines.push(`  * ${clean(id)}: quarantine lifted (the entry is no longer yanked; enable it again to run it)`);
   if (r.forced) lines.push(`  warning: history was rewritten (was ${r.previousCommit?.slice(0, 12)}); accepted because of --force`);
   for (const id of r.added) lines.push(`  + ${clean(id)}`);
   for (const id of r.updated) lines.push(`  ~ ${clean(id)}`);

@@ -21,6 +21,9 @@ export const agentSummarySchema = z.object({
   verification: z.string().nullable(),
   trustScore: z.number().nullable(),
   deprecated: z.boolean(),
+  replacementId: z.string().nullable(),
+  yanked: z.string().nullable(),
+  quarantine: z.string().nullable(),
   capabilities: z.array(z.string()),
   integrationPoints: z.array(z.string()),
   path: z.string().nullable(),
@@ -45,6 +48,7 @@ export const installInfoSchema = z.object({
   lastError: z.string().nullable(),
   installedAt: z.string(),
   updatedAt: z.string(),
+  quarantine: z.object({ reason: z.string(), at: z.string().nullable(), overriddenAt: z.string().nullable() }).nullable(),
 });
 
 export const agentDetailSchema = agentSummarySchema.extend({

@@ -15,6 +15,16 @@ export const registryInfoSchema = z.object({
   lastError: z.string().nullable(),
   entryErrors: z.array(entryError),
   agentCount: z.number(),
+  requireSigned: z.boolean(),
+  allowedSigners: z
+    .object({
+      path: z.string(),
+      sha256: z.string(),
+      signers: z.array(z.object({ principals: z.string(), keyType: z.string(), fingerprint: z.string() })),
+      problem: z.string().nullable(),
+    })
+    .nullable(),
+  signature: z.object({ status: z.enum(["verified", "refused"]), commit: z.string().nullable(), detail: z.string().nullable(), checkedAt: z.string().nullable() }).nullable(),
 });
 export const registryListSchema = z.object({ registries: z.array(registryInfoSchema) });
 
@@ -31,6 +41,9 @@ export const syncResultSchema = z.object({
   historyRewritten: z.boolean(),
   forced: z.boolean(),
   durationMs: z.number(),
+  signature: z.string().nullable(),
+  quarantined: z.array(z.string()),
+  released: z.array(z.string()),
 });
 
 /** One registry's outcome in "sync all": a result or the error that stopped it. */

@@ -9,7 +9,7 @@
  *   GET  /api/v1/agents/:id/update-plan    → UpdatePlan (fetches the new commit; builds nothing)
  *   POST /api/v1/agents/:id/update         { confirm: true, expect_commit? } → 202 Operation (result: UpdateResult)
  *   GET  /api/v1/agents/:id/approvals      → ApprovalState
- *   POST /api/v1/agents/:id/enable         { approve: [...] } | { approve_all: true } → EnableResult
+ *   POST /api/v1/agents/:id/enable         { approve: [...] } | { approve_all: true }, override_yank? → EnableResult
  *   POST /api/v1/agents/:id/disable        → ApprovalState & { wasEnabled }
  *   POST /api/v1/agents/:id/revoke         { permission } → ApprovalState & { revoked }
  *   GET  /api/v1/agents/:id/uninstall-plan → UninstallPlan
@@ -71,7 +71,7 @@ export const installsRoutes = (deps: HttpDeps) => {
     .get("/:id/approvals", ({ params }) => s.approvals.state(params.id), { params: agentIdParamSchema })
     .post(
       "/:id/enable",
-      ({ params, body, request }) => s.approvals.enable(params.id, { actor: actorOf(request), approve: body?.approve, approveAll: body?.approve_all === true }),
+      ({ params, body, request }) => s.approvals.enable(params.id, { actor: actorOf(request), approve: body?.approve, approveAll: body?.approve_all === true, overrideYank: body?.override_yank === true }),
       { params: agentIdParamSchema, body: enableBodySchema },
     )
     .post("/:id/disable", ({ params, request }) => s.approvals.disable(params.id, { actor: actorOf(request) }), { params: agentIdParamSchema })

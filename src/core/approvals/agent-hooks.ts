@@ -16,7 +16,7 @@
  * Handlers should resolve once their work is done; one that throws or takes
  * longer than `timeoutMs` is reported through `onHookError` and skipped.
  */
-export type AgentStopReason = "disabled" | "uninstalled" | "updating" | "permission_revoked" | "permission_escalation";
+export type AgentStopReason = "disabled" | "uninstalled" | "updating" | "permission_revoked" | "permission_escalation" | "yanked";
 export type AgentResumeReason = "updated";
 export type StopAgentHook = (agentId: string, reason: AgentStopReason) => Promise<void> | void;
 export type ResumeAgentHook = (agentId: string, reason: AgentResumeReason) => Promise<void> | void;

@@ -176,6 +176,8 @@ export class Catalog {
       verification: null,
       trustScore: null,
       deprecated: false,
+      yanked: null,
+      quarantine: info.quarantine && !info.quarantine.overriddenAt ? info.quarantine.reason : null,
       capabilities: [...(m?.capabilities ?? [])],
       integrationPoints: [...(m?.integration_points ?? [])],
       path: install.installPath,
@@ -234,6 +236,9 @@ export function toInstallInfo(i: typeof installs.$inferSelect): InstallInfo {
     lastError: i.lastError,
     installedAt: i.installedAt,
     updatedAt: i.updatedAt,
+    quarantine: i.quarantineReason
+      ? { reason: i.quarantineReason, at: i.quarantinedAt, overriddenAt: i.yankOverrideReason === i.quarantineReason ? i.yankOverrideAt : null }
+      : null,
   };
 }
 

@@ -28,6 +28,12 @@ export interface AgentSummary {
   verification: string | null;
   trustScore: number | null;
   deprecated: boolean;
+  /** The registry's suggested replacement (shown with `deprecated`). */
+  replacementId: string | null;
+  /** The registry entry's yank reason; null when not yanked. */
+  yanked: string | null;
+  /** Why the installed agent is quarantined (its entry is yanked) and may not be enabled; null when not (or overridden). */
+  quarantine: string | null;
   capabilities: string[];
   integrationPoints: string[];
   path: string | null;
@@ -49,6 +55,8 @@ export interface InstallInfo {
   lastError: string | null;
   installedAt: string;
   updatedAt: string;
+  /** Set while the registry entry is yanked; `overriddenAt` when the operator enabled it anyway (--override-yank). */
+  quarantine: { reason: string; at: string | null; overriddenAt: string | null } | null;
 }
 
 export interface Approval {

@@ -302,6 +302,35 @@ export class Git {
     return out;
   }
 
+  /**
+   * Checks that `commit` carries an SSH signature by a key in `allowedSignersFile`
+   * (`git verify-commit` with git's gpg.format=ssh; ssh-keygen -Y verify does the
+   * cryptography). Only the configuration verification needs is added to the
+   * hardened set; OpenPGP and X.509 signatures never count (their programs are
+   * /bin/false). `detail` is git's own one-line account, or why it failed.
+   */
+  async verifyCommitSsh(repo: Repo, commit: string, allowedSignersFile: string): Promise<{ ok: boolean; detail: string }> {
+    if (!isFullSha(commit)) throw new AppError("internal", `verifyCommitSsh needs a full commit id, got ${commit}`);
+    const verifyConfig = [
+      ["gpg.format", "ssh"],
+      ["gpg.ssh.allowedSignersFile", allowedSignersFile],
+      ["gpg.ssh.program", "ssh-keygen"],
+      ["gpg.program", "/bin/false"],
+      ["gpg.openpgp.program", "/bin/false"],
+      ["gpg.x509.program", "/bin/false"],
+    ].flatMap(([k, v]) => ["-c", `${k}=${v}`]);
+    const r = await this.run(repo, [...verifyConfig, "verify-commit", commit], `git verify-commit ${commit}`);
+    const said = lastLines(r.stderr.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ""), 3).slice(0, 500);
+    if (r.exitCode === 0) return { ok: true, detail: said || "good signature" };
+    if (!said) return { ok: false, detail: "the commit is not signed" };
+    if (/cannot run ssh-keygen|ssh-keygen: not found|No such file/i.test(said)) return { ok: false, detail: `cannot verify: ssh-keygen (openssh-client) is not available (${said})` };
+    if (/No principal matched/i.test(said)) {
+      const key = /key (SHA256:[A-Za-z0-9+/=]+)/.exec(said)?.[1];
+      return { ok: false, detail: `signed by ${key ? `key ${key}` : "a key"} that is not in the allowed signers` };
+    }
+    return { ok: false, detail: redactText(said) };
+  }
+
   /** Commits in `from..to`, newest first, at most `max` (subjects only). */
   async log(repo: Repo, from: string, to: string, max = 50): Promise<Array<{ sha: string; subject: string }>> {
     if (!isFullSha(from) || !isFullSha(to)) return [];

@@ -71,6 +71,8 @@ export interface ListingRow {
   duplicateOf: string | null;
   deprecated: boolean;
   replacementId: string | null;
+  /** The registry entry's yank reason: installing a yanked entry is refused. */
+  yankedReason: string | null;
 }
 
 export const COMMANDS_TEXT = BUILD_COMMANDS.map((c) => c.join(" "));
@@ -125,6 +127,7 @@ export class InstallerContext {
         duplicateOf: agents.duplicateOf,
         deprecated: agents.deprecated,
         replacementId: agents.replacementId,
+        yankedReason: agents.yankedReason,
       })
       .from(agents)
       .where(eq(agents.agentId, id))

@@ -51,6 +51,7 @@ export function planFor(ctx: InstallerContext, id: string, l: ListingRow, refOve
   const warnings: string[] = [];
   if (l.source === "remote") {
     ctx.assertSourceAllowed(id, l.registryName, l.gitUrl);
+    if (l.yankedReason) throw new AppError("conflict", `registry ${l.registryName} has yanked ${id} (${l.yankedReason}); refusing to install it`);
     const ref = refOverride ?? l.ref ?? "HEAD";
     if (refOverride && l.pinnedCommit && refOverride !== l.ref) warnings.push(`--ref ${refOverride} overrides the registry's default ref; its pinned commit is not checked`);
     if (l.deprecated) warnings.push(`registry ${l.registryName} marks ${id} as deprecated${l.replacementId ? `; it suggests ${l.replacementId} instead` : ""}`);

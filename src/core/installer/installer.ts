@@ -26,6 +26,7 @@ import { type InstallOptions, type InstallPlan, planFor } from "./install-plan.t
 import { readLocalManifest, readManifestAtCommit } from "./read-manifest.ts";
 import { removePath } from "./safe-paths.ts";
 import { planUninstall, type UninstallPlan, type UninstallResult, uninstall } from "./uninstall.ts";
+import { verifyPinnedCommit } from "./pinned-commit.ts";
 
 // Callers import these from here; they live next to what they describe.
 export { buildFailureMessage } from "./build.ts";
@@ -212,10 +213,7 @@ export class Installer {
     }
     plan.commit = commit;
     audit("agent.fetch", "ok", { git_url: plan.gitUrl, ref: plan.ref, commit, pinned_commit: plan.pinnedCommit, directory: dirs.next });
-    if (plan.pinnedCommit && commit !== plan.pinnedCommit) {
-      audit("agent.verify", "denied", { ref: plan.ref, commit, pinned_commit: plan.pinnedCommit });
-      throw new AppError("forbidden", `registry pins ${plan.ref} of ${id} to ${plan.pinnedCommit.slice(0, 12)} but it resolved to ${commit.slice(0, 12)}; refusing to build`);
-    }
+    verifyPinnedCommit({ agentId: id, ref: plan.ref!, commit, pinned: plan.pinnedCommit, action: "install" }, audit);
     this.ctx.progress(id, "manifest", `reading ${listing.manifestPath ?? "opensentience.agent.json"} at ${commit.slice(0, 12)}`);
     const manifest = await readManifestAtCommit(this.d.git, { dir: dirs.next, bare: false }, commit, listing.manifestPath ?? "opensentience.agent.json", this.d.limits.max_manifest_bytes);
     if (manifest.id !== id) {

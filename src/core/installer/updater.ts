@@ -17,6 +17,7 @@ import { applyPermissionChange, COMMANDS_TEXT, type Confirm, confirmed, type Ope
 import type { Installer } from "./installer.ts";
 import { readManifestAtCommit } from "./read-manifest.ts";
 import { removePath } from "./safe-paths.ts";
+import { verifyPinnedCommit } from "./pinned-commit.ts";
 
 export interface UpdatePlan {
   agentId: string;
@@ -25,6 +26,8 @@ export interface UpdatePlan {
   ref: string;
   fromCommit: string | null;
   toCommit: string;
+  /** The registry's pinned commit for this ref (toCommit was verified to equal it), or null. */
+  pinnedCommit: string | null;
   upToDate: boolean;
   /** The new commit does not descend from the installed one. */
   historyRewritten: boolean;
@@ -104,6 +107,7 @@ export class Updater {
     const ref = listing?.ref ?? i.ref ?? "HEAD";
     if (!gitUrl) throw new AppError("invalid_manifest", `no git URL known for ${id}`);
     this.installer.ctx.assertSourceAllowed(id, listing?.registryName ?? i.registryName, gitUrl);
+    if (listing?.yankedReason) throw new AppError("conflict", `registry ${listing.registryName} has yanked ${id} (${listing.yankedReason}); refusing to update to it`);
     const warnings: string[] = [];
     if (!listing) warnings.push(`registry '${i.registryName}' no longer lists ${id}; updating from the installed source`);
     if (i.gitUrl && gitUrl !== i.gitUrl) warnings.push(`the registry moved ${id} from ${i.gitUrl} to ${gitUrl}`);
@@ -120,10 +124,7 @@ export class Updater {
     }
     audit("agent.fetch", "ok", { git_url: gitUrl, ref, commit: toCommit, installed_commit: i.commitSha, directory: dirs.next });
     const pinned = listing && listing.ref === ref ? listing.pinnedCommit : null;
-    if (pinned && pinned !== toCommit) {
-      audit("agent.verify", "denied", { ref, commit: toCommit, pinned_commit: pinned });
-      throw new AppError("forbidden", `registry pins ${ref} of ${id} to ${pinned.slice(0, 12)} but it resolved to ${toCommit.slice(0, 12)}; refusing to update`);
-    }
+    verifyPinnedCommit({ agentId: id, ref, commit: toCommit, pinned, action: "update" }, audit);
     const manifest = await readManifestAtCommit(this.d.git, repo, toCommit, listing?.manifestPath ?? "opensentience.agent.json", this.d.limits.max_manifest_bytes);
     if (manifest.id !== id) {
       audit("agent.manifest_mismatch", "denied", { installed_id: id, manifest_id: manifest.id, commit: toCommit });
@@ -143,6 +144,7 @@ export class Updater {
       ref,
       fromCommit: from,
       toCommit,
+      pinnedCommit: pinned,
       upToDate: from === toCommit,
       historyRewritten,
       commits: from && !historyRewritten ? await this.d.git.log(repo, from, toCommit) : [],

@@ -58,6 +58,11 @@ export const registryEntrySchema = z.looseObject({
   trust_score: z.number().min(0).max(1).nullish(),
   deprecated: z.boolean().default(false),
   replacement_id: agentIdSchema.nullish(),
+  /** Withdrawn by the registry: installed copies are stopped and quarantined at sync (see yanks.ts). */
+  yanked: z
+    .union([z.literal(false), z.strictObject({ reason: str(512).min(1, "must say why") })])
+    .nullish()
+    .transform((y) => (y ? y : null)),
   keywords: z.array(str(64).min(1)).max(32).default([]),
   integration_points: z.array(word).max(32).default([]),
 });

@@ -36,6 +36,10 @@ import { REGISTRY_NAME_RE } from "./entry-schema.ts";
 import { localSourceProblem } from "./local-sources.ts";
 import { VERSION } from "../../version.ts";
 import { type Accepted, type EntryError, type ReadEntry, readRegistry, readRegistryChanges } from "./read-registry.ts";
+import type { AgentHooks } from "../approvals/agent-hooks.ts";
+import type { AllowedSigner } from "./allowed-signers.ts";
+import { readAllowedSigners, removeAllowedSigners, storeAllowedSigners } from "./signers-store.ts";
+import { reconcileYanks } from "./yanks.ts";
 
 export interface RegistryInfo {
   name: string;
@@ -50,6 +54,12 @@ export interface RegistryInfo {
   entryErrors: EntryError[];
   /** Catalog listings currently supplied by this registry. */
   agentCount: number;
+  /** Heads must carry an SSH signature by a key in `allowedSigners` (else the sync is refused). */
+  requireSigned: boolean;
+  /** The copy made at `registry add`; `problem` when it is missing, changed or unreadable (syncs are refused then). */
+  allowedSigners: { path: string; sha256: string; signers: AllowedSigner[]; problem: string | null } | null;
+  /** Outcome of the last signature check (signed registries only). */
+  signature: { status: "verified" | "refused"; commit: string | null; detail: string | null; checkedAt: string | null } | null;
 }
 
 export interface SyncResult {
@@ -66,6 +76,11 @@ export interface SyncResult {
   historyRewritten: boolean;
   forced: boolean;
   durationMs: number;
+  /** Signed registries: git's account of the head's good signature; null when signatures are not required. */
+  signature: string | null;
+  /** Installed agents this sync quarantined (entry yanked) and released (entry no longer yanked). */
+  quarantined: string[];
+  released: string[];
 }
 
 export interface ActorOptions {
@@ -83,6 +98,8 @@ export interface RegistriesDeps {
   limits: Limits;
   /** Config `allow_local_sources` (default false): see local-sources.ts. */
   allowLocalSources?: boolean;
+  /** Kill switch for agents whose entry is yanked (the runtime listens). */
+  hooks?: AgentHooks;
 }
 
 /** Private ref pointing at the last synced commit, so its objects are kept. */
@@ -93,7 +110,7 @@ const SYNCED_REF = "refs/opensentience/synced";
  */
 const MARKER_FILE = "opensentience-sync.json";
 /** Bump when entry validation or the listing built from an entry changes meaning. */
-const READER_VERSION = 2;
+const READER_VERSION = 3;
 /** Entry errors kept in the catalog; with this many, the list may be cut and the next sync reads everything. */
 const STORED_ERRORS = 500;
 
@@ -138,24 +155,38 @@ export class Registries {
     return r;
   }
 
-  /** Adds a registry (no network access; run `sync` next). */
-  add(input: { name: string; gitUrl: string; ref?: string }, opts: ActorOptions): RegistryInfo {
+  /**
+   * Adds a registry (no network access; run `sync` next). `requireSigned` needs
+   * `allowedSigners` (the text of an SSH allowed-signers file): it is checked
+   * and copied into the data directory now, and every sync verifies against that copy.
+   */
+  add(input: { name: string; gitUrl: string; ref?: string; requireSigned?: boolean; allowedSigners?: string }, opts: ActorOptions): RegistryInfo {
     const ref = input.ref ?? "main";
+    const requireSigned = input.requireSigned === true;
+    let stored: ReturnType<typeof storeAllowedSigners> | null = null;
     try {
       assertRegistryName(input.name);
       assertGitUrl(input.gitUrl);
       assertRef(ref);
+      if (requireSigned !== (input.allowedSigners !== undefined)) {
+        throw new AppError("invalid_argument", requireSigned ? "--require-signed needs --allowed-signers FILE (the SSH keys allowed to sign the registry)" : "--allowed-signers is only used with --require-signed");
+      }
       this.d.catalog.transaction(() => {
         const exists = this.d.catalog.db.select({ n: registries.name }).from(registries).where(eq(registries.name, input.name)).get();
         if (exists) throw new AppError("conflict", `registry '${input.name}' already exists (remove it first to change its URL)`);
-        this.d.catalog.db.insert(registries).values({ name: input.name, gitUrl: input.gitUrl, ref, addedAt: this.d.clock.iso() }).run();
+        if (input.allowedSigners !== undefined) stored = storeAllowedSigners(this.d.paths, input.name, input.allowedSigners);
+        this.d.catalog.db
+          .insert(registries)
+          .values({ name: input.name, gitUrl: input.gitUrl, ref, addedAt: this.d.clock.iso(), requireSigned, allowedSignersPath: stored?.path ?? null, allowedSignersSha256: stored?.sha256 ?? null })
+          .run();
       });
     } catch (e) {
       // A refused URL may carry the credentials it was refused for: never into the audit log.
-      this.d.audit.record({ actor: opts.actor, action: "registry.add", outcome: "error", correlationId: opts.correlationId, details: { name: input.name, git_url: maskUrlCredentials(input.gitUrl), ref, error: (e as Error).message } });
+      this.d.audit.record({ actor: opts.actor, action: "registry.add", outcome: "error", correlationId: opts.correlationId, details: { name: input.name, git_url: maskUrlCredentials(input.gitUrl), ref, require_signed: requireSigned, error: (e as Error).message } });
       throw e;
     }
-    this.d.audit.record({ actor: opts.actor, action: "registry.add", outcome: "ok", correlationId: opts.correlationId, details: { name: input.name, git_url: input.gitUrl, ref } });
+    const signers = (stored as ReturnType<typeof storeAllowedSigners> | null)?.signers.map((k) => `${k.principals} ${k.keyType} ${k.fingerprint}`);
+    this.d.audit.record({ actor: opts.actor, action: "registry.add", outcome: "ok", correlationId: opts.correlationId, details: { name: input.name, git_url: input.gitUrl, ref, require_signed: requireSigned, ...(signers ? { allowed_signers: signers } : {}) } });
     return this.get(input.name);
   }
 
@@ -170,6 +201,7 @@ export class Registries {
     const dir = childDir(this.d.paths.registriesDir, name);
     assertNotSymlink(this.d.paths.registriesDir, this.d.paths.registriesDir, true);
     removePath(dir);
+    removeAllowedSigners(this.d.paths, name);
     this.d.audit.record({ actor: opts.actor, action: "registry.remove", outcome: "ok", correlationId: opts.correlationId, details: { name, git_url: info.gitUrl, removed_listings: info.agentCount } });
     this.d.events.emit({ type: "catalog.changed", reason: `registry ${name} removed` });
     return { name, removedListings: info.agentCount };
@@ -218,11 +250,23 @@ export class Registries {
     const progress = (step: string, message: string, done?: { ok: boolean }) =>
       this.d.events.emit({ type: "progress", topic, step, message, ...(done ? { done: true, ok: done.ok } : {}) });
     let historyRewritten = false;
+    let signatureRefused = false;
     try {
       progress("fetch", `fetching ${shownUrl} ${reg.ref}`);
       const repo = await this.fetchRegistry(reg);
       const commit = repo.commit;
       const prev = reg.lastCommit;
+      let signature: string | null = null;
+      if (reg.requireSigned) {
+        progress("verify", `verifying the signature of ${commit.slice(0, 12)}`);
+        const v = await this.verifyHead(reg, repo.repo, commit);
+        if (!v.ok) {
+          signatureRefused = true;
+          this.d.audit.record({ actor: opts.actor, action: "registry.signature", outcome: "denied", correlationId: opts.correlationId, details: { name, git_url: reg.gitUrl, ref: reg.ref, commit, kept_commit: prev, reason: v.detail } });
+          throw new AppError("forbidden", `registry '${name}': head ${commit.slice(0, 12)} refused: ${v.detail}; the catalog keeps ${prev ? `the last good snapshot ${prev.slice(0, 12)}` : "no listings from it"}`);
+        }
+        signature = v.detail;
+      }
       if (prev && prev !== commit && !(await this.d.git.isAncestor(repo.repo, prev, commit))) {
         historyRewritten = true;
         const details = { name, git_url: reg.gitUrl, ref: reg.ref, previous_commit: prev, new_commit: commit, forced: !!opts.force };
@@ -280,6 +324,10 @@ export class Registries {
       }
       result.historyRewritten = historyRewritten;
       result.forced = historyRewritten && !!opts.force;
+      result.signature = signature;
+      const yanks = await reconcileYanks(this.d, name, opts);
+      result.quarantined = yanks.quarantined;
+      result.released = yanks.released;
       result.durationMs = Math.round(performance.now() - started);
       this.d.audit.record({
         actor: opts.actor,
@@ -299,6 +347,10 @@ export class Registries {
           removed: result.removed,
           entry_errors: result.errors.slice(0, 50),
           forced: result.forced,
+          duration_ms: result.durationMs,
+          ...(signature ? { signature } : {}),
+          ...(yanks.quarantined.length ? { quarantined: yanks.quarantined } : {}),
+          ...(yanks.released.length ? { released: yanks.released } : {}),
         },
       });
       this.d.events.emit({ type: "catalog.changed", reason: `registry ${name} synced` });
@@ -314,15 +366,34 @@ export class Registries {
       this.d.audit.record({
         actor: opts.actor,
         action: "registry.sync",
-        outcome: historyRewritten && !opts.force ? "denied" : "error",
+        outcome: (historyRewritten && !opts.force) || signatureRefused ? "denied" : "error",
         correlationId: opts.correlationId,
-        details: { name, git_url: reg.gitUrl, ref: reg.ref, code: err.code, error: err.message },
+        details: { name, git_url: reg.gitUrl, ref: reg.ref, code: err.code, error: err.message, duration_ms: Math.round(performance.now() - started) },
       });
       progress("done", err.message, { ok: false });
       throw err;
     } finally {
       this.syncing.delete(name);
     }
+  }
+
+  /**
+   * Checks the fetched head against the registry's allowed-signers copy and
+   * records the outcome (shown by `registry list` and the Registries page).
+   * A head already verified with the same copy is not checked again.
+   */
+  private async verifyHead(reg: typeof registries.$inferSelect, repo: Repo, commit: string): Promise<{ ok: boolean; detail: string }> {
+    let v: { ok: boolean; detail: string };
+    const copy = reg.allowedSignersPath ? readAllowedSigners(reg.allowedSignersPath, reg.allowedSignersSha256) : { problem: "no allowed-signers copy is recorded for this registry" };
+    if ("problem" in copy) v = { ok: false, detail: copy.problem };
+    else if (reg.signatureStatus === "verified" && reg.signatureCommit === commit && reg.signatureDetail) return { ok: true, detail: reg.signatureDetail };
+    else v = await this.d.git.verifyCommitSsh(repo, commit, reg.allowedSignersPath!);
+    this.d.catalog.db
+      .update(registries)
+      .set({ signatureStatus: v.ok ? "verified" : "refused", signatureCommit: commit, signatureDetail: v.detail.slice(0, 1000), signatureCheckedAt: this.d.clock.iso() })
+      .where(eq(registries.name, reg.name))
+      .run();
+    return v;
   }
 
   /** What the listings of a sync depend on besides the registry's files. */
@@ -348,7 +419,7 @@ export class Registries {
       unchanged = this.countListings(reg.name);
       this.d.catalog.db.update(registries).set({ lastSyncAt: this.d.clock.iso(), lastSyncStatus: status, lastError: null }).where(eq(registries.name, reg.name)).run();
     });
-    return { name: reg.name, commit, previousCommit: commit, status, added: [], updated: [], removed: [], unchanged, errors, historyRewritten: false, forced: false, durationMs: 0 };
+    return { name: reg.name, commit, previousCommit: commit, status, added: [], updated: [], removed: [], unchanged, errors, historyRewritten: false, forced: false, durationMs: 0, signature: null, quarantined: [], released: [] };
   }
 
   /** Applies the files that changed since `prev`: their old listings and errors are replaced, the rest stays. */
@@ -447,11 +518,14 @@ export class Registries {
       historyRewritten: false,
       forced: false,
       durationMs: 0,
+      signature: null,
+      quarantined: [],
+      released: [],
     };
     this.d.catalog.transaction(() => {
-      const columns = { key: agents.key, agentId: agents.agentId, manifestJson: agents.manifestJson, gitUrl: agents.gitUrl, ref: agents.ref, pinned: agents.pinnedCommit, verification: agents.verification, trust: agents.trustScore, deprecated: agents.deprecated, publisher: agents.publisherJson };
+      const columns = { key: agents.key, agentId: agents.agentId, manifestJson: agents.manifestJson, gitUrl: agents.gitUrl, ref: agents.ref, pinned: agents.pinnedCommit, verification: agents.verification, trust: agents.trustScore, deprecated: agents.deprecated, publisher: agents.publisherJson, replacement: agents.replacementId, yanked: agents.yankedReason };
       const mine = and(eq(agents.source, "remote"), eq(agents.registryName, name));
-      let existing: Map<string, { key: string; agentId: string | null; manifestJson: string | null; gitUrl: string | null; ref: string | null; pinned: string | null; verification: string | null; trust: number | null; deprecated: boolean | null; publisher: string | null }>;
+      let existing: Map<string, { key: string; agentId: string | null; manifestJson: string | null; gitUrl: string | null; ref: string | null; pinned: string | null; verification: string | null; trust: number | null; deprecated: boolean | null; publisher: string | null; replacement: string | null; yanked: string | null }>;
       if (p.scope === "all") {
         existing = new Map(this.d.catalog.db.select(columns).from(agents).where(mine).all().map((r) => [r.key, r]));
       } else {
@@ -478,7 +552,9 @@ export class Registries {
           old.verification !== values.verification ||
           old.trust !== values.trustScore ||
           old.deprecated !== values.deprecated ||
-          old.publisher !== values.publisherJson
+          old.publisher !== values.publisherJson ||
+          old.replacement !== (values.replacementId ?? null) ||
+          old.yanked !== (values.yankedReason ?? null)
         )
           result.updated.push(id);
         else result.unchanged++;
@@ -571,6 +647,7 @@ function entryListing(registry: string, key: string, e: ReadEntry) {
     trustScore: e.entry.trust_score ?? null,
     deprecated: e.entry.deprecated,
     replacementId: e.entry.replacement_id ?? null,
+    yankedReason: e.entry.yanked?.reason ?? null,
     publisherJson: e.entry.publisher ? JSON.stringify(e.entry.publisher) : null,
     path: null,
     duplicateOf: null,
@@ -597,5 +674,13 @@ function toInfo(r: typeof registries.$inferSelect, agentCount: number): Registry
     lastError: r.lastError,
     entryErrors,
     agentCount,
+    requireSigned: r.requireSigned,
+    allowedSigners: r.allowedSignersPath
+      ? (() => {
+          const copy = readAllowedSigners(r.allowedSignersPath, r.allowedSignersSha256);
+          return { path: r.allowedSignersPath, sha256: r.allowedSignersSha256 ?? "", signers: "signers" in copy ? copy.signers : [], problem: "problem" in copy ? copy.problem : null };
+        })()
+      : null,
+    signature: r.signatureStatus ? { status: r.signatureStatus, commit: r.signatureCommit, detail: r.signatureDetail, checkedAt: r.signatureCheckedAt } : null,
   };
 }

@@ -7,6 +7,7 @@
 import type { Catalog } from "../catalog/catalog.ts";
 import { AppError } from "../errors.ts";
 import type { Manifest } from "../manifest/schema.ts";
+import { quarantineBlocks } from "../registry/yanks.ts";
 
 export interface LaunchTarget {
   manifest: Manifest;
@@ -19,6 +20,7 @@ export function launchTarget(catalog: Pick<Catalog, "installFor" | "installedMan
   const install = catalog.installFor(agentId);
   if (!install || install.state !== "installed") throw new AppError("conflict", `agent ${agentId} is not installed (run: opensentience agents install ${agentId})`);
   if (!install.enabled) throw new AppError("conflict", `agent ${agentId} is not enabled (run: opensentience agents enable ${agentId} --approve ...)`);
+  if (quarantineBlocks(install)) throw new AppError("conflict", `agent ${agentId} is quarantined: its registry entry is yanked (${install.quarantineReason})`);
   const manifest = catalog.installedManifest(agentId);
   if (!manifest) throw new AppError("invalid_manifest", `agent ${agentId} has no usable installed manifest`);
   return { manifest, installPath: install.installPath, devMode: install.devMode };

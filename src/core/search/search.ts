@@ -35,7 +35,8 @@ export const EFFECTIVE_STATUS_SQL = `CASE
 
 const SELECT_COLUMNS = `a.key, a.agent_id, a.name, a.version, a.description, a.source, a.registry_name,
   ${EFFECTIVE_STATUS_SQL} AS eff_status, coalesce(i.enabled, 0) AS enabled, a.verification, a.trust_score,
-  a.deprecated, a.capabilities_json, a.integration_points_json, a.path, a.duplicate_of, a.errors_json`;
+  a.deprecated, a.capabilities_json, a.integration_points_json, a.path, a.duplicate_of, a.errors_json, a.replacement_id, a.yanked_reason,
+  CASE WHEN i.quarantine_reason IS NOT NULL AND i.yank_override_reason IS NOT i.quarantine_reason THEN i.quarantine_reason END AS quarantine`;
 
 export interface SummaryRow {
   key: string;
@@ -55,6 +56,9 @@ export interface SummaryRow {
   path: string | null;
   duplicate_of: string | null;
   errors_json: string;
+  replacement_id: string | null;
+  yanked_reason: string | null;
+  quarantine: string | null;
 }
 
 export function rowToSummary(r: SummaryRow): AgentSummary {
@@ -71,6 +75,9 @@ export function rowToSummary(r: SummaryRow): AgentSummary {
     verification: r.verification,
     trustScore: r.trust_score,
     deprecated: r.deprecated === 1,
+    replacementId: r.replacement_id,
+    yanked: r.yanked_reason,
+    quarantine: r.quarantine,
     capabilities: safeArray(r.capabilities_json),
     integrationPoints: safeArray(r.integration_points_json),
     path: r.path,

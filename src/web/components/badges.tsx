@@ -33,7 +33,17 @@ export function Badge({ tone, label, title }: { tone: Tone; label: string; title
   );
 }
 
-export type BadgeAgent = Pick<AgentSummary, "status" | "enabled" | "duplicateOf" | "deprecated">;
+export type BadgeAgent = Pick<AgentSummary, "status" | "enabled" | "duplicateOf" | "deprecated"> & Partial<Pick<AgentSummary, "replacementId" | "yanked" | "quarantine">>;
+
+/** What the registry says about the agent's standing: deprecated (with its replacement), yanked, and the install's quarantine. */
+export function RegistryStandingBadges({ agent }: { agent: BadgeAgent }) {
+  return (
+    <>
+      {agent.deprecated ? <Badge tone="warning" label={agent.replacementId ? `Deprecated → ${agent.replacementId}` : "Deprecated"} title={agent.replacementId ? `The registry suggests ${agent.replacementId} instead` : "Deprecated by its registry"} /> : ""}
+      {agent.quarantine ? <Badge tone="danger" label="Quarantined" title={`Yanked by its registry: ${agent.quarantine}`} /> : agent.yanked ? <Badge tone="danger" label="Yanked" title={agent.yanked} /> : ""}
+    </>
+  );
+}
 
 export function StatusBadges({ agent, runtime }: { agent: BadgeAgent; runtime?: RuntimeState }) {
   const s = STATUS[agent.status] ?? { label: String(agent.status), tone: "neutral" as Tone, hint: "" };
@@ -44,7 +54,7 @@ export function StatusBadges({ agent, runtime }: { agent: BadgeAgent; runtime?: 
       {runtime?.running === true ? <Badge tone="success" label="Running" /> : ""}
       {runtime?.running === true && runtime.healthy === true ? <Badge tone="success" label="Healthy" /> : ""}
       {runtime?.running === true && runtime.healthy === false ? <Badge tone="danger" label="Unhealthy" /> : ""}
-      {agent.deprecated ? <Badge tone="warning" label="Deprecated" /> : ""}
+      <RegistryStandingBadges agent={agent} />
       {agent.duplicateOf ? <Badge tone="warning" label="Duplicate" title="Another checkout with the same id is used" /> : ""}
     </span>
   );

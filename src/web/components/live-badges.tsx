@@ -6,7 +6,7 @@
  */
 import type { AgentSummary } from "../../core/catalog/types.ts";
 import type { RuntimeStatus } from "../../core/runtime/runtime-status.ts";
-import { Badge, type BadgeAgent, StatusBadges } from "./badges.tsx";
+import { Badge, type BadgeAgent, RegistryStandingBadges, StatusBadges } from "./badges.tsx";
 
 export type LiveBadgeAgent = BadgeAgent & Pick<AgentSummary, "id">;
 
@@ -49,7 +49,7 @@ export function LiveBadges({ agent, runtime }: { agent: LiveBadgeAgent; runtime?
       <span class="badge-part" data-live-part="runtime">
         <RuntimeBadges runtime={runtime} />
       </span>
-      {agent.deprecated ? <Badge tone="warning" label="Deprecated" /> : ""}
+      <RegistryStandingBadges agent={agent} />
       {agent.duplicateOf ? <Badge tone="warning" label="Duplicate" title="Another checkout with the same id is used" /> : ""}
     </span>
   );

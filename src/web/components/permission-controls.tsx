@@ -96,6 +96,17 @@ export function EnableDialog({ agent, csrf, sandboxed = null }: { agent: AgentDe
           ) : (
             ""
           )}
+          {agent.quarantine ? (
+            <div class="notice notice-danger" data-testid="enable-quarantined">
+              <p safe>{`Quarantined: its registry yanked this agent (${agent.quarantine}).`}</p>
+              <label class="perm-option">
+                <input type="checkbox" name="override_yank" value="1" required />
+                <span>I know why it was yanked and enable it anyway (override the yank; audited).</span>
+              </label>
+            </div>
+          ) : (
+            ""
+          )}
           {agent.permissionsRequested.length === 0 ? (
             <p class="muted">This agent requests no permissions.</p>
           ) : (

@@ -16,6 +16,7 @@ import { SandboxCard } from "../components/sandbox-card.tsx";
 import type { SandboxView } from "../../core/sandbox/launcher.ts";
 import type { RuntimeStatus } from "../../core/runtime/runtime-status.ts";
 import { InstallStatus } from "../components/install-status.tsx";
+import { RegistryStanding } from "../components/registry-standing.tsx";
 import { describePermission, RevokeForm } from "../components/permission-controls.tsx";
 import { agentHref } from "../render.ts";
 
@@ -148,6 +149,7 @@ export function AgentDetailPage({
       </div>
       {notice ? <Notice tone={noticeTone} message={notice} /> : ""}
       <InstallStatus agent={agent} />
+      <RegistryStanding agent={agent} />
       {agent.errors.length > 0 ? (
         <Card title="Manifest problems" tone="danger">
           <ul class="problems">
@@ -213,7 +215,13 @@ export function AgentDetailPage({
               <Row label="Path">{text(agent.path, "mono break")}</Row>
               <Row label="Git URL">{text(agent.gitUrl, "mono break")}</Row>
               <Row label="Ref">{text(agent.ref, "mono")}</Row>
-              <Row label="Pinned commit">{text(agent.pinnedCommit?.slice(0, 12), "mono")}</Row>
+              <Row label="Pinned commit">
+                {agent.pinnedCommit ? (
+                  <span class="mono" title="Installs and updates from this listing refuse any other commit" safe>{`${agent.pinnedCommit.slice(0, 12)} (installs verify it)`}</span>
+                ) : (
+                  text(null)
+                )}
+              </Row>
               <Row label="Install">{agent.install ? <span safe>{`${agent.install.state} at ${agent.install.installPath}`}</span> : <span class="muted">Not installed</span>}</Row>
               <Row label="Verification">
                 <VerificationBadge verification={agent.verification} />

@@ -3,7 +3,9 @@
  * shows URL, ref, last sync, commit, status and every bad entry by file name;
  * Sync runs through the JSON API with live progress (assets/install.js,
  * component `registrySync`); a sync refused because the history was
- * rewritten is shown as such, with an explicit "sync anyway" (force).
+ * rewritten is shown as such, with an explicit "sync anyway" (force). A signed
+ * registry shows its allowed signers (the copy made at add time) and the last
+ * signature check; a head refused for its signature is shown as a refusal.
  * Add and Remove are POST forms (src/web/routes/actions.ts). Registry text
  * (description, errors, URLs) is hostile: rendered escaped only.
  */
@@ -18,6 +20,7 @@ export interface RegistryForm {
   name?: string;
   git_url?: string;
   ref?: string;
+  allowed_signers?: string;
 }
 
 export interface RegistriesPageProps {
@@ -30,6 +33,9 @@ export interface RegistriesPageProps {
 /** The sync service refuses a rewritten history with this wording (Registries.sync). */
 export const isHistoryRewritten = (r: Pick<RegistryInfo, "lastSyncStatus" | "lastError">) => r.lastSyncStatus === "failed" && /history was rewritten/.test(r.lastError ?? "");
 
+/** The last sync failed because the head's signature was refused (Registries.sync). */
+export const isSignatureRefused = (r: Pick<RegistryInfo, "lastSyncStatus" | "signature">) => r.lastSyncStatus === "failed" && r.signature?.status === "refused";
+
 const time = (iso: string | null) => (iso ? iso.slice(0, 19).replace("T", " ") : null);
 
 function StatusBadge({ r }: { r: RegistryInfo }) {
@@ -39,6 +45,7 @@ function StatusBadge({ r }: { r: RegistryInfo }) {
     case "partial":
       return <Badge tone="warning" label="Synced with bad entries" title="Some entry files were skipped; see below" />;
     case "failed":
+      if (isSignatureRefused(r)) return <Badge tone="danger" label="Refused: signature" title="The head is not signed by an allowed key" />;
       return isHistoryRewritten(r) ? <Badge tone="danger" label="Refused: history rewritten" /> : <Badge tone="danger" label="Sync failed" />;
     default:
       return <Badge tone="neutral" label="Never synced" />;
@@ -76,6 +83,51 @@ function SyncPanel() {
         <strong class="result-title">Sync failed</strong>
         <p class="break" x-text="errorMessage"></p>
       </ResultBox>
+    </div>
+  );
+}
+
+function SignatureMeta({ r }: { r: RegistryInfo }) {
+  if (!r.requireSigned) return <span class="muted">not required (anyone who can push to the registry changes the catalog)</span>;
+  const s = r.signature;
+  return (
+    <div class="registry-signers">
+      <div>
+        {s ? <Badge tone={s.status === "verified" ? "success" : "danger"} label={s.status === "verified" ? "Verified" : "Refused"} /> : <Badge tone="neutral" label="Not checked yet" />}
+        {s?.commit ? (
+          <code title={s.commit} safe>
+            {s.commit.slice(0, 12)}
+          </code>
+        ) : (
+          ""
+        )}
+        {s?.detail ? (
+          <span class="break signature-detail" safe>
+            {s.detail}
+          </span>
+        ) : (
+          ""
+        )}
+      </div>
+      <span class="field-hint">Heads must be signed by one of:</span>
+      <ul class="signer-list">
+        {(r.allowedSigners?.signers ?? []).map((k) => (
+          <li>
+            <span class="break" safe>
+              {k.principals}
+            </span>{" "}
+            <code class="break" safe>{`${k.keyType} ${k.fingerprint}`}</code>
+          </li>
+        ))}
+      </ul>
+      {r.allowedSigners?.problem ? (
+        <p class="break danger-text" safe>
+          {r.allowedSigners.problem}
+        </p>
+      ) : (
+        ""
+      )}
+      <span class="field-hint break" safe>{`Copy made when the registry was added: ${r.allowedSigners?.path ?? "missing"}`}</span>
     </div>
   );
 }
@@ -149,8 +201,23 @@ function RegistryCard({ r, csrf }: { r: RegistryInfo; csrf: string }) {
         </Meta>
         <Meta label="Last sync">{time(r.lastSyncAt) ? <span class="mono" safe>{time(r.lastSyncAt)!}</span> : <span class="muted">never</span>}</Meta>
         <Meta label="Commit">{r.lastCommit ? <code title={r.lastCommit} safe>{r.lastCommit.slice(0, 12)}</code> : <span class="muted">—</span>}</Meta>
+        <Meta label="Signatures">
+          <SignatureMeta r={r} />
+        </Meta>
       </dl>
-      {rewritten ? (
+      {isSignatureRefused(r) ? (
+        <div class="callout callout-danger signature-refused" role="alert">
+          <strong>Sync refused: the registry's head is not signed by an allowed key</strong>
+          <p class="break" safe>
+            {r.lastError ?? ""}
+          </p>
+          <p safe>
+            {r.lastCommit
+              ? `The catalog keeps the last good snapshot (${r.lastCommit.slice(0, 12)}). Ask the registry's maintainer to sign the head with an allowed key; to trust other keys, remove and re-add the registry.`
+              : "Nothing from this registry is in the catalog. Ask the registry's maintainer to sign the head with an allowed key."}
+          </p>
+        </div>
+      ) : rewritten ? (
         <div class="callout callout-danger history-rewritten" role="alert">
           <strong>Sync refused: the registry's history was rewritten</strong>
           <p class="break" safe>
@@ -246,6 +313,13 @@ function AddRegistryForm({ csrf, form }: { csrf: string; form: RegistryForm }) {
         <label class="field">
           <span class="field-label">Branch or tag</span>
           <input type="text" name="ref" value={form.ref ?? ""} maxlength="256" placeholder="main" autocomplete="off" spellcheck="false" />
+        </label>
+        <label class="field">
+          <span class="field-label">Allowed signers (optional)</span>
+          <textarea name="allowed_signers" rows="3" maxlength="65536" placeholder='maintainer@example.com namespaces="git" ssh-ed25519 AAAA…' spellcheck="false" safe>
+            {form.allowed_signers ?? ""}
+          </textarea>
+          <span class="field-hint">An SSH allowed-signers file. When given, every sync requires the registry's head commit to be signed by one of these keys.</span>
         </label>
         <button type="submit" class="button button-primary" data-action="add-registry">
           <Icon name="plus" />

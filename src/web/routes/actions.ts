@@ -25,13 +25,13 @@ const rescanBody = z.object({ ...csrfField, agent: z.string().min(1).max(4200).o
 const emptyBody = z.object(csrfField).strict().optional();
 /** Checkboxes named `approve`: absent, one value, or several. */
 const enableBody = z
-  .object({ ...csrfField, approve: z.union([z.string().max(512), z.array(z.string().max(512)).max(256)]).optional() })
+  .object({ ...csrfField, approve: z.union([z.string().max(512), z.array(z.string().max(512)).max(256)]).optional(), override_yank: z.literal("1").optional() })
   .strict()
   .optional();
 const revokeBody = z.object({ ...csrfField, permission: z.string().min(1).max(512) }).strict();
 const uninstallBody = z.object({ ...csrfField, confirm: z.literal("1").optional() }).strict().optional();
 const registryAddBody = z
-  .object({ ...csrfField, name: registryAddShape.name, git_url: registryAddShape.git_url, ref: z.string().max(256).optional() })
+  .object({ ...csrfField, name: registryAddShape.name, git_url: registryAddShape.git_url, ref: z.string().max(256).optional(), allowed_signers: z.string().max(64 * 1024).optional() })
   .strict();
 
 const seeOther = (location: string) => new Response(null, { status: 303, headers: { location } });
@@ -86,7 +86,7 @@ export const actionRoutes = (deps: HttpDeps) => {
       "/agents/:id/enable",
       ({ params, body, request }) => {
         const approve = body?.approve === undefined ? [] : Array.isArray(body.approve) ? body.approve : [body.approve];
-        return agentAction(request, params.id, "enabled", () => s.approvals.enable(params.id, { actor: actorOf(request), approve }));
+        return agentAction(request, params.id, "enabled", () => s.approvals.enable(params.id, { actor: actorOf(request), approve, overrideYank: body?.override_yank === "1" }));
       },
       { params: agentIdParamSchema, body: enableBody },
     )
@@ -108,9 +108,14 @@ export const actionRoutes = (deps: HttpDeps) => {
     .post(
       "/registries",
       ({ body, request }) => {
-        const form = { name: body.name, git_url: body.git_url, ref: body.ref };
+        const form = { name: body.name, git_url: body.git_url, ref: body.ref, allowed_signers: body.allowed_signers };
+        // A non-empty allowed-signers field makes the registry a signed one.
+        const signers = body.allowed_signers?.trim() ? body.allowed_signers : undefined;
         try {
-          const info = s.registries.add({ name: body.name.trim(), gitUrl: body.git_url.trim(), ref: body.ref?.trim() || undefined }, { actor: actorOf(request) });
+          const info = s.registries.add(
+            { name: body.name.trim(), gitUrl: body.git_url.trim(), ref: body.ref?.trim() || undefined, requireSigned: signers !== undefined, allowedSigners: signers },
+            { actor: actorOf(request) },
+          );
           return seeOther(`/registries?added=${encodeURIComponent(info.name)}`);
         } catch (e) {
           const err = toAppError(e);

@@ -105,3 +105,15 @@ export const v1EnvelopeSchema = envelopeSchema.extend({ v: z.literal(PROTOCOL_VE
 export const replyEnvelopeSchema = v1EnvelopeSchema.extend({ reply_to: idSchema });
 /** Call traffic (tool calls, invocations, chat turns) must carry its `request_id`. */
 export const callEnvelopeSchema = v1EnvelopeSchema.extend({ request_id: idSchema });
+
+/**
+ * Tracing extension (docs/tracing.md), optional in both directions and never a
+ * reason to reject a frame: a malformed value is dropped (W3C Trace Context says
+ * to ignore an invalid `traceparent`), and the core validates again before use.
+ */
+export const traceparentSchema = z.string().max(LIMITS.id).optional().catch(undefined);
+/** The agent's own span for a call, reported in its terminal frame: Unix microseconds. */
+export const agentSpanSchema = z
+  .object({ span_id: z.string().max(16), start_us: z.number(), end_us: z.number() })
+  .optional()
+  .catch(undefined);

@@ -8,6 +8,7 @@ import { z } from "zod";
 import {
   LIMITS,
   agentIdSchema,
+  agentSpanSchema,
   callEnvelopeSchema,
   durationMsSchema,
   errorBodySchema,
@@ -23,6 +24,7 @@ import {
   shortNameSchema,
   textSchema,
   toolNameSchema,
+  traceparentSchema,
   v1EnvelopeSchema,
   versionStringSchema,
 } from "./message-fields.ts";
@@ -80,6 +82,7 @@ export const toolCallPayloadSchema = z.object({
   arguments: jsonValueSchema,
   timeout_ms: durationMsSchema,
   caller: z.object({ kind: z.enum(CALLER_KINDS), id: idSchema }),
+  traceparent: traceparentSchema,
 });
 
 export const toolProgressPayloadSchema = z.object({
@@ -87,10 +90,11 @@ export const toolProgressPayloadSchema = z.object({
   chunk: z.union([textSchema, jsonObjectSchema]),
 });
 
-export const toolResultPayloadSchema = z.object({ output: jsonValueSchema });
+export const toolResultPayloadSchema = z.object({ output: jsonValueSchema, agent_span: agentSpanSchema });
 
 export const toolErrorPayloadSchema = z.object({
   error: errorBodySchema.extend({ retryable: z.boolean().optional() }),
+  agent_span: agentSpanSchema,
 });
 
 export const toolCancelPayloadSchema = z.object({ reason: reasonSchema });
@@ -101,6 +105,7 @@ export const toolInvokePayloadSchema = z.object({
   tool: globalToolIdSchema,
   arguments: jsonValueSchema,
   timeout_ms: durationMsSchema.optional(),
+  traceparent: traceparentSchema,
 });
 
 // §6 Chat
@@ -110,10 +115,11 @@ export const chatMessagePayloadSchema = z.object({
   message_id: idSchema,
   text: textSchema,
   history: z.array(z.object({ role: z.string().min(1).max(LIMITS.chatRole), text: textSchema })).max(LIMITS.chatHistory),
+  traceparent: traceparentSchema,
 });
 
 export const chatDeltaPayloadSchema = z.object({ text: textSchema });
-export const chatDonePayloadSchema = z.object({ text: textSchema.optional() });
+export const chatDonePayloadSchema = z.object({ text: textSchema.optional(), agent_span: agentSpanSchema });
 
 // §7 Health, logs, shutdown
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tracingConfigSchema } from "../tracing/settings.ts";
 
 /** Operator limits. Every bound the daemon enforces is configurable here, in one place. */
 export const limitsSchema = z
@@ -69,6 +70,8 @@ export const configSchema = z
      */
     sandbox: z.enum(["required", "auto", "off"]).default("auto"),
     limits: limitsSchema.default(() => limitsSchema.parse({})),
+    /** Spans per tool call and chat turn; exported over OTLP/HTTP only with an endpoint (docs/tracing.md). */
+    tracing: tracingConfigSchema.default(() => tracingConfigSchema.parse({})),
   })
   .strict();
 

@@ -1,0 +1,169 @@
+import { describe, expect, test } from "bun:test";
+import { PHASE } from "./call-trace.ts";
+import { tracingSettings } from "./settings.ts";
+import type { SpanRecord } from "./span-record.ts";
+import { SpanStore } from "./span-store.ts";
+import { formatTraceparent, parseTraceparent, traceIdFor } from "./trace-context.ts";
+import { type SpanExportSink, Tracer } from "./tracer.ts";
+
+const settings = (over: Partial<ReturnType<typeof tracingSettings>> = {}) => ({ ...tracingSettings(undefined, {}), ...over });
+const byName = (spans: SpanRecord[]) => Object.fromEntries(spans.map((s) => [s.name, s]));
+
+describe("trace context", () => {
+  test("traceparent round trip; malformed, zero and foreign-version values are ignored", () => {
+    const tp = formatTraceparent("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");
+    expect(parseTraceparent(tp)).toEqual({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" });
+    for (const bad of [undefined, 42, "", `${tp} `, tp.toUpperCase(), `01${tp.slice(2)}`, `00-${"0".repeat(32)}-b7ad6b7169203331-01`, `00-0af7651916cd43dd8448eb211c80319c-${"0".repeat(16)}-01`]) {
+      expect(parseTraceparent(bad)).toBeUndefined();
+    }
+  });
+
+  test("a UUID correlation/request id is the trace id; anything else gets a random one", () => {
+    expect(traceIdFor("4BF92F35-77B3-4DA6-A3CE-929D0E0E4736")).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    const r = traceIdFor("corr-1");
+    expect(r).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceIdFor("corr-1")).not.toBe(r);
+  });
+});
+
+describe("settings", () => {
+  test("export only with an endpoint; env wins over config; OTEL_SDK_DISABLED turns it off", () => {
+    expect(tracingSettings(undefined, {}).tracesUrl).toBeUndefined();
+    expect(tracingSettings({ enabled: true, otlp_endpoint: "http://127.0.0.1:4318", service_name: "x", max_spans: 100 }, {}).tracesUrl).toBe("http://127.0.0.1:4318/v1/traces");
+    expect(tracingSettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/otlp/" }).tracesUrl).toBe("http://c:4318/otlp/v1/traces");
+    expect(tracingSettings(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/t", OTEL_EXPORTER_OTLP_ENDPOINT: "http://d" }).tracesUrl).toBe("http://c:4318/t");
+    expect(tracingSettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_SDK_DISABLED: "true" }).tracesUrl).toBeUndefined();
+    expect(tracingSettings({ enabled: false, otlp_endpoint: "http://c", service_name: "x", max_spans: 100 }, {}).tracesUrl).toBeUndefined();
+    expect(() => tracingSettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://x" })).toThrow("OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL");
+    expect(() => tracingSettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://u:p@x" })).toThrow("must not carry credentials");
+  });
+});
+
+describe("call traces", () => {
+  test("a successful call: root + five phases in order, agent span nested under agent.execute and clamped", () => {
+    const t = new Tracer(settings());
+    const started = performance.now();
+    const c = t.call("6f1c2a54-1111-4222-8333-444455556666", "com.example.a/echo", "com.example.a", "cli", undefined, undefined, started);
+    for (const p of [PHASE.checked, PHASE.validated, PHASE.admitting, PHASE.admitted]) c.mark(p);
+    const nowUs = (performance.timeOrigin + performance.now()) * 1000;
+    // Starts before the call began: clamped to agent.execute's start.
+    c.agentSpan({ span_id: "00f067aa0ba902b7", start_us: nowUs - 60_000_000, end_us: nowUs });
+    c.end(undefined);
+    const spans = t.store.spansFor("6f1c2a54-1111-4222-8333-444455556666");
+    expect(spans.map((s) => s.name)).toEqual(["tool.call", "permission.check", "schema.validate", "limits.admit", "queue.wait", "agent.execute", "agent.tool"]);
+    const s = byName(spans);
+    expect(s["tool.call"]!.traceId).toBe("6f1c2a54111142228333444455556666");
+    expect(s["tool.call"]!.parentSpanId).toBeUndefined();
+    for (const n of ["permission.check", "schema.validate", "limits.admit", "queue.wait", "agent.execute"]) expect(s[n]!.parentSpanId).toBe(s["tool.call"]!.spanId);
+    expect(s["agent.tool"]!.parentSpanId).toBe(s["agent.execute"]!.spanId);
+    expect(s["agent.tool"]!.startMs).toBeGreaterThanOrEqual(s["agent.execute"]!.startMs);
+    expect(s["agent.execute"]!.spanId).toBe(c.traceparent.slice(36, 52));
+    expect(s["tool.call"]!.attributes).toMatchObject({ "opensentience.request_id": "6f1c2a54-1111-4222-8333-444455556666", "opensentience.outcome": "ok", "opensentience.tool": "com.example.a/echo" });
+  });
+
+  test("the error lands on the phase that was running; later phases are absent", () => {
+    const t = new Tracer(settings());
+    const denied = t.call("r-denied", "a.b/x", "a.b", "cli", "corr-denied", undefined, performance.now());
+    denied.end("permission_denied");
+    expect(t.store.spansFor("r-denied").map((s) => [s.name, s.error])).toEqual([
+      ["tool.call", "permission_denied"],
+      ["permission.check", "permission_denied"],
+    ]);
+    const limited = t.call("r-limited", "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
+    limited.mark(PHASE.checked);
+    limited.mark(PHASE.validated);
+    limited.mark(PHASE.admitting);
+    limited.end("rate_limited");
+    expect(t.store.spansFor("r-limited").map((s) => [s.name, s.error ?? null])).toEqual([
+      ["tool.call", "rate_limited"],
+      ["permission.check", null],
+      ["schema.validate", null],
+      ["limits.admit", "rate_limited"],
+    ]);
+    const waited = t.call("r-wait", "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
+    for (const p of [PHASE.checked, PHASE.validated, PHASE.admitting]) waited.mark(p);
+    waited.end("timeout");
+    expect(t.store.spansFor("r-wait").at(-1)).toMatchObject({ name: "queue.wait", error: "timeout" });
+  });
+
+  test("a bad agent span is ignored", () => {
+    const t = new Tracer(settings());
+    const c = t.call("r-bad", "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
+    for (const p of [PHASE.checked, PHASE.validated, PHASE.admitting, PHASE.admitted]) c.mark(p);
+    c.agentSpan({ span_id: "XYZ", start_us: 1, end_us: 2 });
+    c.agentSpan({ span_id: "00f067aa0ba902b7", start_us: 5, end_us: 1 });
+    c.agentSpan({ span_id: c.execId, start_us: 1, end_us: 2 });
+    c.end(undefined);
+    expect(t.store.spansFor("r-bad").map((s) => s.name)).not.toContain("agent.tool");
+  });
+
+  test("a chat turn's tool calls nest under it: by traceparent, or by correlation id while the turn runs", () => {
+    const t = new Tracer(settings());
+    const corr = "0b5e7d1c-aaaa-4bbb-8ccc-ddddeeeeffff";
+    const turn = t.chat("turn-req", "a.b", "sess", corr, performance.now());
+    const viaCorr = t.call("inv-1", "a.c/y", "a.c", "agent", corr, undefined, performance.now());
+    viaCorr.end(undefined);
+    const agentSpan = "1111222233334444";
+    const viaTp = t.call("inv-2", "a.c/y", "a.c", "agent", corr, formatTraceparent(turn.traceId, agentSpan), performance.now());
+    viaTp.end(undefined);
+    turn.end(undefined);
+    const spans = t.store.spansFor(corr);
+    const roots = spans.filter((s) => s.name === "tool.call");
+    expect(spans.every((s) => s.traceId === "0b5e7d1caaaa4bbb8cccddddeeeeffff")).toBe(true);
+    expect(roots.find((s) => s.attributes["opensentience.request_id"] === "inv-1")!.parentSpanId).toBe(turn.execId);
+    expect(roots.find((s) => s.attributes["opensentience.request_id"] === "inv-2")!.parentSpanId).toBe(agentSpan);
+    // After the turn, a stray call with that correlation id starts its own root.
+    const later = t.call("inv-3", "a.c/y", "a.c", "agent", corr, undefined, performance.now());
+    later.end(undefined);
+    expect(t.store.spansFor("inv-3")[0]!.parentSpanId).toBeUndefined();
+  });
+});
+
+describe("export", () => {
+  test("no endpoint: the exporter is never loaded and spans stay in memory", async () => {
+    let loads = 0;
+    const t = new Tracer(settings(), async () => {
+      loads++;
+      throw new Error("must not load");
+    });
+    await t.start();
+    t.call("r1", "a.b/x", "a.b", "cli", undefined, undefined, performance.now()).end("permission_denied");
+    expect(loads).toBe(0);
+    expect(t.status()).toMatchObject({ enabled: true, exporting: false, endpoint: null });
+  });
+
+  test("with an endpoint: spans finished while the exporter loads are handed over, later ones directly", async () => {
+    const got: SpanRecord[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sink: SpanExportSink = { push: (s) => got.push(...s), shutdown: async () => {} };
+    const t = new Tracer(settings({ tracesUrl: "http://127.0.0.1:1/v1/traces" }), async () => {
+      await gate;
+      return sink;
+    });
+    const started = t.start();
+    t.call("r1", "a.b/x", "a.b", "cli", undefined, undefined, performance.now()).end("permission_denied");
+    expect(got).toHaveLength(0);
+    release();
+    await started;
+    expect(got.map((s) => s.name)).toEqual(["tool.call", "permission.check"]);
+    t.call("r2", "a.b/x", "a.b", "cli", undefined, undefined, performance.now()).end("permission_denied");
+    expect(got).toHaveLength(4);
+  });
+
+  test("disabled: `on` is false (the router starts no trace)", () => {
+    expect(new Tracer(settings({ enabled: false })).on).toBe(false);
+  });
+});
+
+describe("span store", () => {
+  test("bounded: the oldest traces go first, with their index entries", () => {
+    const store = new SpanStore(100);
+    const rec = (traceId: string, i: number): SpanRecord => ({ traceId, spanId: `s${i}`, parentSpanId: undefined, name: "x", kind: "internal", startMs: i, endMs: i, error: undefined, attributes: {} });
+    for (let t = 0; t < 30; t++) store.add([rec(`t${t}`, 0), rec(`t${t}`, 1), rec(`t${t}`, 2), rec(`t${t}`, 3), rec(`t${t}`, 4)], [`corr-${t}`]);
+    expect(store.size).toBeLessThanOrEqual(100);
+    expect(store.spansFor("corr-0")).toEqual([]);
+    expect(store.spansFor("corr-29")).toHaveLength(5);
+    expect(store.spansFor("t29")).toHaveLength(5);
+  });
+});

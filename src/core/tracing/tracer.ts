@@ -1,0 +1,100 @@
+/**
+ * The daemon's tracer: starts a CallTrace per tool call and chat turn, keeps
+ * finished spans in a bounded in-memory store (the audit timeline), and —
+ * only when an OTLP endpoint is configured — hands them to the OpenTelemetry
+ * exporter, whose module is imported then and never otherwise.
+ *
+ * Spans are our own small records rather than OpenTelemetry SDK spans: the
+ * SDK's Span objects (attributes, events, links, limits, hrtime bookkeeping per
+ * span) cost more per call than the router's whole budget for tracing; the
+ * official exporter still does the OTLP encoding and batching (otlp-export.ts).
+ */
+import { CallTrace, type TraceSink } from "./call-trace.ts";
+import type { SpanRecord } from "./span-record.ts";
+import { SpanStore } from "./span-store.ts";
+import { parseTraceparent, type SpanParent, traceIdFor } from "./trace-context.ts";
+import type { TracingSettings } from "./settings.ts";
+
+/** Where exported spans go (otlp-export.ts); an interface so the module stays unloaded until needed. */
+export interface SpanExportSink {
+  push(spans: SpanRecord[]): void;
+  shutdown(): Promise<void>;
+}
+
+/** Spans finished while the exporter module is still loading (first calls after start). */
+const MAX_BACKLOG = 4096;
+
+export class Tracer implements TraceSink {
+  /** Read by the router before starting a trace: false = no trace objects at all. */
+  readonly on: boolean;
+  readonly store: SpanStore;
+  /** Chat turns in flight by correlation id: tool calls the agent makes for a turn without sending a traceparent still nest under it. */
+  private readonly turns = new Map<string, CallTrace>();
+  private sink: SpanExportSink | undefined;
+  private loading: Promise<void> | undefined;
+  private backlog: SpanRecord[] = [];
+  private exportError: string | undefined;
+
+  constructor(
+    readonly settings: TracingSettings,
+    private readonly loadExporter: (s: TracingSettings) => Promise<SpanExportSink> = async (s) => (await import("./otlp-export.ts")).createOtlpSink(s),
+  ) {
+    this.on = settings.enabled;
+    this.store = new SpanStore(settings.maxSpans);
+  }
+
+  /** Loads the exporter when an endpoint is configured. Never rejects: a failure is kept for `status()`. */
+  start(): Promise<void> {
+    if (!this.on || !this.settings.tracesUrl || this.loading) return this.loading ?? Promise.resolve();
+    this.loading = this.loadExporter(this.settings).then(
+      (sink) => {
+        this.sink = sink;
+        if (this.backlog.length) sink.push(this.backlog);
+        this.backlog = [];
+      },
+      (e: unknown) => {
+        this.exportError = e instanceof Error ? e.message : String(e);
+        this.backlog = [];
+      },
+    );
+    return this.loading;
+  }
+
+  status(): { enabled: boolean; exporting: boolean; endpoint: string | null; error: string | null; spansInMemory: number } {
+    return { enabled: this.on, exporting: !!this.sink, endpoint: this.settings.tracesUrl ?? null, error: this.exportError ?? null, spansInMemory: this.store.size };
+  }
+
+  /** A tool call's trace. Parent: the caller's `traceparent`, else the chat turn of its correlation id, else a new trace. */
+  call(requestId: string, tool: string, agentId: string, callerKind: string, correlationId: string | undefined, traceparent: string | undefined, started: number): CallTrace {
+    const parent = parseTraceparent(traceparent) ?? this.turnParent(correlationId);
+    const attrs = { "opensentience.agent_id": agentId, "opensentience.tool": tool, "opensentience.caller.kind": callerKind };
+    return new CallTrace(this, "tool", requestId, correlationId, attrs, parent, parent ? "" : traceIdFor(correlationId ?? requestId), started);
+  }
+
+  /** A chat turn's trace (its trace id is the turn's correlation id when that is a UUID). */
+  chat(requestId: string, agentId: string, sessionId: string, correlationId: string, started: number): CallTrace {
+    const attrs = { "opensentience.agent_id": agentId, "opensentience.chat.session_id": sessionId };
+    const t = new CallTrace(this, "chat", requestId, correlationId, attrs, undefined, traceIdFor(correlationId), started);
+    this.turns.set(correlationId, t);
+    return t;
+  }
+
+  finish(t: CallTrace, spans: SpanRecord[]): void {
+    if (t.kind === "chat" && t.correlationId && this.turns.get(t.correlationId) === t) this.turns.delete(t.correlationId);
+    this.store.add(spans, [t.correlationId, t.requestId]);
+    if (this.sink) this.sink.push(spans);
+    else if (this.loading && !this.exportError && this.backlog.length + spans.length <= MAX_BACKLOG) this.backlog.push(...spans);
+  }
+
+  /** Flushes and stops the exporter (daemon stop). */
+  async shutdown(): Promise<void> {
+    await this.loading;
+    await this.sink?.shutdown().catch(() => {});
+    this.sink = undefined;
+  }
+
+  private turnParent(correlationId: string | undefined): SpanParent | undefined {
+    const turn = correlationId ? this.turns.get(correlationId) : undefined;
+    return turn ? { traceId: turn.traceId, spanId: turn.execId } : undefined;
+  }
+}

@@ -15,6 +15,7 @@ import { htmlResponse } from "../web/render.ts";
 import { type HttpDeps, sessionCsrfOrNull, setRequestInfo } from "./context.ts";
 import { fromFrameworkError, HTTP_STATUS, jsonError, publicMessage } from "./errors.ts";
 import { apiV1 } from "./routes/index.ts";
+import { METRICS_PATH, metricsEndpoint } from "./routes/metrics.ts";
 import { guardRequest } from "./auth/request-guard.ts";
 import { type BodyLimits, boundRequestBody, DEFAULT_BODY_LIMITS } from "./security/body-limits.ts";
 import { isAllowedHost } from "./security/host.ts";
@@ -22,7 +23,7 @@ import { fastToolCall, isToolCallRequest } from "./tool-call-fast-path.ts";
 import { SECURITY_HEADERS, secureResponse } from "./security/headers.ts";
 
 /** Paths whose errors are JSON (the API, and MCP over HTTP). */
-const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/") || path === MCP_PATH;
+const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/") || path === MCP_PATH || path === METRICS_PATH;
 
 export function createHttpApp(deps: HttpDeps) {
   return (
@@ -45,6 +46,7 @@ export function createHttpApp(deps: HttpDeps) {
       })
       .use(apiV1(deps))
       .use(mcpEndpoint(deps))
+      .use(metricsEndpoint(deps))
       .use(webUi(deps))
   );
 }

@@ -12,14 +12,16 @@ const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace("T", " ") :
 export const tokenCreate: Command = {
   path: ["token", "create"],
   summary: "Create a client token for MCP clients, limited to the given tools (shown once)",
-  usage: "NAME --tools 'AGENT_ID/*,AGENT_ID/TOOL,...'",
-  options: { tools: { type: "string" } },
+  usage: "NAME --tools 'AGENT_ID/*,AGENT_ID/TOOL,...' [--metrics]",
+  options: { tools: { type: "string" }, metrics: { type: "boolean" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const name = ctx.positionals[0]!;
     const tools = ctx.values.tools;
-    if (typeof tools !== "string" || !tools.trim()) throw new AppError("usage", "--tools is required: the tools this client may call, e.g. --tools 'com.example.agent/*,com.other.agent/read' ('*' for all)");
-    const list = tools.split(",").map((t) => t.trim()).filter(Boolean);
+    // --metrics: may read /metrics (a Prometheus scraper); alone, the token can call no tool.
+    const metrics = ctx.values.metrics === true;
+    if ((typeof tools !== "string" || !tools.trim()) && !metrics) throw new AppError("usage", "--tools is required: the tools this client may call, e.g. --tools 'com.example.agent/*,com.other.agent/read' ('*' for all); or --metrics for a token that may only read /metrics");
+    const list = [...(typeof tools === "string" ? tools.split(",").map((t) => t.trim()).filter(Boolean) : []), ...(metrics ? ["metrics"] : [])];
     const t = await ctx.target({ write: true });
     const created = t.kind === "daemon" ? await t.client.createClientToken(name, list) : t.services.clientTokens.create(name, list, { actor: "cli" });
     if (ctx.json) printJson(ctx.io, created);

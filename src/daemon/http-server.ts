@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createHttpHandler } from "../api/app.tsx";
+import { countingRequests } from "../api/routes/metrics.ts";
 import type { AdminToken } from "../api/auth/admin-token.ts";
 import { FailureLimiter } from "../api/auth/failure-limiter.ts";
 import { SessionStore } from "../api/auth/session-store.ts";
@@ -65,7 +66,7 @@ export function httpServer(opts: HttpServerOptions): (ctx: DaemonContext) => Com
       log,
       startedAt: clock.iso(),
     };
-    const fetch = createHttpHandler(deps, { ...DEFAULT_BODY_LIMITS, ...(opts.maxRequestBodyBytes ? { maxBytes: opts.maxRequestBodyBytes } : {}) });
+    const fetch = countingRequests(createHttpHandler(deps, { ...DEFAULT_BODY_LIMITS, ...(opts.maxRequestBodyBytes ? { maxBytes: opts.maxRequestBodyBytes } : {}) }), deps);
     const hostname = config.host.replace(/^\[(.*)\]$/, "$1");
     let server: ReturnType<typeof Bun.serve>;
     try {

@@ -57,6 +57,7 @@ function migrate(sqlite: Database, migrations: readonly Migration[]): void {
       const again = sqlite.query("SELECT 1 FROM schema_migrations WHERE version = ?").get(m.version);
       if (again) return;
       sqlite.exec(m.sql);
+      m.after?.(sqlite);
       sqlite.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, new Date().toISOString());
     }).immediate();
   }

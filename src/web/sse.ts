@@ -290,6 +290,7 @@ const eventsQuery = z.object({ topics: z.string().max(16_384).optional() }).stri
 /** `GET /events` (see the contract at the top of this file). */
 export const eventRoutes = (deps: HttpDeps, limits: SseLimits = DEFAULT_SSE_LIMITS) => {
   const streams = new EventStreams(deps, limits);
+  deps.services.metrics.bindSseClients(() => streams.size);
   return new Elysia({ name: "web.events" }).get(SSE_PATH, ({ query, request }) => {
     // Errors are JSON here (an EventSource or script reads them, not a person).
     try {

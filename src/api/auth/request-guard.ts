@@ -22,6 +22,7 @@ import { loginCookieName, readCookie, sessionCookieName, validLoginCsrf } from "
 import { isAllowedHost, ownOrigin, refererOrigin } from "../security/host.ts";
 import { CLIENT_HEADER } from "../../contract/system.ts";
 import { MCP_PATH } from "../../mcp/http-sessions.ts";
+import { guardMetrics } from "./metrics-guard.ts";
 
 export { CLIENT_HEADER };
 
@@ -96,6 +97,10 @@ export async function guardRequest(req: Request, deps: HttpDeps): Promise<Respon
   const unsafe = !SAFE_METHODS.has(req.method);
   const path = url.pathname;
   if (path === MCP_PATH) return guardMcp(req, deps, origin);
+  if (path === "/metrics" || path === "/api/v1/metrics") {
+    const verdict = guardMetrics(req, deps, origin, path === "/metrics");
+    if (verdict) return verdict;
+  }
   const isApi = path === "/api" || path.startsWith("/api/");
 
   const authorization = req.headers.get("authorization");

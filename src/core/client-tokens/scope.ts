@@ -13,12 +13,15 @@ import { AppError } from "../errors.ts";
 
 export type ToolScope = readonly string[];
 
+/** Not a tool pattern: lets the token read /metrics (and call nothing). */
+export const METRICS_SCOPE = "metrics";
+
 /** At most this many patterns per token. */
 export const MAX_SCOPE_PATTERNS = 64;
 
 /** Why `pattern` is not a valid scope pattern, or null when it is. */
 export function scopePatternProblem(pattern: string): string | null {
-  if (pattern === "*") return null;
+  if (pattern === "*" || pattern === METRICS_SCOPE) return null;
   const slash = pattern.lastIndexOf("/");
   if (slash <= 0) return "must be AGENT_ID/TOOL, AGENT_ID/* or *";
   const agent = pattern.slice(0, slash);
@@ -36,7 +39,7 @@ export function scopePatternProblem(pattern: string): string | null {
 export function parseScope(input: string | readonly string[]): ToolScope {
   const raw = typeof input === "string" ? input.split(",") : [...input];
   const patterns = [...new Set(raw.map((p) => p.trim()).filter(Boolean))].sort();
-  if (patterns.length === 0) throw new AppError("invalid_argument", "a client token needs at least one tool pattern (AGENT_ID/TOOL, AGENT_ID/* or *)");
+  if (patterns.length === 0) throw new AppError("invalid_argument", "a client token needs at least one tool pattern (AGENT_ID/TOOL, AGENT_ID/* or *) or the metrics scope");
   if (patterns.length > MAX_SCOPE_PATTERNS) throw new AppError("invalid_argument", `at most ${MAX_SCOPE_PATTERNS} tool patterns per token`);
   for (const p of patterns) {
     const problem = scopePatternProblem(p);

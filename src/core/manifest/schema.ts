@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { agentIdSchema } from "../../protocol/index.ts";
 import { gitUrlProblem } from "../git/git-url.ts";
+import { runtimeSettingsSchema } from "../runtime/beam-flags.ts";
 import { permissionSchema, TOOL_NAME_RE } from "./permissions.ts";
 
 export const MANIFEST_FILENAME = "opensentience.agent.json";
@@ -98,6 +99,8 @@ export const manifestSchema = z.looseObject({
     })
     .optional(),
   publisher: z.object({ name: str(128), url: urlSchema.optional() }).optional(),
+  /** How a mix agent starts (compiled or through mix) and its BEAM's tuning: typed values only, never raw flags. */
+  runtime: runtimeSettingsSchema.optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -99,15 +99,18 @@ const realOrNull = (p: string): string | null => {
 };
 
 /**
- * Without `process:spawn`, `mix` cannot be reached through its shell scripts
- * (no shell is visible or executable): start ERTS directly, as the `elixir`
- * and `erl` scripts would.
+ * Without `process:spawn`, `mix` and `erl` cannot be reached through their
+ * shell scripts (no shell is visible or executable): start ERTS directly, as
+ * the `elixir` and `erl` scripts would.
  */
 export function directMixCommand(argv: string[], tc: Toolchain): { argv: string[]; env: Record<string, string> } | null {
+  const env = { ROOTDIR: tc.erlangRoot, BINDIR: tc.ertsBin, EMU: "beam", PROGNAME: "erl" };
+  // A compiled launch (runtime/agent-command.ts): already an erl command line.
+  if (argv[0] === "erl") return { argv: [join(tc.ertsBin, "erlexec"), ...argv.slice(1)], env };
   if (argv[0] !== "mix") return null;
   return {
     argv: [join(tc.ertsBin, "erlexec"), "-pa", ...tc.elixirEbins, "-noshell", "-s", "elixir", "start_cli", "-extra", tc.mixScript, ...argv.slice(1)],
-    env: { ROOTDIR: tc.erlangRoot, BINDIR: tc.ertsBin, EMU: "beam", PROGNAME: "erl" },
+    env,
   };
 }
 

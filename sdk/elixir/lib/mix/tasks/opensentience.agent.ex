@@ -7,7 +7,10 @@ defmodule Mix.Tasks.Opensentience.Agent do
       mix opensentience.agent [--agent MyApp.Agent]
 
   This is what the core runs for a manifest entrypoint
-  `{"type": "mix", "task": "opensentience.agent"}`. It needs the environment the
+  `{"type": "mix", "task": "opensentience.agent"}` when the agent's build
+  output is missing or mix is asked for (`"runtime": {"launch": "mix"}`, or a
+  local checkout in dev mode); otherwise the core starts the compiled code
+  without Mix, through `OpenSentience.Boot`, which does the same. It needs the environment the
   core's launcher sets:
 
     * `OPENSENTIENCE_SOCKET` - path of the core's Unix socket
@@ -65,41 +68,20 @@ defmodule Mix.Tasks.Opensentience.Agent do
     env
   end
 
-  defp find_agent(name) when is_binary(name) do
-    agent = Module.concat([name])
+  # The same lookup and start as the core's compiled launch (OpenSentience.Boot).
+  defp find_agent(name) do
+    app = Mix.Project.config()[:app]
 
-    if Code.ensure_loaded?(agent) and function_exported?(agent, :__opensentience_agent__, 0),
-      do: agent,
-      else: fail(2, "#{name} is not a module that uses OpenSentience.Agent")
-  end
+    if is_nil(app) and is_nil(name), do: fail(2, "no application in this project; pass --agent MyApp.Agent")
 
-  defp find_agent(nil) do
-    case Mix.Project.config()[:app] do
-      nil ->
-        fail(2, "no application in this project; pass --agent MyApp.Agent")
-
-      app ->
-        case OpenSentience.Agent.find_agents(app) do
-          [agent] ->
-            agent
-
-          [] ->
-            fail(2, "no module in :#{app} uses OpenSentience.Agent")
-
-          many ->
-            fail(
-              2,
-              "several agents in :#{app} (#{Enum.map_join(many, ", ", &inspect/1)}); pass --agent"
-            )
-        end
+    case OpenSentience.Boot.find_agent(app, name) do
+      {:ok, agent} -> agent
+      {:error, message} -> fail(2, message)
     end
   end
 
   defp start(agent, opts) do
-    case DynamicSupervisor.start_child(OpenSentience.AgentSupervisor, {agent, opts}) do
-      {:ok, _pid} -> :ok
-      {:error, reason} -> fail(1, "could not start #{inspect(agent)}: #{inspect(reason)}")
-    end
+    with {:error, message} <- OpenSentience.Boot.start_agent(agent, opts), do: fail(1, message)
   end
 
   defp iex_running?, do: Code.ensure_loaded?(IEx) and IEx.started?()

@@ -15,6 +15,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v strace >/dev/null 2>&1 || need+=(strace)
 # bubblewrap is the agent sandbox; the suite runs real agents inside it (sandbox: required).
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+# ssh-keygen verifies signed registries (git verify-commit with gpg.format=ssh); the tests make keys with it.
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> apt-get install ${need[*]}"
   if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi

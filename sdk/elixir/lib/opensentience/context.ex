@@ -12,6 +12,8 @@ defmodule OpenSentience.Context do
     * `:caller` - who called: `%{"kind" => "cli" | "ui" | "chat" | "api" | "agent", "id" => ...}`
     * `:timeout_ms` - the timeout the core applies to this call, if it said
     * `:agent_id` - this agent's id
+    * `:trace` - the call's W3C trace context (`OpenSentience.Trace`), or `nil`
+      when the core sent no `traceparent`
 
   The other fields are internal.
 
@@ -46,6 +48,7 @@ defmodule OpenSentience.Context do
     :caller,
     :timeout_ms,
     :agent_id,
+    :trace,
     :transport,
     :flags,
     streaming?: false,
@@ -61,6 +64,7 @@ defmodule OpenSentience.Context do
           caller: map() | nil,
           timeout_ms: pos_integer() | nil,
           agent_id: String.t() | nil,
+          trace: OpenSentience.Trace.t() | nil,
           transport: term(),
           flags: :atomics.atomics_ref(),
           streaming?: boolean(),
@@ -200,6 +204,11 @@ defmodule OpenSentience.Context do
     payload = %{tool: tool_id, arguments: arguments}
     payload = if timeout_ms, do: Map.put(payload, :timeout_ms, timeout_ms), else: payload
 
+    payload =
+      if ctx.trace,
+        do: Map.put(payload, :traceparent, OpenSentience.Trace.traceparent(ctx.trace)),
+        else: payload
+
     frame =
       Protocol.new("tool.invoke", payload,
         request_id: Protocol.new_id(),
@@ -221,6 +230,15 @@ defmodule OpenSentience.Context do
   """
   @spec log(t(), atom(), String.t(), map()) :: :ok | {:error, send_error()}
   def log(%__MODULE__{} = ctx, level, message, fields \\ %{}) do
+    fields =
+      case ctx.trace do
+        %{trace_id: t, span_id: s} when is_map(fields) ->
+          Map.merge(%{"trace_id" => t, "span_id" => s}, fields)
+
+        _ ->
+          fields
+      end
+
     send_frame(ctx, "log", OpenSentience.log_payload(level, message, fields))
   end
 

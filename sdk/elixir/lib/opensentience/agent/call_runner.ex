@@ -18,6 +18,7 @@ defmodule OpenSentience.Agent.CallRunner do
   @doc "Runs a tool call and sends its terminal frame."
   @spec run_tool(module(), map(), Context.t()) :: :ok
   def run_tool(tool, arguments, %Context{} = ctx) do
+    OpenSentience.Trace.logger_metadata(ctx.trace)
     outcome = execute_tool(tool, arguments, ctx)
     send_terminal(ctx, terminal_body(outcome, ctx))
   end
@@ -25,6 +26,7 @@ defmodule OpenSentience.Agent.CallRunner do
   @doc "Runs a chat turn and sends its terminal frame."
   @spec run_chat(module(), map(), Context.t()) :: :ok
   def run_chat(handler, message, %Context{} = ctx) do
+    OpenSentience.Trace.logger_metadata(ctx.trace)
     outcome = execute_chat(handler, message, ctx)
     send_terminal(ctx, terminal_body(outcome, ctx))
   end
@@ -124,12 +126,20 @@ defmodule OpenSentience.Agent.CallRunner do
     end
   end
 
-  defp terminal_frame({:ok, output}, ctx), do: frame(ctx, "tool.result", %{output: output})
-  defp terminal_frame({:done, nil}, ctx), do: frame(ctx, "chat.done", %{})
-  defp terminal_frame({:done, text}, ctx), do: frame(ctx, "chat.done", %{text: text})
+  defp terminal_frame({:ok, output}, ctx),
+    do: frame(ctx, "tool.result", traced(%{output: output}, ctx))
+
+  defp terminal_frame({:done, nil}, ctx), do: frame(ctx, "chat.done", traced(%{}, ctx))
+  defp terminal_frame({:done, text}, ctx), do: frame(ctx, "chat.done", traced(%{text: text}, ctx))
 
   defp terminal_frame({:error, error}, ctx),
-    do: frame(ctx, "tool.error", Protocol.tool_error_payload(error))
+    do: frame(ctx, "tool.error", traced(Protocol.tool_error_payload(error), ctx))
+
+  # The agent's span for the call (docs/tracing.md), only when the core sent a traceparent.
+  defp traced(payload, %Context{trace: nil}), do: payload
+
+  defp traced(payload, %Context{trace: trace}),
+    do: Map.put(payload, :agent_span, OpenSentience.Trace.agent_span(trace))
 
   @doc "A terminal `tool.error` frame body for a call that ended without one."
   @spec error_body(Context.t(), String.t(), String.t(), keyword()) :: binary()

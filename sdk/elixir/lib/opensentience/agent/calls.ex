@@ -116,6 +116,7 @@ defmodule OpenSentience.Agent.Calls do
       caller: if(is_map(p["caller"]), do: p["caller"]),
       timeout_ms: timeout_ms(p),
       agent_id: state.config.agent_id,
+      trace: OpenSentience.Trace.from_traceparent(p["traceparent"]),
       transport: {:socket, state.socket, self()},
       max_frame_bytes: state.max_frame_bytes,
       flags: Context.new_flags()

@@ -357,6 +357,13 @@ document.addEventListener("alpine:init", () => {
         if (p.pinnedCommit) return `${p.pinnedCommit} (pinned by the registry, verified after fetching)`;
         return p.source === "remote" ? "the latest commit of the ref (shown when fetched)" : "the files as they are now";
       },
+      // Update plans: the registry's pin, which the fetched commit was verified against.
+      get hasPinnedCommit() {
+        return !!this.plan?.pinnedCommit;
+      },
+      get pinnedCommit() {
+        return this.plan?.pinnedCommit ?? "";
+      },
       get planCommands() {
         return this.plan?.commands ?? [];
       },

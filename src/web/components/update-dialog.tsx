@@ -42,6 +42,9 @@ export function UpdateDialog({ target }: { target: OperationTarget }) {
               </span>
               <VersionBox label="New" version="toVersionText" commit="toShort" cls="version-to" />
             </div>
+            <p class="hint" x-show="hasPinnedCommit" data-testid="update-pinned">
+              <Icon name="shield" size={16} /> The registry pins this ref to <code x-text="pinnedCommit"></code>: the fetched commit matches (verified).
+            </p>
             <div class="callout callout-danger" x-show="historyRewritten">
               <strong>History was rewritten</strong>
               <p>The new commit does not descend from the installed one. Someone force-pushed the branch: make sure you trust this source.</p>

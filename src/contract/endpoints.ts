@@ -27,7 +27,7 @@ import { registryInfoSchema, registryListSchema, registryRemovedSchema, syncAllR
 import * as rq from "./requests.ts";
 import { logLineSchema, logTailSchema, runtimeListSchema, runtimeStatusSchema, sandboxViewSchema, toolCallResultSchema, toolListSchema, toolStreamLineSchema } from "./runtime.ts";
 import { healthSchema, rotateTokenSchema, versionSchema, whoamiSchema } from "./system.ts";
-import { metricsTextSchema, statsQuerySchema, statsReportSchema } from "./metrics.ts";
+import { agentTestPlanSchema, agentTestRunSchema, agentTrustSchema } from "./trust.ts";
 
 export type Method = "GET" | "POST" | "DELETE";
 
@@ -63,6 +63,9 @@ export const ENDPOINTS = {
   runtime: { method: "GET", path: "/runtime", response: runtimeListSchema },
   agentStatus: { method: "GET", path: "/agents/:id/status", params: id, response: runtimeStatusSchema },
   agentSandbox: { method: "GET", path: "/agents/:id/sandbox", params: id, response: sandboxViewSchema.nullable() },
+  agentTrust: { method: "GET", path: "/agents/:id/trust", params: id, response: agentTrustSchema },
+  agentTestPlan: { method: "GET", path: "/agents/:id/test-plan", params: id, query: rq.agentTestPlanQuerySchema, response: agentTestPlanSchema },
+  testAgent: { method: "POST", path: "/agents/:id/test", params: id, body: rq.agentTestBodySchema, response: operationSchema, operationResult: agentTestRunSchema },
   runAgent: { method: "POST", path: "/agents/:id/run", params: id, body: rq.runBodySchema, response: runtimeStatusSchema },
   stopAgent: { method: "POST", path: "/agents/:id/stop", params: id, response: runtimeStatusSchema },
   restartAgent: { method: "POST", path: "/agents/:id/restart", params: id, response: runtimeStatusSchema },
@@ -72,9 +75,6 @@ export const ENDPOINTS = {
   callTool: { method: "POST", path: "/tools/call", body: rq.toolCallBodySchema, response: toolCallResultSchema, stream: toolStreamLineSchema },
   toolEvents: { method: "GET", path: "/tools/events", stream: toolEventSchema },
   mcpTools: { method: "GET", path: "/mcp/tools", query: rq.mcpToolsQuerySchema, response: mcpToolListSchema },
-  stats: { method: "GET", path: "/stats", query: statsQuerySchema, response: statsReportSchema },
-  /** Prometheus text (also served at /metrics, where a `metrics` client token is accepted too). */
-  metrics: { method: "GET", path: "/metrics", response: metricsTextSchema },
 
   listClientTokens: { method: "GET", path: "/client-tokens", response: clientTokenListSchema },
   createClientToken: { method: "POST", path: "/client-tokens", body: rq.clientTokenCreateSchema, response: createdClientTokenSchema },

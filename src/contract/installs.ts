@@ -1,5 +1,6 @@
 /** Install, update, uninstall plans and results; approvals (enable, disable, revoke). */
 import { z } from "zod";
+import { surfaceDiffSchema } from "./trust.ts";
 
 const source = z.enum(["local", "remote"]);
 const strings = z.array(z.string());
@@ -51,7 +52,6 @@ export const updatePlanSchema = z.object({
   ref: z.string(),
   fromCommit: z.string().nullable(),
   toCommit: z.string(),
-  pinnedCommit: z.string().nullable(),
   upToDate: z.boolean(),
   historyRewritten: z.boolean(),
   commits: z.array(z.object({ sha: z.string(), subject: z.string() })),
@@ -85,6 +85,6 @@ export const uninstallPlanSchema = z.object({ agentId: z.string(), source, insta
 export const uninstallResultSchema = z.object({ agentId: z.string(), removed: strings, correlationId: z.string() });
 
 export const approvalStateSchema = z.object({ agentId: z.string(), enabled: z.boolean(), requested: strings, approved: strings, notApproved: strings });
-export const enableResultSchema = approvalStateSchema.extend({ newlyApproved: strings });
+export const enableResultSchema = approvalStateSchema.extend({ newlyApproved: strings, toolSurfaceApproved: surfaceDiffSchema.nullable().optional() });
 export const disableResultSchema = approvalStateSchema.extend({ wasEnabled: z.boolean() });
 export const revokeResultSchema = approvalStateSchema.extend({ revoked: z.string() });

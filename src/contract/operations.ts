@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { ACTORS } from "../db/schema.ts";
 
-export const OPERATION_KINDS = ["agent.install", "agent.update", "registry.sync", "registry.sync_all"] as const;
+export const OPERATION_KINDS = ["agent.install", "agent.update", "agent.test", "registry.sync", "registry.sync_all"] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const operationErrorSchema = z.object({

@@ -1,5 +1,6 @@
 /** Runtime answers: live agent status, tools, logs, tool calls (plain and NDJSON-streamed). */
 import { z } from "zod";
+import { surfaceChangeSchema } from "./trust.ts";
 
 export const runtimeStateSchema = z.enum(["stopped", "starting", "running", "stopping", "backoff", "failed", "exited"]);
 
@@ -38,6 +39,8 @@ export const toolInfoSchema = z.object({
   cancellable: z.boolean(),
   timeoutMs: z.number().nullable(),
   blockedBy: z.array(z.string()),
+  /** New or changed since the approved (pinned) tool surface: calls are denied until re-approved. */
+  surfaceChange: surfaceChangeSchema.nullable().optional(),
 });
 export const toolListSchema = z.object({ tools: z.array(toolInfoSchema) });
 

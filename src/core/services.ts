@@ -13,9 +13,11 @@ import { CatalogSearch } from "./search/search.ts";
 import { sdkPath, toolchainDirs } from "./agent-env.ts";
 import { AgentHooks } from "./approvals/agent-hooks.ts";
 import { Approvals } from "./approvals/approvals.ts";
+import { ToolPins } from "./approvals/tool-pins.ts";
 import { Git } from "./git/git.ts";
 import { Installer } from "./installer/installer.ts";
 import { Updater } from "./installer/updater.ts";
+import { AgentTests } from "./installer/agent-test.ts";
 import { Registries } from "./registry/registries.ts";
 import { unapprovableHere } from "./sandbox/approve-check.ts";
 import { ClientTokens } from "./client-tokens/client-tokens.ts";
@@ -35,7 +37,11 @@ export interface Services {
   registries: Registries;
   installer: Installer;
   updater: Updater;
+  /** `agents test`: the agent's own `mix test`, confirmed, sandboxed, recorded. */
+  agentTests: AgentTests;
   approvals: Approvals;
+  /** Pinned tool surfaces (what the operator approved an agent's tools to be). */
+  toolPins: ToolPins;
   /** The runtime registers here to stop agents that are disabled, updated or uninstalled. */
   agentHooks: AgentHooks;
   /** Scoped tokens of MCP clients. */
@@ -56,11 +62,12 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const agentHooks = new AgentHooks((agentId, reason, error, kind) =>
     audit.record({ actor: "system", action: `agent.${kind}_hook`, outcome: "error", agentId, details: { reason, error } }),
   );
-  const registries = new Registries({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, allowLocalSources: config.allowLocalSources, hooks: agentHooks });
+  const registries = new Registries({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, allowLocalSources: config.allowLocalSources });
   const installer = new Installer({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, hooks: agentHooks, allowLocalSources: config.allowLocalSources, sdkPath: () => sdkPath(config.paths), sandbox: config.sandbox });
   const updater = new Updater(installer);
   const metrics = new Metrics({ sqlite: store.sqlite, clock, events });
-  const approvals = new Approvals({ catalog, audit, events, clock, hooks: agentHooks, unapprovable: (p) => unapprovableHere(p, config.paths.home) });
+  const toolPins = new ToolPins({ sqlite: store.sqlite, audit, clock });
+  const approvals = new Approvals({ catalog, audit, events, clock, hooks: agentHooks, pins: toolPins, unapprovable: (p) => unapprovableHere(p, config.paths.home) });
   return {
     config,
     clock,
@@ -74,7 +81,9 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     registries,
     installer,
     updater,
+    agentTests: new AgentTests(installer.ctx),
     approvals,
+    toolPins,
     agentHooks,
     clientTokens: new ClientTokens({ sqlite: store.sqlite, audit, clock }),
     metrics,

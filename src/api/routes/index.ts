@@ -26,9 +26,9 @@ import { operationsRoutes } from "./operations.ts";
 import { registriesRoutes } from "./registries.ts";
 import { clientTokensRoutes } from "./client-tokens.ts";
 import { mcpRoutes } from "./mcp.ts";
-import { metricsRoutes } from "./metrics.ts";
+import { trustRoutes } from "./trust.ts";
 
-export const API_ROUTES = [systemRoutes, authRoutes, agentsRoutes, auditRoutes, discoveryRoutes, runtimeRoutes, toolsRoutes, chatRoutes, registriesRoutes, installsRoutes, operationsRoutes, clientTokensRoutes, mcpRoutes, metricsRoutes] as const;
+export const API_ROUTES = [systemRoutes, authRoutes, agentsRoutes, auditRoutes, discoveryRoutes, runtimeRoutes, toolsRoutes, chatRoutes, registriesRoutes, installsRoutes, operationsRoutes, clientTokensRoutes, mcpRoutes, trustRoutes] as const;
 
 export const apiV1 = (deps: HttpDeps) => {
   const api = new Elysia({ name: "api.v1", prefix: "/api/v1" });

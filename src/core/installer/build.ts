@@ -69,6 +69,8 @@ export interface BuildOptions {
   wrap?: (cmd: readonly string[]) => string[];
   /** Lines for the top of the log (how the build is confined, or a warning that it is not). */
   notes?: string[];
+  /** The commands to run, in order (default BUILD_COMMANDS; `agents test` runs `mix test`). */
+  commands?: ReadonlyArray<readonly string[]>;
 }
 
 /** Runs BUILD_COMMANDS in `dir`; stops at the first failure. Never throws for a failed build. */
@@ -100,7 +102,8 @@ export async function runBuild(o: BuildOptions): Promise<BuildResult> {
   try {
     write(`# opensentience build in ${o.dir}\n# env: MIX_ENV=${o.env.MIX_ENV ?? ""} HEX_OFFLINE=${o.env.HEX_OFFLINE ?? ""}\n`);
     for (const n of o.notes ?? []) write(`${n}\n`);
-    for (const cmd of BUILD_COMMANDS) {
+    const commands = o.commands ?? BUILD_COMMANDS;
+    for (const cmd of commands) {
       const command = cmd.join(" ");
       const left = o.timeoutMs - (performance.now() - started);
       if (left <= 0) {
@@ -145,6 +148,6 @@ export async function runBuild(o: BuildOptions): Promise<BuildResult> {
   } finally {
     closeSync(fd);
   }
-  const ok = !timedOut && steps.length === BUILD_COMMANDS.length && steps.every((s) => s.exitCode === 0);
+  const ok = !timedOut && steps.length === (o.commands ?? BUILD_COMMANDS).length && steps.every((s) => s.exitCode === 0);
   return { ok, timedOut, steps, tail, logPath: o.logPath, durationMs: Math.round(performance.now() - started) };
 }

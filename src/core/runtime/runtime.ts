@@ -14,7 +14,6 @@ import { type Actor, AgentControl, type RunOptions } from "./agent-control.ts";
 import { type AutostartReport, autostartAll } from "./autostart.ts";
 import { RunIntents } from "./run-intent.ts";
 import { Supervisor } from "./supervisor.ts";
-import { Tracer } from "../tracing/tracer.ts";
 import type { ToolInfo } from "./tool-registry.ts";
 
 export type { Actor, RunOptions };
@@ -23,8 +22,6 @@ export class Runtime {
   readonly router: Router;
   readonly supervisor: Supervisor;
   readonly hub: Hub;
-  /** Spans of tool calls and chat turns (in memory; exported only with an OTLP endpoint). */
-  readonly tracer: Tracer;
   private readonly control: AgentControl;
   private readonly intents: RunIntents;
   private unhooks: Array<() => void> = [];
@@ -39,7 +36,6 @@ export class Runtime {
               (SELECT json_group_array(permission) FROM approvals WHERE agent_id = i.agent_id) AS approved
        FROM installs i WHERE i.agent_id = ?`,
     );
-    this.tracer = new Tracer(s.config.tracing);
     this.router = new Router({
       audit: s.audit,
       events: s.events,
@@ -50,9 +46,10 @@ export class Runtime {
       },
       requestedPermissions: (id) => new Set(s.catalog.installedManifest(id)?.permissions ?? []),
       maxTimeoutMs: L.max_tool_timeout_ms,
-      tracer: this.tracer,
       metrics: s.metrics,
     });
+    // Pinned tool surfaces: a registration whose tools differ from what the operator approved gets those tools blocked.
+    this.router.tools.surfaceGate = (id, specs) => s.toolPins.checkRegistration(id, specs, { devMode: s.catalog.installFor(id)?.devMode ?? false });
     this.intents = new RunIntents(s.store.sqlite);
     this.supervisor = new Supervisor(s, this.router, this.intents);
     this.control = new AgentControl(s, this.supervisor, this.intents);
@@ -70,8 +67,6 @@ export class Runtime {
   /** Listens on the agent socket, kills orphans of a crashed daemon, and starts supervising. Starts no agent. */
   async start(): Promise<void> {
     await this.hub.start();
-    // Loads the OTLP exporter only when an endpoint is configured; never rejects.
-    void this.tracer.start();
     this.s.metrics.bindRuntime({
       isTool: (id) => !!this.router.tools.get(id),
       knowsAgent: (id) => !!this.supervisor.link(id) || !!this.s.catalog.installFor(id),
@@ -83,6 +78,14 @@ export class Runtime {
     // Kill switch: disable, revoke, uninstall and update stop a running agent at once; an update resumes it after.
     this.unhooks.push(this.s.agentHooks.onStop((id, reason) => this.control.killSwitch(id, reason)));
     this.unhooks.push(this.s.agentHooks.onResume((id) => this.control.resumeAfterUpdate(id)));
+    // A re-approval (enable) unblocks the tools it approved at once, without a restart.
+    this.unhooks.push(
+      this.s.events.on((e) => {
+        if (e.type !== "agent.status" || e.status.reason !== "enabled" || !this.router.tools.list(e.agentId).length) return;
+        this.router.tools.applySurfaceGate(e.agentId);
+        this.s.events.emit({ type: "tools.changed", agentId: e.agentId });
+      }),
+    );
     this.supervisor.start({
       isEnabled: (id) => this.router.policy(id).enabled,
       noLongerRunnable: (id) => this.control.killSwitch(id, "no longer installed and enabled"),
@@ -112,7 +115,6 @@ export class Runtime {
     // Autostart starts nothing more once stopping; wait for the attempts in flight (the shutdown ended them).
     await this.autostarting;
     await this.hub.stop();
-    await this.tracer.shutdown();
   }
 
   /** Starts the agent (installed and enabled only); its intent becomes running, with `opts.autostart` (default true). */

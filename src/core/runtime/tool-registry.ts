@@ -6,6 +6,7 @@
  */
 import { Validator } from "@cfworker/json-schema";
 import type { ToolSpec } from "../../protocol/index.ts";
+import type { SurfaceBlock, SurfaceChange } from "../approvals/tool-pins.ts";
 import { parsePermission } from "../manifest/permissions.ts";
 
 export interface RegisteredTool {
@@ -13,7 +14,12 @@ export interface RegisteredTool {
   agentId: string;
   spec: ToolSpec;
   validator: Validator;
+  /** Set when the tool is new or changed since the operator pinned the agent's tool surface: calls are denied. */
+  blocked?: SurfaceBlock;
 }
+
+/** Compares an agent's accepted tools with its pinned surface; returns the blocked ones by name (approvals/tool-pins.ts). */
+export type SurfaceGate = (agentId: string, specs: readonly ToolSpec[]) => Map<string, SurfaceBlock>;
 
 export interface ToolInfo {
   id: string;
@@ -29,6 +35,8 @@ export interface ToolInfo {
   timeoutMs: number | null;
   /** Declared permissions that are not approved: calls are denied until they are. */
   blockedBy: string[];
+  /** New or changed since the approved (pinned) tool surface: calls are denied until the operator re-approves. */
+  surfaceChange?: (SurfaceChange & { message: string }) | null;
 }
 
 export interface ArgumentProblem {
@@ -38,6 +46,8 @@ export interface ArgumentProblem {
 
 export class ToolRegistry {
   private readonly tools = new Map<string, RegisteredTool>();
+  /** Set by the runtime: marks tools whose surface differs from the pinned one. */
+  surfaceGate: SurfaceGate | null = null;
 
   /** Replaces all tools of an agent; returns accepted names and per-tool rejections. */
   register(agentId: string, specs: ToolSpec[], requested: ReadonlySet<string>): { accepted: string[]; rejected: Array<{ name: string; reason: string }> } {
@@ -71,7 +81,17 @@ export class ToolRegistry {
       this.tools.set(globalId, { globalId, agentId, spec, validator });
       accepted.push(spec.name);
     }
+    this.applySurfaceGate(agentId);
     return { accepted, rejected };
+  }
+
+  /** (Re)marks the agent's blocked tools: after a registration, and after the operator re-approved its surface. */
+  applySurfaceGate(agentId: string): void {
+    if (!this.surfaceGate) return;
+    const mine = this.list(agentId);
+    if (!mine.length) return;
+    const blocked = this.surfaceGate(agentId, mine.map((t) => t.spec));
+    for (const t of mine) t.blocked = blocked.get(t.spec.name);
   }
 
   removeAgent(agentId: string): void {
@@ -115,5 +135,6 @@ export function toolInfo(t: RegisteredTool, approved: ReadonlySet<string>): Tool
     cancellable: t.spec.cancellable,
     timeoutMs: t.spec.timeout_ms ?? null,
     blockedBy: t.spec.permissions.filter((p) => !approved.has(p)),
+    surfaceChange: t.blocked ? { ...t.blocked.change, message: t.blocked.message } : null,
   };
 }

@@ -4,7 +4,7 @@
  * Defaults are small and fast; absolute numbers on a shared machine are noisy,
  * the ratios are what to compare.
  *
- *   bun bench/run-all.ts [--only NAME[,NAME]] [--search-agents 20000] [--runs 20] [--registry-entries 10000]
+ *   bun bench/run-all.ts [--only NAME[,NAME]] [--search-agents 20000] [--runs 20] [--registry-entries 10000] [--idle-agents 50] [--idle-seconds 20]
  *
  * Adding a row = one function: write `async function myRows(): Promise<Row[]>`
  * and add it to SUITES below. A suite that fails prints its error as a row and
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     "search-queries": { type: "string", default: "200" },
     runs: { type: "string", default: "20" },
     "registry-entries": { type: "string", default: "10000" },
+    "idle-agents": { type: "string", default: "50" },
+    "idle-seconds": { type: "string", default: "20" },
   },
 });
 
@@ -108,10 +110,26 @@ async function registrySyncRows(): Promise<Row[]> {
   }));
 }
 
+/** Lean agents (bench/agents.ts): idle RSS, start → tools registered and idle CPU, compiled launch vs mix launch, against issue 13's goals. */
+async function agentRows(): Promise<Row[]> {
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "agents.ts"), "--agents", values["idle-agents"]!, "--idle-seconds", values["idle-seconds"]!, "--json"], { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`bench/agents.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
+  const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as import("./agents.ts").AgentBenchResult;
+  const c = out.launches.find((l) => l.launch === "compiled")!;
+  const m = out.launches.find((l) => l.launch === "mix")!;
+  const where = out.sandboxed ? "sandboxed" : "NOT sandboxed";
+  return [
+    { path: `idle agent, BEAM RSS (examples/echo, compiled launch, ${where})`, measured: `${c.beamRssMb.toFixed(1)} MB`, peer: `goal ≤ 35 MB; mix launch ${m.beamRssMb.toFixed(1)} MB`, ratio: c.beamRssMb / 35 },
+    { path: `agent start → tools registered (compiled launch, ${where})`, measured: fmtMs(c.startMs), peer: `bare \`mix run\` of the project ${fmtMs(out.bareMixRunMs)}; mix launch ${fmtMs(m.startMs)}`, ratio: c.startMs / out.bareMixRunMs, note: "goal ≤ 1.2" },
+    { path: `${c.idleAgents} idle agents, CPU over ${c.idleSeconds.toFixed(0)} s (compiled launch)`, measured: `${c.idleCpuPercent.toFixed(2)} % of a core`, peer: `goal < 5 %; mix launch ${m.idleCpuPercent.toFixed(2)} %`, ratio: c.idleCpuPercent / 5 },
+  ];
+}
+
 const SUITES: Record<string, () => Promise<Row[]>> = {
   "cli-start": cliStartRows,
   search: searchRows,
   "registry-sync": registrySyncRows,
+  agents: agentRows,
 };
 
 const only = values.only?.split(",").map((s) => s.trim());

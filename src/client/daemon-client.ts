@@ -212,6 +212,14 @@ export class DaemonClient {
   agentTrust = (id: string) => this.call("agentTrust", { params: { id } });
   agentTestPlan = (id: string, query: CallInput<"agentTestPlan">["query"] = {}) => this.call("agentTestPlan", { params: { id }, query });
   testAgent = (id: string, body: CallInput<"testAgent">["body"]) => this.call("testAgent", { params: { id }, body });
+  stats = (agent?: string) => this.call("stats", { query: agent ? { agent } : {} });
+  /** The Prometheus text of GET /api/v1/metrics. */
+  metrics = async (): Promise<string> => {
+    const res = await this.send(ENDPOINTS.metrics, {});
+    const text = await res.text();
+    if (!res.ok) throw this.errorFrom(res.status, (() => { try { return JSON.parse(text) as unknown; } catch { return null; } })());
+    return text;
+  };
   runAgent = (id: string, opts: { autostart?: boolean } = {}) => this.call("runAgent", { params: { id }, body: opts });
   stopAgent = (id: string) => this.call("stopAgent", { params: { id } });
   restartAgent = (id: string) => this.call("restartAgent", { params: { id } });

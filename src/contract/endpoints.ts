@@ -28,6 +28,7 @@ import * as rq from "./requests.ts";
 import { logLineSchema, logTailSchema, runtimeListSchema, runtimeStatusSchema, sandboxViewSchema, toolCallResultSchema, toolListSchema, toolStreamLineSchema } from "./runtime.ts";
 import { healthSchema, rotateTokenSchema, versionSchema, whoamiSchema } from "./system.ts";
 import { agentTestPlanSchema, agentTestRunSchema, agentTrustSchema } from "./trust.ts";
+import { metricsTextSchema, statsQuerySchema, statsReportSchema } from "./metrics.ts";
 
 export type Method = "GET" | "POST" | "DELETE";
 
@@ -75,6 +76,9 @@ export const ENDPOINTS = {
   callTool: { method: "POST", path: "/tools/call", body: rq.toolCallBodySchema, response: toolCallResultSchema, stream: toolStreamLineSchema },
   toolEvents: { method: "GET", path: "/tools/events", stream: toolEventSchema },
   mcpTools: { method: "GET", path: "/mcp/tools", query: rq.mcpToolsQuerySchema, response: mcpToolListSchema },
+  stats: { method: "GET", path: "/stats", query: statsQuerySchema, response: statsReportSchema },
+  /** Prometheus text (also served at /metrics, where a `metrics` client token is accepted too). */
+  metrics: { method: "GET", path: "/metrics", response: metricsTextSchema },
 
   listClientTokens: { method: "GET", path: "/client-tokens", response: clientTokenListSchema },
   createClientToken: { method: "POST", path: "/client-tokens", body: rq.clientTokenCreateSchema, response: createdClientTokenSchema },

@@ -52,6 +52,7 @@ export const updatePlanSchema = z.object({
   ref: z.string(),
   fromCommit: z.string().nullable(),
   toCommit: z.string(),
+  pinnedCommit: z.string().nullable(),
   upToDate: z.boolean(),
   historyRewritten: z.boolean(),
   commits: z.array(z.object({ sha: z.string(), subject: z.string() })),

@@ -60,6 +60,9 @@ export const registryAddShape = {
   name: z.string().min(1).max(64),
   git_url: z.string().min(1).max(4096),
   ref: z.string().min(1).max(256).optional(),
+  /** Signed registries: heads must be SSH-signed by a key in `allowed_signers` (the text of an allowed-signers file). */
+  require_signed: z.boolean().optional(),
+  allowed_signers: z.string().min(1).max(64 * 1024).optional(),
 };
 export const registryAddSchema = z.object(registryAddShape).strict();
 export const registryNameParamSchema = z.object({ name: z.string().min(1).max(64) });
@@ -84,7 +87,10 @@ export const updateBodySchema = z
 
 const permission = z.string().min(1).max(512);
 /** A subset of the requested permissions, or all of them. */
-export const enableBodySchema = z.object({ approve: z.array(permission).max(256).optional(), approve_all: z.boolean().optional() }).strict().optional();
+export const enableBodySchema = z
+  .object({ approve: z.array(permission).max(256).optional(), approve_all: z.boolean().optional(), override_yank: z.boolean().optional() })
+  .strict()
+  .optional();
 export const revokeBodySchema = z.object({ permission }).strict();
 export const confirmBodySchema = z.object({ confirm: z.boolean().optional() }).strict().optional();
 

@@ -62,7 +62,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const agentHooks = new AgentHooks((agentId, reason, error, kind) =>
     audit.record({ actor: "system", action: `agent.${kind}_hook`, outcome: "error", agentId, details: { reason, error } }),
   );
-  const registries = new Registries({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, allowLocalSources: config.allowLocalSources });
+  const registries = new Registries({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, allowLocalSources: config.allowLocalSources, hooks: agentHooks });
   const installer = new Installer({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, hooks: agentHooks, allowLocalSources: config.allowLocalSources, sdkPath: () => sdkPath(config.paths), sandbox: config.sandbox });
   const updater = new Updater(installer);
   const metrics = new Metrics({ sqlite: store.sqlite, clock, events });

@@ -27,8 +27,9 @@ import { registriesRoutes } from "./registries.ts";
 import { clientTokensRoutes } from "./client-tokens.ts";
 import { mcpRoutes } from "./mcp.ts";
 import { trustRoutes } from "./trust.ts";
+import { metricsRoutes } from "./metrics.ts";
 
-export const API_ROUTES = [systemRoutes, authRoutes, agentsRoutes, auditRoutes, discoveryRoutes, runtimeRoutes, toolsRoutes, chatRoutes, registriesRoutes, installsRoutes, operationsRoutes, clientTokensRoutes, mcpRoutes, trustRoutes] as const;
+export const API_ROUTES = [systemRoutes, authRoutes, agentsRoutes, auditRoutes, discoveryRoutes, runtimeRoutes, toolsRoutes, chatRoutes, registriesRoutes, installsRoutes, operationsRoutes, clientTokensRoutes, mcpRoutes, metricsRoutes, trustRoutes] as const;
 
 export const apiV1 = (deps: HttpDeps) => {
   const api = new Elysia({ name: "api.v1", prefix: "/api/v1" });

@@ -14,6 +14,7 @@ import { agentIdSchema } from "../manifest/schema.ts";
 import type { AgentHooks } from "./agent-hooks.ts";
 import type { ToolPins } from "./tool-pins.ts";
 import type { SurfaceDiff } from "./tool-surface.ts";
+import { quarantineBlocks } from "../registry/yanks.ts";
 
 export interface ApprovalOptions {
   actor: Actor;
@@ -76,12 +77,18 @@ export class Approvals {
    * Approves `approve` (or every requested permission with `approveAll`) and
    * enables the agent. Unknown permissions are refused, nothing is changed then.
    */
-  enable(id: string, opts: ApprovalOptions & { approve?: string[]; approveAll?: boolean }): EnableResult {
+  enable(id: string, opts: ApprovalOptions & { approve?: string[]; approveAll?: boolean; overrideYank?: boolean }): EnableResult {
     const i = this.install(id);
     const base = { actor: opts.actor, agentId: id, correlationId: opts.correlationId ?? null };
     if (i.state !== "installed") {
       this.d.audit.record({ ...base, action: "agent.enable", outcome: "denied", details: { reason: `state is ${i.state}` } });
       throw new AppError("conflict", `agent '${id}' is ${i.state}, not installed; only installed agents can be enabled`);
+    }
+    // A yanked registry entry quarantined the agent: only an explicit, audited override enables it.
+    const overridesYank = quarantineBlocks(i) && opts.overrideYank === true;
+    if (quarantineBlocks(i) && !overridesYank) {
+      this.d.audit.record({ ...base, action: "agent.enable", outcome: "denied", details: { reason: "quarantined", yank_reason: i.quarantineReason } });
+      throw new AppError("conflict", `agent '${id}' is quarantined: its registry entry is yanked (${i.quarantineReason}); enable it only if you trust it anyway: opensentience agents enable ${id} --override-yank`);
     }
     if (opts.approveAll && opts.approve?.length) throw new AppError("invalid_argument", "give either a permission list or approve-all, not both");
     const requested = [...(this.d.catalog.installedManifest(id)?.permissions ?? [])];
@@ -109,8 +116,13 @@ export class Approvals {
       for (const p of newlyApproved) {
         this.d.catalog.db.insert(approvals).values({ agentId: id, permission: p, approvedAt: now, actor: opts.actor }).onConflictDoNothing().run();
       }
-      this.d.catalog.db.update(installs).set({ enabled: true, updatedAt: now }).where(eq(installs.agentId, id)).run();
+      this.d.catalog.db
+        .update(installs)
+        .set({ enabled: true, updatedAt: now, ...(overridesYank ? { yankOverrideReason: i.quarantineReason, yankOverrideAt: now } : {}) })
+        .where(eq(installs.agentId, id))
+        .run();
     });
+    if (overridesYank) this.d.audit.record({ ...base, action: "agent.yank_override", outcome: "ok", details: { yank_reason: i.quarantineReason } });
     // Before the status event: the runtime re-checks the live tools against the pin when it hears it.
     const toolSurfaceApproved = this.d.pins?.onEnable(id, this.d.catalog.installedManifest(id), opts.actor, opts.correlationId ?? null) ?? null;
     const s = this.state(id);
@@ -118,7 +130,7 @@ export class Approvals {
       ...base,
       action: "agent.enable",
       outcome: "ok",
-      details: { approved: s.approved, newly_approved: newlyApproved, not_approved: s.notApproved, was_enabled: i.enabled },
+      details: { approved: s.approved, newly_approved: newlyApproved, not_approved: s.notApproved, was_enabled: i.enabled, ...(overridesYank ? { override_yank: i.quarantineReason } : {}) },
     });
     this.d.events.emit({ type: "agent.status", agentId: id, status: { state: "installed", enabled: true, reason: "enabled", approved: s.approved } });
     this.d.events.emit({ type: "catalog.changed", reason: `agent ${id} enabled` });

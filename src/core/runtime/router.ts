@@ -24,6 +24,8 @@ import { allowsInvoke } from "../manifest/permissions.ts";
 import { shapeOf } from "../redact.ts";
 import type { AgentConnection } from "./agent-connection.ts";
 import type { CallLimiter } from "./call-limits.ts";
+import { type CallTrace, PHASE } from "../tracing/call-trace.ts";
+import type { Tracer } from "../tracing/tracer.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { type ToolInfo, toolInfo, ToolRegistry } from "./tool-registry.ts";
 
@@ -53,6 +55,8 @@ export interface CallRequest {
   timeoutMs?: number;
   correlationId?: string;
   causationId?: string;
+  /** W3C traceparent of the caller's span (an agent's tool.invoke, an HTTP client): the call's trace nests under it. */
+  traceparent?: string;
   signal?: AbortSignal;
   onProgress?(seq: number, chunk: unknown): void;
 }
@@ -93,6 +97,8 @@ export interface RouterDeps {
   policy(agentId: string): AgentPolicy;
   requestedPermissions(agentId: string): Set<string>;
   maxTimeoutMs: number;
+  /** Spans per call and chat turn (src/core/tracing); when off (or absent) the router allocates nothing for tracing. */
+  tracer?: Tracer;
   /** Per-tool counters and latency (src/core/metrics): one lookup and a few increments per call. */
   metrics?: Pick<Metrics, "admitted" | "left" | "callDone">;
 }
@@ -104,6 +110,7 @@ interface Pending {
   onProgress?(seq: number, chunk: unknown): void;
   onDelta?(text: string): void;
   chatText: string;
+  trace?: CallTrace | undefined;
   finish(result: { ok: true; output: unknown } | { ok: false; error: CallError }): void;
 }
 
@@ -147,8 +154,10 @@ export class Router {
     const requestId = crypto.randomUUID();
     const slash = req.tool.lastIndexOf("/");
     const agentId = slash > 0 ? req.tool.slice(0, slash) : "";
+    const trace = this.deps.tracer?.on ? this.deps.tracer.call(requestId, req.tool, agentId, req.caller.kind, req.correlationId, req.traceparent, started) : undefined;
     const done = (r: { ok: true; output: unknown } | { ok: false; error: CallError }, audit = true): CallOutcome => {
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      trace?.end(r.ok ? undefined : r.error.code);
       this.deps.metrics?.callDone(req.tool, r.ok ? null : r.error, durationMs);
       if (audit) {
         this.deps.audit.recordSoon({
@@ -186,20 +195,25 @@ export class Router {
     if (!link.healthy) return fail("agent_unavailable", `agent ${agentId} is unhealthy (missed heartbeats)`);
     const missing = tool.spec.permissions.filter((p) => !policy.approved.has(p));
     if (missing.length) return fail("permission_denied", `tool ${req.tool} needs unapproved permission${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`, { missing });
+    trace?.mark(PHASE.checked);
     const problems = this.tools.validate(tool, req.arguments);
     if (problems.length) return fail("invalid_arguments", `arguments do not match the input schema: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { problems });
+    trace?.mark(PHASE.validated);
 
     const timeoutMs = Math.min(req.timeoutMs ?? tool.spec.timeout_ms ?? link.defaultTimeoutMs, this.deps.maxTimeoutMs);
     const deadline = AbortSignal.timeout(timeoutMs);
     const waitSignal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
-    const admission = await link.limiter.admit(waitSignal);
+    const admitting = link.limiter.admit(waitSignal);
+    trace?.mark(PHASE.admitting);
+    const admission = await admitting;
     if (!admission.ok) {
       if (admission.code === "canceled") return deadline.aborted ? fail("timeout", `timed out after ${timeoutMs} ms waiting for a free slot`) : fail("canceled", "canceled by the caller");
       return fail(admission.code, admission.message);
     }
+    trace?.mark(PHASE.admitted);
     const inFlight = this.deps.metrics?.admitted(req.tool);
     try {
-      const r = await this.dispatch(link, agentId, requestId, req, tool.spec.name, timeoutMs, deadline);
+      const r = await this.dispatch(link, agentId, requestId, req, tool.spec.name, timeoutMs, deadline, trace);
       return done(r);
     } finally {
       admission.release();
@@ -207,15 +221,15 @@ export class Router {
     }
   }
 
-  private dispatch(link: AgentLink, agentId: string, requestId: string, req: CallRequest, name: string, timeoutMs: number, deadline: AbortSignal) {
+  private dispatch(link: AgentLink, agentId: string, requestId: string, req: CallRequest, name: string, timeoutMs: number, deadline: AbortSignal, trace: CallTrace | undefined) {
     const ids = { request_id: requestId, ...(req.correlationId ? { correlation_id: req.correlationId } : {}) };
-    return this.awaitReply(link, { requestId, agentId, kind: "tool", chatText: "", ...(req.onProgress ? { onProgress: req.onProgress } : {}) }, {
+    return this.awaitReply(link, { requestId, agentId, kind: "tool", chatText: "", trace, ...(req.onProgress ? { onProgress: req.onProgress } : {}) }, {
       timeoutMs,
       deadline,
       signal: req.signal,
       correlationId: req.correlationId,
       frame: buildToolCall(
-        { tool: name, arguments: req.arguments as never, timeout_ms: timeoutMs, caller: wireCaller(req.caller) },
+        { tool: name, arguments: req.arguments as never, timeout_ms: timeoutMs, caller: wireCaller(req.caller), ...(trace ? { traceparent: trace.traceparent } : {}) },
         { ...ids, ...(req.causationId ? { causation_id: req.causationId } : {}) },
       ),
     });
@@ -270,16 +284,18 @@ export class Router {
     const timeoutMs = Math.min(req.timeoutMs ?? link.defaultTimeoutMs * 4, this.deps.maxTimeoutMs);
     const deadline = AbortSignal.timeout(timeoutMs);
     const started = performance.now();
-    const r = await this.awaitReply(link, { requestId, agentId: req.agentId, kind: "chat", chatText: "", onDelta: req.onDelta }, {
+    const trace = this.deps.tracer?.on ? this.deps.tracer.chat(requestId, req.agentId, req.sessionId, req.correlationId, started) : undefined;
+    const r = await this.awaitReply(link, { requestId, agentId: req.agentId, kind: "chat", chatText: "", onDelta: req.onDelta, trace }, {
       timeoutMs,
       deadline,
       signal: req.signal,
       correlationId: req.correlationId,
       frame: buildChatMessage(
-        { session_id: req.sessionId, message_id: req.messageId, text: req.text, history: req.history },
+        { session_id: req.sessionId, message_id: req.messageId, text: req.text, history: req.history, ...(trace ? { traceparent: trace.traceparent } : {}) },
         { request_id: requestId, correlation_id: req.correlationId },
       ),
     });
+    trace?.end(r.ok ? undefined : r.error.code);
     this.deps.audit.record({
       actor: "ui",
       action: "chat.turn",
@@ -303,6 +319,7 @@ export class Router {
         const p = this.pending.get(msg.request_id);
         // Late frames (after cancel/timeout) and frames for another agent's calls are dropped.
         if (!p || p.agentId !== conn.agentId) return true;
+        if (p.trace && msg.type !== "tool.progress" && msg.type !== "chat.delta") p.trace.agentSpan(msg.payload.agent_span);
         if (msg.type === "tool.progress") p.onProgress?.(msg.payload.seq, msg.payload.chunk);
         else if (msg.type === "chat.delta") {
           p.chatText += msg.payload.text;
@@ -353,6 +370,7 @@ export class Router {
       ...(msg.payload.timeout_ms ? { timeoutMs: msg.payload.timeout_ms } : {}),
       ...(msg.correlation_id ? { correlationId: msg.correlation_id } : {}),
       causationId: msg.id,
+      ...(msg.payload.traceparent ? { traceparent: msg.payload.traceparent } : {}),
       signal: ac.signal,
       onProgress: (seq, chunk) => conn.send(buildToolProgress({ seq, chunk: chunk as never }, reply)),
     });

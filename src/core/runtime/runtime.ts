@@ -14,6 +14,7 @@ import { type Actor, AgentControl, type RunOptions } from "./agent-control.ts";
 import { type AutostartReport, autostartAll } from "./autostart.ts";
 import { RunIntents } from "./run-intent.ts";
 import { Supervisor } from "./supervisor.ts";
+import { Tracer } from "../tracing/tracer.ts";
 import type { ToolInfo } from "./tool-registry.ts";
 
 export type { Actor, RunOptions };
@@ -22,6 +23,8 @@ export class Runtime {
   readonly router: Router;
   readonly supervisor: Supervisor;
   readonly hub: Hub;
+  /** Spans of tool calls and chat turns (in memory; exported only with an OTLP endpoint). */
+  readonly tracer: Tracer;
   private readonly control: AgentControl;
   private readonly intents: RunIntents;
   private unhooks: Array<() => void> = [];
@@ -36,6 +39,7 @@ export class Runtime {
               (SELECT json_group_array(permission) FROM approvals WHERE agent_id = i.agent_id) AS approved
        FROM installs i WHERE i.agent_id = ?`,
     );
+    this.tracer = new Tracer(s.config.tracing);
     this.router = new Router({
       audit: s.audit,
       events: s.events,
@@ -46,6 +50,7 @@ export class Runtime {
       },
       requestedPermissions: (id) => new Set(s.catalog.installedManifest(id)?.permissions ?? []),
       maxTimeoutMs: L.max_tool_timeout_ms,
+      tracer: this.tracer,
       metrics: s.metrics,
     });
     // Pinned tool surfaces: a registration whose tools differ from what the operator approved gets those tools blocked.
@@ -67,6 +72,8 @@ export class Runtime {
   /** Listens on the agent socket, kills orphans of a crashed daemon, and starts supervising. Starts no agent. */
   async start(): Promise<void> {
     await this.hub.start();
+    // Loads the OTLP exporter only when an endpoint is configured; never rejects.
+    void this.tracer.start();
     this.s.metrics.bindRuntime({
       isTool: (id) => !!this.router.tools.get(id),
       knowsAgent: (id) => !!this.supervisor.link(id) || !!this.s.catalog.installFor(id),
@@ -115,6 +122,7 @@ export class Runtime {
     // Autostart starts nothing more once stopping; wait for the attempts in flight (the shutdown ended them).
     await this.autostarting;
     await this.hub.stop();
+    await this.tracer.shutdown();
   }
 
   /** Starts the agent (installed and enabled only); its intent becomes running, with `opts.autostart` (default true). */

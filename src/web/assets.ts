@@ -15,6 +15,7 @@ import chatTranscriptJs from "../../assets/chat-transcript.js" with { type: "tex
 import chatComposerJs from "../../assets/chat-composer.js" with { type: "text" };
 import liveJs from "../../assets/live.js" with { type: "text" };
 import logsJs from "../../assets/logs.js" with { type: "text" };
+import toolStatsJs from "../../assets/tool-stats.js" with { type: "text" };
 import faviconSvg from "../../assets/favicon.svg" with { type: "text" };
 
 export interface Asset {
@@ -32,6 +33,7 @@ const SOURCES: Array<{ logical: string; body: string; type: string }> = [
   { logical: "chat-composer.js", body: chatComposerJs, type: "text/javascript; charset=utf-8" },
   { logical: "chat.js", body: chatJs, type: "text/javascript; charset=utf-8" },
   { logical: "logs.js", body: logsJs, type: "text/javascript; charset=utf-8" },
+  { logical: "tool-stats.js", body: toolStatsJs, type: "text/javascript; charset=utf-8" },
   { logical: "chat.css", body: chatCss, type: "text/css; charset=utf-8" },
   { logical: "alpine-csp.js", body: alpineJs, type: "text/javascript; charset=utf-8" },
   { logical: "favicon.svg", body: faviconSvg, type: "image/svg+xml" },
@@ -52,7 +54,7 @@ for (const s of SOURCES) {
   urls[s.logical] = `/assets/${name}`;
 }
 
-export function assetUrl(logical: "app.css" | "app.js" | "install.js" | "alpine-csp.js" | "favicon.svg" | "live.js" | "chat-form.js" | "chat-transcript.js" | "chat-composer.js" | "chat.js" | "logs.js" | "chat.css"): string {
+export function assetUrl(logical: "app.css" | "app.js" | "install.js" | "alpine-csp.js" | "favicon.svg" | "live.js" | "chat-form.js" | "chat-transcript.js" | "chat-composer.js" | "chat.js" | "logs.js" | "tool-stats.js" | "chat.css"): string {
   return urls[logical]!;
 }
 

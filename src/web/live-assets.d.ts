@@ -11,6 +11,10 @@ declare module "*/assets/logs.js" {
   const text: string;
   export default text;
 }
+declare module "*/assets/tool-stats.js" {
+  const text: string;
+  export default text;
+}
 declare module "*/assets/chat-form.js" {
   const text: string;
   export default text;

@@ -50,6 +50,7 @@ export function Document({ title, csrf, bodyClass, children }: DocumentProps) {
         <script src={assetUrl("chat-composer.js")} defer></script>
         <script src={assetUrl("chat.js")} defer></script>
         <script src={assetUrl("logs.js")} defer></script>
+        <script src={assetUrl("tool-stats.js")} defer></script>
         <script src={assetUrl("alpine-csp.js")} defer></script>
       </head>
       <body class={bodyClass}>{children}</body>

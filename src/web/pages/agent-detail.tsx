@@ -12,6 +12,7 @@ import { Layout } from "../components/layout.tsx";
 import { Notice } from "../components/notice.tsx";
 import { LiveBadges } from "../components/live-badges.tsx";
 import { RuntimeControls } from "../components/runtime-controls.tsx";
+import { ToolStatsCard } from "../components/tool-stats.tsx";
 import { SandboxCard } from "../components/sandbox-card.tsx";
 import type { SandboxView } from "../../core/sandbox/launcher.ts";
 import type { RuntimeStatus } from "../../core/runtime/runtime-status.ts";
@@ -113,6 +114,7 @@ export function AgentDetailPage({
   noticeTone = "success",
   runtime = null,
   sandbox = null,
+  toolStats = null,
 }: {
   agent: AgentDetail;
   csrf: string;
@@ -120,6 +122,8 @@ export function AgentDetailPage({
   noticeTone?: "success" | "danger";
   runtime?: RuntimeStatus | null;
   sandbox?: SandboxView | null;
+  /** Per-tool metrics (src/web/components/tool-stats.tsx); null hides the card. */
+  toolStats?: Parameters<typeof ToolStatsCard>[0] | null;
 }) {
   const m = agent.manifest ?? {};
   const docs = httpUrl(m.docs_url);
@@ -190,6 +194,7 @@ export function AgentDetailPage({
               </ul>
             )}
           </Card>
+          {toolStats ? <ToolStatsCard {...toolStats} /> : ""}
           <section class="card" x-data="copyBox">
             <div class="card-title-row">
               <h2 class="card-title">Manifest</h2>

@@ -146,7 +146,7 @@ describe("manifest runtime field (hostile input)", () => {
   });
 
   test("defaults: one scheduler of each kind, no busy-waiting, small allocators", () => {
-    expect(beamFlags(undefined)).toEqual(["+S", "1:1", "+SDcpu", "1:1", "+SDio", "1", "+A", "1", "+P", String(DEFAULT_BEAM.max_processes), "+Q", String(DEFAULT_BEAM.max_ports), "+MMmcs", "0", "+Muacul", "0", "+sbwt", "none", "+sbwtdcpu", "none", "+sbwtdio", "none"]);
+    expect(beamFlags(undefined)).toEqual(["+S", "1:1", "+SDcpu", "1:1", "+SDio", "1", "+A", "1", "+P", String(DEFAULT_BEAM.max_processes), "+Q", String(DEFAULT_BEAM.max_ports), "+MMmcs", "0", "+Muacul", "0", "+MHsmbcs", "32", "+MHlmbcs", "512", "+MBsmbcs", "32", "+MBlmbcs", "512", "+sbwt", "none", "+sbwtdcpu", "none", "+sbwtdio", "none"]);
     expect(beamFlags({ allocators: "minimal" })).toContain("+Mea");
   });
 });

@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { ArgvError, type OptionSpecs, parseArgv, type Values } from "./argv.ts";
 import type { Config, loadConfig } from "../core/config/load.ts";
 import { AppError } from "../core/errors.ts";
 import type { Services } from "../core/services.ts";
@@ -6,8 +6,8 @@ import type { DaemonClient } from "../client/daemon-client.ts";
 import type { Target, TargetResolver } from "./target.ts";
 import type { Io } from "./output.ts";
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
-export type Values = Record<string, string | boolean | string[] | undefined>;
+type Options = OptionSpecs;
+export type { Values };
 
 export interface CommandContext {
   io: Io;
@@ -53,9 +53,10 @@ export const GLOBAL_OPTIONS: Options = {
 export function parseCommandArgs(cmd: Command, argv: string[]): { values: Values; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+    parsed = parseArgv(argv, { ...GLOBAL_OPTIONS, ...cmd.options });
   } catch (e) {
-    throw new AppError("usage", `${(e as Error).message.replace(/ To specify a positional argument.*$/, "").replace(/\.$/, "")} (see: opensentience ${cmd.path.join(" ")} --help)`);
+    if (!(e instanceof ArgvError)) throw e;
+    throw new AppError("usage", `${e.message} (see: opensentience ${cmd.path.join(" ")} --help)`);
   }
   const { min, max } = cmd.args ?? { min: 0, max: 0 };
   const n = parsed.positionals.length;
@@ -63,7 +64,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Values
     const want = min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min}-${max}`;
     throw new AppError("usage", `'${cmd.path.join(" ")}' takes ${want} argument${want === "1" ? "" : "s"}, got ${n} (usage: opensentience ${cmd.path.join(" ")} ${cmd.usage ?? ""})`.trimEnd());
   }
-  return { values: parsed.values as Values, positionals: parsed.positionals };
+  return parsed;
 }
 
 /** What a context needs to reach state: config loading (zod) and the target resolver (daemon client, services). */

@@ -65,8 +65,11 @@ describe("usage errors: exit 2, one line on stderr", () => {
   });
 
   test.each([
-    [["agents", "list", "--bogus"], "Unknown option '--bogus' (see: opensentience agents list --help)"],
-    [["discover", "--verbose"], "Unknown option '--verbose'"],
+    [["agents", "list", "--bogus"], "unknown option '--bogus' (see: opensentience agents list --help)"],
+    [["agents", "list", "--limt", "3"], "unknown option '--limt' (did you mean '--limit'?) (see: opensentience agents list --help)"],
+    [["discover", "--verbose"], "unknown option '--verbose'"],
+    [["agents", "list", "--limit"], "option '--limit' needs a value"],
+    [["agents", "list", "--json=yes"], "option '--json' does not take a value"],
     [["agents", "list", "--limit", "0"], "--limit must be an integer from 1 to 1000"],
     [["agents", "list", "--limit", "abc"], "--limit must be an integer"],
     [["agents", "list", "--status", "sleeping"], "--status must be one of"],

@@ -204,14 +204,13 @@ export class DaemonClient {
   listAgents = (query: CallInput<"listAgents">["query"] = {}) => this.call("listAgents", { query });
   getAgent = (id: string) => this.call("getAgent", { params: { id } });
   audit = (query: CallInput<"audit">["query"] = {}) => this.call("audit", { query });
+  auditVerify = (query: CallInput<"auditVerify">["query"] = {}) => this.call("auditVerify", { query });
+  auditExport = (query: CallInput<"auditExport">["query"] = {}) => this.stream("auditExport", { query });
   runDiscovery = (paths?: string[]) => this.call("runDiscovery", { body: paths?.length ? { paths } : {} });
 
   runtime = () => this.call("runtime", {});
   agentStatus = (id: string) => this.call("agentStatus", { params: { id } });
   agentSandbox = (id: string) => this.call("agentSandbox", { params: { id } });
-  agentTrust = (id: string) => this.call("agentTrust", { params: { id } });
-  agentTestPlan = (id: string, query: CallInput<"agentTestPlan">["query"] = {}) => this.call("agentTestPlan", { params: { id }, query });
-  testAgent = (id: string, body: CallInput<"testAgent">["body"]) => this.call("testAgent", { params: { id }, body });
   stats = (agent?: string) => this.call("stats", { query: agent ? { agent } : {} });
   /** The Prometheus text of GET /api/v1/metrics. */
   metrics = async (): Promise<string> => {

@@ -24,10 +24,10 @@ import {
 import { clientTokenListSchema, createdClientTokenSchema, mcpToolListSchema, revokedClientTokenSchema, toolEventSchema } from "./mcp.ts";
 import { operationEventSchema, operationListSchema, operationSchema } from "./operations.ts";
 import { registryInfoSchema, registryListSchema, registryRemovedSchema, syncAllResultSchema, syncResultSchema } from "./registries.ts";
+import { auditExportLineSchema, auditExportQuerySchema, auditVerifyQuerySchema, chainReportSchema } from "./audit-chain.ts";
 import * as rq from "./requests.ts";
 import { logLineSchema, logTailSchema, runtimeListSchema, runtimeStatusSchema, sandboxViewSchema, toolCallResultSchema, toolListSchema, toolStreamLineSchema } from "./runtime.ts";
 import { healthSchema, rotateTokenSchema, versionSchema, whoamiSchema } from "./system.ts";
-import { agentTestPlanSchema, agentTestRunSchema, agentTrustSchema } from "./trust.ts";
 import { metricsTextSchema, statsQuerySchema, statsReportSchema } from "./metrics.ts";
 
 export type Method = "GET" | "POST" | "DELETE";
@@ -59,14 +59,13 @@ export const ENDPOINTS = {
   listAgents: { method: "GET", path: "/agents", query: rq.agentQuerySchema, response: searchPageSchema },
   getAgent: { method: "GET", path: "/agents/:id", params: id, response: agentDetailSchema },
   audit: { method: "GET", path: "/audit", query: rq.auditQuerySchema, response: auditPageSchema },
+  auditVerify: { method: "GET", path: "/audit/verify", query: auditVerifyQuerySchema, response: chainReportSchema },
+  auditExport: { method: "GET", path: "/audit/export", query: auditExportQuerySchema, stream: auditExportLineSchema },
   runDiscovery: { method: "POST", path: "/discovery/run", body: rq.discoveryBodySchema, response: discoveryReportSchema },
 
   runtime: { method: "GET", path: "/runtime", response: runtimeListSchema },
   agentStatus: { method: "GET", path: "/agents/:id/status", params: id, response: runtimeStatusSchema },
   agentSandbox: { method: "GET", path: "/agents/:id/sandbox", params: id, response: sandboxViewSchema.nullable() },
-  agentTrust: { method: "GET", path: "/agents/:id/trust", params: id, response: agentTrustSchema },
-  agentTestPlan: { method: "GET", path: "/agents/:id/test-plan", params: id, query: rq.agentTestPlanQuerySchema, response: agentTestPlanSchema },
-  testAgent: { method: "POST", path: "/agents/:id/test", params: id, body: rq.agentTestBodySchema, response: operationSchema, operationResult: agentTestRunSchema },
   runAgent: { method: "POST", path: "/agents/:id/run", params: id, body: rq.runBodySchema, response: runtimeStatusSchema },
   stopAgent: { method: "POST", path: "/agents/:id/stop", params: id, response: runtimeStatusSchema },
   restartAgent: { method: "POST", path: "/agents/:id/restart", params: id, response: runtimeStatusSchema },

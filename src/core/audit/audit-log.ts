@@ -4,6 +4,8 @@ import type { Db } from "../../db/open.ts";
 import { type Actor, auditEvents, type Outcome } from "../../db/schema.ts";
 import type { Clock } from "../clock.ts";
 import { redactValue } from "../redact.ts";
+import { type ExportLine, exportPages } from "./export.ts";
+import { type ChainReport, verifyChain } from "./verify.ts";
 import { type ChainRow, CHECKPOINT_ACTION, type CheckpointDetails, GENESIS_HASH, rowHash } from "./chain.ts";
 
 export interface AuditInput {
@@ -135,6 +137,18 @@ export class AuditLog {
         });
       })
       .immediate();
+  }
+
+  /** Walks the hash chain (all of it, or the newest `tailRows`); see verify.ts. */
+  verify(opts: { tailRows?: number } = {}): ChainReport {
+    this.flush();
+    return verifyChain(this.sqlite, opts);
+  }
+
+  /** Pages of JSONL-ready rows with `at >= since`, oldest first (export.ts). */
+  exportPages(since: string | null): Generator<ExportLine[]> {
+    this.flush();
+    return exportPages(this.sqlite, since);
   }
 
   /** Rows in the log (ids are contiguous, so this is cheap). */

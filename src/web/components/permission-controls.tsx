@@ -97,8 +97,9 @@ export function EnableDialog({ agent, csrf, sandboxed = null }: { agent: AgentDe
             ""
           )}
           {agent.quarantine ? (
-            <div class="notice notice-danger" data-testid="enable-quarantined">
-              <p safe>{`Quarantined: its registry yanked this agent (${agent.quarantine}).`}</p>
+            <div class="callout callout-danger" data-testid="enable-quarantined">
+              <strong>Quarantined: its registry yanked this agent</strong>
+              <p class="break" safe>{`Reason given: ${agent.quarantine}`}</p>
               <label class="perm-option">
                 <input type="checkbox" name="override_yank" value="1" required />
                 <span>I know why it was yanked and enable it anyway (override the yank; audited).</span>

@@ -211,6 +211,9 @@ export class DaemonClient {
   runtime = () => this.call("runtime", {});
   agentStatus = (id: string) => this.call("agentStatus", { params: { id } });
   agentSandbox = (id: string) => this.call("agentSandbox", { params: { id } });
+  agentTrust = (id: string) => this.call("agentTrust", { params: { id } });
+  agentTestPlan = (id: string, query: CallInput<"agentTestPlan">["query"] = {}) => this.call("agentTestPlan", { params: { id }, query });
+  testAgent = (id: string, body: CallInput<"testAgent">["body"]) => this.call("testAgent", { params: { id }, body });
   stats = (agent?: string) => this.call("stats", { query: agent ? { agent } : {} });
   /** The Prometheus text of GET /api/v1/metrics. */
   metrics = async (): Promise<string> => {

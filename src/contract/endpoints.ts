@@ -28,6 +28,7 @@ import { auditExportLineSchema, auditExportQuerySchema, auditVerifyQuerySchema, 
 import * as rq from "./requests.ts";
 import { logLineSchema, logTailSchema, runtimeListSchema, runtimeStatusSchema, sandboxViewSchema, toolCallResultSchema, toolListSchema, toolStreamLineSchema } from "./runtime.ts";
 import { healthSchema, rotateTokenSchema, versionSchema, whoamiSchema } from "./system.ts";
+import { agentTestPlanSchema, agentTestRunSchema, agentTrustSchema } from "./trust.ts";
 import { metricsTextSchema, statsQuerySchema, statsReportSchema } from "./metrics.ts";
 
 export type Method = "GET" | "POST" | "DELETE";
@@ -66,6 +67,9 @@ export const ENDPOINTS = {
   runtime: { method: "GET", path: "/runtime", response: runtimeListSchema },
   agentStatus: { method: "GET", path: "/agents/:id/status", params: id, response: runtimeStatusSchema },
   agentSandbox: { method: "GET", path: "/agents/:id/sandbox", params: id, response: sandboxViewSchema.nullable() },
+  agentTrust: { method: "GET", path: "/agents/:id/trust", params: id, response: agentTrustSchema },
+  agentTestPlan: { method: "GET", path: "/agents/:id/test-plan", params: id, query: rq.agentTestPlanQuerySchema, response: agentTestPlanSchema },
+  testAgent: { method: "POST", path: "/agents/:id/test", params: id, body: rq.agentTestBodySchema, response: operationSchema, operationResult: agentTestRunSchema },
   runAgent: { method: "POST", path: "/agents/:id/run", params: id, body: rq.runBodySchema, response: runtimeStatusSchema },
   stopAgent: { method: "POST", path: "/agents/:id/stop", params: id, response: runtimeStatusSchema },
   restartAgent: { method: "POST", path: "/agents/:id/restart", params: id, response: runtimeStatusSchema },

@@ -1,6 +1,7 @@
 import { AppError } from "../core/errors.ts";
 import type { Command } from "./command.ts";
 import { clean, printJson } from "./output.ts";
+import { surfaceDiffText } from "./format-trust.ts";
 
 /** `--approve` may repeat; each value is a comma-separated list. */
 export function approveList(v: unknown): string[] {
@@ -28,6 +29,7 @@ export const agentsEnable: Command = {
     else {
       const lines = [`Enabled ${r.agentId}.`, `  approved:     ${r.approved.map(clean).join(", ") || "none"}`];
       if (r.notApproved.length) lines.push(`  not approved: ${r.notApproved.map(clean).join(", ")} (tools that need these cannot be called)`);
+      if (r.toolSurfaceApproved) lines.push("  re-approved tool changes (unblocked):", surfaceDiffText(r.toolSurfaceApproved));
       ctx.io.out(lines.join("\n"));
     }
     return 0;

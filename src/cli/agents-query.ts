@@ -6,6 +6,8 @@ import { sandboxLauncherFor } from "../core/sandbox/for-config.ts";
 import type { SandboxView } from "../core/sandbox/launcher.ts";
 import type { Services } from "./command.ts";
 import { sandboxText } from "./format-sandbox.ts";
+import { trustText } from "./format-trust.ts";
+import { agentTrust } from "../core/approvals/agent-trust.ts";
 import { runtimeStatusText } from "./agents-lifecycle.ts";
 import type { CommandContext } from "./command.ts";
 
@@ -28,8 +30,16 @@ export const agentsInfo: Command = {
     // Live state only exists while a daemon runs; without one the catalog alone answers.
     const runtime = t.kind === "daemon" && detail.id ? await t.client.agentStatus(detail.id) : null;
     const sandbox = !detail.id ? null : t.kind === "daemon" ? await t.client.agentSandbox(detail.id) : localSandbox(t.services, detail);
-    if (ctx.json) printJson(ctx.io, { ...detail, runtime, sandbox });
-    else ctx.io.out(agentDetailText(detail) + (runtime ? `\n\nRuntime:\n${indent(runtimeStatusText(runtime))}` : "") + (sandbox ? `\n\nSandbox:\n${indent(sandboxText(sandbox))}` : ""));
+    // Pinned tool surface and last local test run: only for installed agents.
+    const trust = !detail.id || !detail.install ? null : t.kind === "daemon" ? await t.client.agentTrust(detail.id) : agentTrust(t.services, detail.id);
+    if (ctx.json) printJson(ctx.io, { ...detail, runtime, sandbox, trust });
+    else
+      ctx.io.out(
+        agentDetailText(detail) +
+          (runtime ? `\n\nRuntime:\n${indent(runtimeStatusText(runtime))}` : "") +
+          (sandbox ? `\n\nSandbox:\n${indent(sandboxText(sandbox))}` : "") +
+          (trust ? `\n\nTrust (this machine):\n${indent(trustText(trust))}` : ""),
+      );
     return 0;
   },
 };

@@ -17,8 +17,8 @@ export const toolsList: Command = {
       ctx.io.out(
         table(
           ["TOOL", "FLAGS", "STATUS", "DESCRIPTION"],
-          tools.map((t) => [t.id, [t.streaming && "streaming", t.cancellable && "cancellable"].filter(Boolean).join(","), t.blockedBy.length ? `blocked: ${t.blockedBy.join(", ")}` : "ok", t.description]),
-          [64, 22, 40, 60],
+          tools.map((t) => [t.id, [t.streaming && "streaming", t.cancellable && "cancellable"].filter(Boolean).join(","), t.surfaceChange ? `blocked: ${t.surfaceChange.kind === "added" ? "new tool" : `${t.surfaceChange.fields.join(", ")} changed`} (re-approve: agents enable)` : t.blockedBy.length ? `blocked: ${t.blockedBy.join(", ")}` : "ok", t.description]),
+          [64, 22, 56, 60],
         ),
       );
     return 0;

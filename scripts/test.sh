@@ -18,7 +18,7 @@ command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 # ssh-keygen verifies signed registries (git verify-commit with gpg.format=ssh); the tests make keys with it.
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 # The official Prometheus Python client's text parser checks /metrics in the metrics tests.
-python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 || need+=(python3-prometheus-client)
+/usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 || need+=(python3-prometheus-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> apt-get install ${need[*]}"
   if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi

@@ -117,3 +117,13 @@ test("the Registries page shows a refused signature and adds a signed registry f
   await expect(added.locator(".signer-list").textContent()).resolves.toContain(fingerprint);
   expect((await auditEvents(d)).find((e) => e.action === "registry.add" && e.details.name === "signed2")).toMatchObject({ actor: "ui", outcome: "ok", details: { require_signed: true } });
 });
+
+test("the JSON API adds a signed registry (what the CLI sends when a daemon runs); half the settings are refused", async () => {
+  const post = (body: Record<string, unknown>) => d.api("/api/v1/registries", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const ok = await post({ name: "signed3", git_url: "https://git.example.com/x.git", require_signed: true, allowed_signers: `${allowedLine}\n` });
+  expect(ok.status).toBe(201);
+  expect(await ok.json()).toMatchObject({ requireSigned: true, allowedSigners: { signers: [{ fingerprint }] } });
+  const half = await post({ name: "signed4", git_url: "https://git.example.com/x.git", require_signed: true });
+  expect(half.status).toBe(400);
+  expect(await half.json()).toMatchObject({ error: { code: "invalid_argument" } });
+});

@@ -3,7 +3,7 @@
  *
  *   GET    /api/v1/registries                 → { registries: RegistryInfo[] }
  *   GET    /api/v1/registries/:name           → RegistryInfo
- *   POST   /api/v1/registries                 { name, git_url, ref? } → 201 RegistryInfo
+ *   POST   /api/v1/registries                 { name, git_url, ref?, require_signed?, allowed_signers? } → 201 RegistryInfo
  *   DELETE /api/v1/registries/:name           → { name, removedListings }
  *   POST   /api/v1/registries/:name/sync      { force? } → 202 Operation (result: SyncResult)
  *   POST   /api/v1/registries/sync            { force? } → 202 Operation (result: per-registry results)
@@ -24,7 +24,10 @@ export const registriesRoutes = (deps: HttpDeps) => {
     .post(
       "/",
       ({ body, request, set }) => {
-        const info = reg.add({ name: body.name, gitUrl: body.git_url, ref: body.ref }, { actor: actorOf(request) });
+        const info = reg.add(
+          { name: body.name, gitUrl: body.git_url, ref: body.ref, requireSigned: body.require_signed === true, allowedSigners: body.allowed_signers },
+          { actor: actorOf(request) },
+        );
         set.status = 201;
         return info;
       },

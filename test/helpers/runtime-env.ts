@@ -34,9 +34,9 @@ export function shortTempDir(prefix = "os-"): string {
  * supervision, not confinement. Tests of real agents pass "required", so they
  * fail if the sandbox could not be used.
  */
-export async function runtimeEnv(limits: Partial<Limits> = {}, opts: { sandbox?: "required" | "auto" | "off" } = {}): Promise<RuntimeEnv> {
+export async function runtimeEnv(limits: Partial<Limits> = {}, opts: { sandbox?: "required" | "auto" | "off"; config?: Record<string, unknown> } = {}): Promise<RuntimeEnv> {
   const home = shortTempDir("osrt-");
-  writeFileSync(join(home, "config.json"), JSON.stringify({ scan_roots: [], sandbox: opts.sandbox ?? "off", limits }));
+  writeFileSync(join(home, "config.json"), JSON.stringify({ scan_roots: [], sandbox: opts.sandbox ?? "off", limits, ...opts.config }));
   const config = loadConfig({ env: { OPENSENTIENCE_HOME: home } });
   const services = createServices(config);
   const runtime = new Runtime(services);

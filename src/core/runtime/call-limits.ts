@@ -10,6 +10,56 @@ export interface LimitSettings {
   maxQueued: number;
 }
 
+/** What admission and a pending call listen to: an AbortSignal, or a call's Deadline. */
+export interface Abortable {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, opts?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/**
+ * A call's deadline: `aborted` once `ms` have passed, and "abort" listeners
+ * fired then. Unlike AbortSignal.timeout (a timer and a signal object for
+ * every call, kept until it fires, even when the call took 100 µs), a timer
+ * exists only while someone listens, and is cleared with the last listener.
+ */
+export class Deadline implements Abortable {
+  private readonly at: number;
+  private fired = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly ms: number) {
+    this.at = performance.now() + ms;
+  }
+
+  get aborted(): boolean {
+    return this.fired || performance.now() >= this.at;
+  }
+
+  addEventListener(_type: "abort", listener: () => void, _opts?: { once?: boolean }): void {
+    if (this.fired) return; // like an aborted AbortSignal: no later event
+    this.listeners.add(listener);
+    this.timer ??= setTimeout(() => this.fire(), Math.max(0, this.at - performance.now()));
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    this.listeners.delete(listener);
+    if (this.listeners.size === 0 && this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private fire(): void {
+    this.timer = null;
+    this.fired = true;
+    const listeners = [...this.listeners];
+    this.listeners.clear();
+    for (const l of listeners) l();
+  }
+}
+
 export type Admission = { ok: true; release: () => void } | { ok: false; code: "rate_limited" | "overloaded" | "canceled"; message: string };
 
 export class CallLimiter {
@@ -49,8 +99,11 @@ export class CallLimiter {
     return true;
   }
 
-  /** Waits for a slot; `signal` aborts the wait (timeout, caller gone). */
-  async admit(signal?: AbortSignal): Promise<Admission> {
+  /**
+   * A slot now (no promise, no listener: the common case), or a wait that
+   * either signal aborts (the call's deadline, the caller going away).
+   */
+  admit(signal?: Abortable, other?: Abortable): Admission | Promise<Admission> {
     if (!this.takeToken()) {
       return { ok: false, code: "rate_limited", message: `more than ${this.settings.callsPerMinute} calls per minute` };
     }
@@ -62,21 +115,27 @@ export class CallLimiter {
       return { ok: false, code: "overloaded", message: `${this.inflight} calls running and ${this.waiting.length} waiting (max_concurrency ${this.settings.maxConcurrency})` };
     }
     return new Promise<Admission>((resolve) => {
+      const unlisten = () => {
+        signal?.removeEventListener("abort", onAbort);
+        other?.removeEventListener("abort", onAbort);
+      };
       const entry = {
         grant: () => {
-          signal?.removeEventListener("abort", onAbort);
+          unlisten();
           this.inflight++;
           resolve({ ok: true, release: this.releaser() });
         },
         reject: (code: "canceled") => resolve({ ok: false, code, message: "canceled while waiting for a free slot" }),
       };
       const onAbort = () => {
+        unlisten();
         const i = this.waiting.indexOf(entry);
         if (i >= 0) this.waiting.splice(i, 1);
         entry.reject("canceled");
       };
-      if (signal?.aborted) return onAbort();
+      if (signal?.aborted || other?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
+      other?.addEventListener("abort", onAbort, { once: true });
       this.waiting.push(entry);
     });
   }

@@ -23,7 +23,7 @@ import { scopeAllows, type ToolScope } from "../client-tokens/scope.ts";
 import { allowsInvoke } from "../manifest/permissions.ts";
 import { shapeOf } from "../redact.ts";
 import type { AgentConnection } from "./agent-connection.ts";
-import type { CallLimiter } from "./call-limits.ts";
+import { type CallLimiter, Deadline } from "./call-limits.ts";
 import { type CallTrace, PHASE } from "../tracing/call-trace.ts";
 import type { Tracer } from "../tracing/tracer.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -201,9 +201,9 @@ export class Router {
     trace?.mark(PHASE.validated);
 
     const timeoutMs = Math.min(req.timeoutMs ?? tool.spec.timeout_ms ?? link.defaultTimeoutMs, this.deps.maxTimeoutMs);
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const waitSignal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
-    const admitting = link.limiter.admit(waitSignal);
+    // A timer only while the call waits or runs; admission is synchronous when a slot is free.
+    const deadline = new Deadline(timeoutMs);
+    const admitting = link.limiter.admit(deadline, req.signal);
     trace?.mark(PHASE.admitting);
     const admission = await admitting;
     if (!admission.ok) {
@@ -221,7 +221,7 @@ export class Router {
     }
   }
 
-  private dispatch(link: AgentLink, agentId: string, requestId: string, req: CallRequest, name: string, timeoutMs: number, deadline: AbortSignal, trace: CallTrace | undefined) {
+  private dispatch(link: AgentLink, agentId: string, requestId: string, req: CallRequest, name: string, timeoutMs: number, deadline: Deadline, trace: CallTrace | undefined) {
     const ids = { request_id: requestId, ...(req.correlationId ? { correlation_id: req.correlationId } : {}) };
     return this.awaitReply(link, { requestId, agentId, kind: "tool", chatText: "", trace, ...(req.onProgress ? { onProgress: req.onProgress } : {}) }, {
       timeoutMs,
@@ -243,7 +243,7 @@ export class Router {
   private awaitReply(
     link: AgentLink,
     pending: Omit<Pending, "finish">,
-    o: { timeoutMs: number; deadline: AbortSignal; signal: AbortSignal | undefined; correlationId: string | undefined; frame: object },
+    o: { timeoutMs: number; deadline: Deadline; signal: AbortSignal | undefined; correlationId: string | undefined; frame: object },
   ): Promise<{ ok: true; output: unknown } | { ok: false; error: CallError }> {
     const { requestId } = pending;
     return new Promise((resolve) => {
@@ -282,7 +282,7 @@ export class Router {
     if (!link.healthy) return { ok: false, error: { code: "agent_unavailable", message: `agent ${req.agentId} is unhealthy` } };
     const requestId = crypto.randomUUID();
     const timeoutMs = Math.min(req.timeoutMs ?? link.defaultTimeoutMs * 4, this.deps.maxTimeoutMs);
-    const deadline = AbortSignal.timeout(timeoutMs);
+    const deadline = new Deadline(timeoutMs);
     const started = performance.now();
     const trace = this.deps.tracer?.on ? this.deps.tracer.chat(requestId, req.agentId, req.sessionId, req.correlationId, started) : undefined;
     const r = await this.awaitReply(link, { requestId, agentId: req.agentId, kind: "chat", chatText: "", onDelta: req.onDelta, trace }, {

@@ -14,6 +14,8 @@ export interface RegisteredTool {
   agentId: string;
   spec: ToolSpec;
   validator: Validator;
+  /** A direct check for the simplest schemas (see simpleSchemaCheck); null: the validator alone decides. */
+  quickCheck: ((args: unknown) => boolean) | null;
   /** Set when the tool is new or changed since the operator pinned the agent's tool surface: calls are denied. */
   blocked?: SurfaceBlock;
 }
@@ -78,7 +80,7 @@ export class ToolRegistry {
         rejected.push({ name: spec.name, reason: `input_schema is not usable: ${(e as Error).message.slice(0, 200)}` });
         continue;
       }
-      this.tools.set(globalId, { globalId, agentId, spec, validator });
+      this.tools.set(globalId, { globalId, agentId, spec, validator, quickCheck: simpleSchemaCheck(spec.input_schema) });
       accepted.push(spec.name);
     }
     this.applySurfaceGate(agentId);
@@ -107,6 +109,8 @@ export class ToolRegistry {
   }
 
   validate(tool: RegisteredTool, args: unknown): ArgumentProblem[] {
+    // Only ever a shortcut to "valid": anything it does not accept is judged (and explained) by the validator.
+    if (tool.quickCheck?.(args)) return [];
     let r;
     try {
       r = tool.validator.validate(args);
@@ -136,5 +140,48 @@ export function toolInfo(t: RegisteredTool, approved: ReadonlySet<string>): Tool
     timeoutMs: t.spec.timeout_ms ?? null,
     blockedBy: t.spec.permissions.filter((p) => !approved.has(p)),
     surfaceChange: t.blocked ? { ...t.blocked.change, message: t.blocked.message } : null,
+  };
+}
+
+const SIMPLE_TYPES: Record<string, (v: unknown) => boolean> = {
+  string: (v) => typeof v === "string",
+  number: (v) => typeof v === "number",
+  integer: (v) => Number.isInteger(v),
+  boolean: (v) => typeof v === "boolean",
+};
+const ANNOTATIONS = new Set(["description", "title"]);
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Most tools take a flat object of strings, numbers and booleans, and the
+ * general validator spends ~10 µs a call walking such a schema. For exactly
+ * that shape — `type: "object"`, `properties` whose schemas are only a
+ * primitive `type` (plus description/title), `required`, a boolean
+ * `additionalProperties`, nothing else — this returns a direct check that
+ * accepts only what the validator accepts. Any other schema: null.
+ */
+export function simpleSchemaCheck(schema: unknown): ((args: unknown) => boolean) | null {
+  if (!isPlain(schema) || schema.type !== "object") return null;
+  for (const k of Object.keys(schema)) if (k !== "type" && k !== "properties" && k !== "required" && k !== "additionalProperties" && !ANNOTATIONS.has(k)) return null;
+  const props = schema.properties ?? {};
+  if (!isPlain(props)) return null;
+  const checks = new Map<string, (v: unknown) => boolean>();
+  for (const [name, sub] of Object.entries(props)) {
+    if (!isPlain(sub) || typeof sub.type !== "string" || !Object.hasOwn(SIMPLE_TYPES, sub.type)) return null;
+    for (const k of Object.keys(sub)) if (k !== "type" && !ANNOTATIONS.has(k)) return null;
+    checks.set(name, SIMPLE_TYPES[sub.type]!);
+  }
+  const required = schema.required ?? [];
+  if (!Array.isArray(required) || !required.every((r) => typeof r === "string")) return null;
+  const extra = schema.additionalProperties ?? true;
+  if (typeof extra !== "boolean") return null;
+  return (args) => {
+    if (!isPlain(args)) return false;
+    for (const r of required as string[]) if (!Object.hasOwn(args, r)) return false;
+    for (const k of Object.keys(args)) {
+      const check = checks.get(k);
+      if (check ? !check(args[k]) : !extra) return false;
+    }
+    return true;
   };
 }

@@ -1,0 +1,49 @@
+import { expect, test } from "bun:test";
+import { CallLimiter, Deadline } from "./call-limits.ts";
+
+const limits = { maxConcurrency: 1, callsPerMinute: 1000, maxQueued: 4 };
+
+test("a free slot is granted synchronously (no promise); a full one queues", async () => {
+  const l = new CallLimiter(limits);
+  const first = l.admit(new Deadline(10_000));
+  expect(first instanceof Promise).toBe(false);
+  expect(first).toMatchObject({ ok: true });
+  const second = l.admit(new Deadline(10_000));
+  expect(second instanceof Promise).toBe(true);
+  expect(l.queued).toBe(1);
+  (first as { ok: true; release(): void }).release();
+  expect(await second).toMatchObject({ ok: true });
+  expect(l.active).toBe(1);
+});
+
+test("a queued call ends canceled when its deadline passes, or when the caller's signal aborts", async () => {
+  const l = new CallLimiter(limits);
+  const held = l.admit();
+  const deadline = new Deadline(20);
+  const byDeadline = await l.admit(deadline, new AbortController().signal);
+  expect(byDeadline).toMatchObject({ ok: false, code: "canceled" });
+  expect(deadline.aborted).toBe(true);
+  const ac = new AbortController();
+  const waiting = l.admit(new Deadline(10_000), ac.signal);
+  ac.abort();
+  expect(await waiting).toMatchObject({ ok: false, code: "canceled" });
+  expect(l.queued).toBe(0);
+  expect(held).toMatchObject({ ok: true });
+});
+
+test("Deadline: fires its listeners once when the time is up; a removed listener never fires", async () => {
+  const d = new Deadline(15);
+  expect(d.aborted).toBe(false);
+  const calls: string[] = [];
+  const gone = () => calls.push("removed");
+  d.addEventListener("abort", gone);
+  d.removeEventListener("abort", gone);
+  await new Promise<void>((resolve) => d.addEventListener("abort", () => resolve(calls.push("fired") as never)));
+  expect(calls).toEqual(["fired"]);
+  expect(d.aborted).toBe(true);
+  d.addEventListener("abort", () => calls.push("late"));
+  // A later deadline firing proves the late listener had its chance and was not called.
+  const later = new Deadline(5);
+  await new Promise<void>((resolve) => later.addEventListener("abort", () => resolve()));
+  expect(calls).toEqual(["fired"]);
+});

@@ -72,19 +72,37 @@ defmodule OpenSentience.Protocol do
   @spec error_code?(term()) :: boolean()
   def error_code?(code), do: code in @error_codes
 
-  @doc """
-  Returns a fresh frame id: a random (version 4) UUID string.
+  @id_prefix_key {__MODULE__, :id_prefix}
 
-  Also used for `request_id`s the agent chooses (`tool.invoke`).
+  @doc """
+  Returns a fresh frame id, formatted as a version 4 UUID string.
+
+  Also used for `request_id`s the agent chooses (`tool.invoke`). Ids must be
+  unique, not unpredictable (they are no secrets): 58 random bits drawn once
+  per VM, then a VM-unique counter. A frame is built for every call, and
+  drawing 16 bytes from the crypto NIF every time cost more than the rest of
+  the id (issue 13).
   """
   @spec new_id() :: String.t()
   def new_id do
-    <<a::48, _::4, b::12, _::2, c::62>> = :crypto.strong_rand_bytes(16)
+    <<a::48, b::12, c::62>> = <<id_prefix()::58, :erlang.unique_integer([:positive])::64>>
 
     <<p1::binary-8, p2::binary-4, p3::binary-4, p4::binary-4, p5::binary-12>> =
       Base.encode16(<<a::48, 4::4, b::12, 2::2, c::62>>, case: :lower)
 
     <<p1::binary, ?-, p2::binary, ?-, p3::binary, ?-, p4::binary, ?-, p5::binary>>
+  end
+
+  defp id_prefix do
+    case :persistent_term.get(@id_prefix_key, nil) do
+      nil ->
+        <<prefix::58, _::6>> = :crypto.strong_rand_bytes(8)
+        :persistent_term.put(@id_prefix_key, prefix)
+        prefix
+
+      prefix ->
+        prefix
+    end
   end
 
   @doc """

@@ -5,6 +5,7 @@
  * approvals. Every marker a hostile input would write must stay absent and the
  * catalog must stay consistent.
  */
+import { installPlanText } from "../../src/cli/format-install.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -212,6 +213,26 @@ end
     expect(plan.pinnedCommit).toBeNull();
     const r = await s.installer.install("com.example.pinned", { actor: "cli", ref: pinned, confirm: true });
     expect(r.commit).toBe(pinned);
+    s.close();
+  }, SLOW);
+
+  test("a pin the ref resolves to is verified before the confirmation (audited; the plan text says so)", async () => {
+    const a = agentRepo(root, { id: "com.example.pinok" });
+    const { s } = await withRegistry([registryEntry(a, { commit: a.sha })]);
+    expect(installPlanText(s.installer.planInstall("com.example.pinok"))).toContain(`${a.sha} (the fetched commit must match, else nothing is built)`);
+    let shown = "";
+    const f = await failure(
+      s.installer.install("com.example.pinok", {
+        actor: "cli",
+        confirm: (plan) => {
+          shown = installPlanText(plan);
+          return false; // decline: nothing is built
+        },
+      }),
+    );
+    expect(f.code).toBe("confirmation_required");
+    expect(shown).toContain(`${a.sha} (verified: the fetched commit matches)`);
+    expect(s.audit.query({ action: "agent.verify" })[0]).toMatchObject({ outcome: "ok", details: { pinned_commit: a.sha, commit: a.sha } });
     s.close();
   }, SLOW);
 

@@ -14,6 +14,8 @@ import { LiveBadges } from "../components/live-badges.tsx";
 import { RuntimeControls } from "../components/runtime-controls.tsx";
 import { ToolStatsCard } from "../components/tool-stats.tsx";
 import { SandboxCard } from "../components/sandbox-card.tsx";
+import { TrustCard } from "../components/trust-card.tsx";
+import type { AgentTrust } from "../../core/approvals/agent-trust.ts";
 import type { SandboxView } from "../../core/sandbox/launcher.ts";
 import type { RuntimeStatus } from "../../core/runtime/runtime-status.ts";
 import { InstallStatus } from "../components/install-status.tsx";
@@ -115,6 +117,7 @@ export function AgentDetailPage({
   runtime = null,
   sandbox = null,
   toolStats = null,
+  trust = null,
 }: {
   agent: AgentDetail;
   csrf: string;
@@ -124,6 +127,8 @@ export function AgentDetailPage({
   sandbox?: SandboxView | null;
   /** Per-tool metrics (src/web/components/tool-stats.tsx); null hides the card. */
   toolStats?: Parameters<typeof ToolStatsCard>[0] | null;
+  /** Pinned tool surface and last local test (installed agents only). */
+  trust?: AgentTrust | null;
 }) {
   const m = agent.manifest ?? {};
   const docs = httpUrl(m.docs_url);
@@ -211,6 +216,7 @@ export function AgentDetailPage({
         </div>
         <aside class="detail-side">
           <RuntimeControls agent={agent} runtime={runtime} />
+          {trust ? <TrustCard trust={trust} csrf={csrf} /> : ""}
           <SandboxCard view={sandbox} />
           <Card title="Details">
             <dl class="kv">

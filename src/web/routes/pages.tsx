@@ -20,6 +20,7 @@ import { htmlResponse } from "../render.ts";
 import { eventRoutes } from "../sse.ts";
 import { livePageRoutes } from "./live-pages.tsx";
 import { agentToolStats } from "./tool-stats.tsx";
+import { agentTrust } from "../../core/approvals/agent-trust.ts";
 
 const PAGE_SIZE = 25;
 const flag = z.literal("1").optional();
@@ -55,7 +56,7 @@ export const pageRoutes = (deps: HttpDeps) =>
       "/agents/:id",
       ({ params, query, request }) => {
         const agent = deps.services.catalog.get(params.id);
-        return htmlResponse(<AgentDetailPage agent={agent} csrf={csrfOf(request)} notice={query.done ? AGENT_NOTICES[query.done] : query.rescanned ? "Rescan finished." : undefined} runtime={agent.id ? deps.runtime.status(agent.id) : null} sandbox={agent.id ? deps.runtime.sandboxView(agent.id) : null} toolStats={agent.id && (agent.install || agent.toolSummary.length) ? agentToolStats(deps, agent.id) : null} />);
+        return htmlResponse(<AgentDetailPage agent={agent} csrf={csrfOf(request)} notice={query.done ? AGENT_NOTICES[query.done] : query.rescanned ? "Rescan finished." : undefined} runtime={agent.id ? deps.runtime.status(agent.id) : null} sandbox={agent.id ? deps.runtime.sandboxView(agent.id) : null} toolStats={agent.id && (agent.install || agent.toolSummary.length) ? agentToolStats(deps, agent.id) : null} trust={agent.id && agent.install ? agentTrust(deps.services, agent.id) : null} />);
       },
       { params: agentIdParamSchema, query: agentPageQuery },
     )

@@ -42,3 +42,9 @@ test("results: objects are structured plus text, others text; errors are tool er
   expect(progressMessage({ i: 1 })).toBe('{"i":1}');
   expect(progressMessage("x".repeat(3000)).length).toBe(2000);
 });
+
+test("a tool changed since its surface was approved is not offered (its new description must not reach a model)", () => {
+  const changed: ToolInfo = { ...tool("a.b/reword", { type: "object" }), surfaceChange: { kind: "changed", fields: ["description"], message: "blocked" } };
+  const added: ToolInfo = { ...tool("a.b/extra", { type: "object" }), surfaceChange: { kind: "added", message: "blocked" } };
+  expect(mcpToolViews([tool("a.b/keep", { type: "object" }), changed, added]).map((v) => v.id)).toEqual(["a.b/keep"]);
+});

@@ -28,6 +28,8 @@ export function mcpToolViews(tools: readonly ToolInfo[], scope?: ToolScope): Mcp
   const seen = new Set<string>();
   for (const t of tools) {
     if (scope && !scopeAllows(scope, t.id)) continue;
+    // Changed since the operator approved it (issue 16): its new description must not reach a model before re-approval.
+    if (t.surfaceChange) continue;
     const input = t.inputSchema;
     if (input.type !== undefined && input.type !== "object") continue;
     const name = mcpToolName(t.id);

@@ -14,6 +14,12 @@
  * - otherwise (first sync, `--force`, other settings, no/old marker, over 499
  *   stored entry errors): the whole commit is read, streaming.
  * Every mode ends in the same catalog state a full read would produce.
+ *
+ * A registry added with `requireSigned` is verified before anything is read:
+ * the fetched head must carry an SSH signature by a key in the allowed-signers
+ * copy made at add time (signers-store.ts), else the sync is refused and the
+ * catalog keeps the last good snapshot. After the listings are written, yanked
+ * entries quarantine the agents installed from them (yanks.ts).
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, constants as fsc, existsSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";

@@ -17,6 +17,7 @@ export const configShow: Command = {
       sandbox: c.sandbox,
       allow_local_sources: c.allowLocalSources,
       limits: c.limits,
+      retention: c.retention,
       sources: c.sources,
     };
     if (ctx.json) {
@@ -33,6 +34,7 @@ export const configShow: Command = {
         ["sandbox", `${c.sandbox} (${c.sources.sandbox ?? "default"})`],
         ["allow local sources", `${c.allowLocalSources} (${c.sources.allow_local_sources ?? "default"})`],
         ...Object.entries(c.limits).map(([k, v]) => [`limits.${k}`, v] as [string, unknown]),
+        ...Object.entries(c.retention).map(([k, v]) => [`retention.${k}`, v === 0 && !k.startsWith("min_") ? "0 (off)" : v] as [string, unknown]),
       ]),
     );
     return 0;

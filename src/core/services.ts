@@ -22,6 +22,7 @@ import { Registries } from "./registry/registries.ts";
 import { unapprovableHere } from "./sandbox/approve-check.ts";
 import { ClientTokens } from "./client-tokens/client-tokens.ts";
 import { Metrics } from "./metrics/metrics.ts";
+import { RetentionService } from "./retention/retention.ts";
 
 export interface Services {
   config: Config;
@@ -48,6 +49,8 @@ export interface Services {
   clientTokens: ClientTokens;
   /** Tool call, agent and daemon metrics (src/core/metrics); rollups in the catalog. */
   metrics: Metrics;
+  /** Bounded storage: prunes audit rows, chat history, rotated agent logs (the daemon runs it on a timer). */
+  retention: RetentionService;
   close(): void;
 }
 
@@ -65,7 +68,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const registries = new Registries({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, allowLocalSources: config.allowLocalSources, hooks: agentHooks });
   const installer = new Installer({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, hooks: agentHooks, allowLocalSources: config.allowLocalSources, sdkPath: () => sdkPath(config.paths), sandbox: config.sandbox });
   const updater = new Updater(installer);
-  const metrics = new Metrics({ sqlite: store.sqlite, clock, events });
+  const metrics = new Metrics({ sqlite: store.sqlite, clock, events, retentionDays: config.retention.metrics_max_age_days });
   const toolPins = new ToolPins({ sqlite: store.sqlite, audit, clock });
   const approvals = new Approvals({ catalog, audit, events, clock, hooks: agentHooks, pins: toolPins, unapprovable: (p) => unapprovableHere(p, config.paths.home) });
   return {
@@ -87,6 +90,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     agentHooks,
     clientTokens: new ClientTokens({ sqlite: store.sqlite, audit, clock }),
     metrics,
+    retention: new RetentionService({ sqlite: store.sqlite, audit, clock, settings: config.retention, agentLogsDir: `${config.paths.logsDir}/agents` }),
     close: () => {
       audit.flush(); // queued per-call events are written before the catalog closes
       metrics.stop(); // and the last minute's rollups

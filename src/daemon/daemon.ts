@@ -8,6 +8,7 @@ import type { Config } from "../core/config/load.ts";
 import { EXAMPLES_REGISTRY, ensureExampleRegistry } from "../core/first-run/example-registry.ts";
 import { killAllActive } from "../core/git/process.ts";
 import { Runtime } from "../core/runtime/runtime.ts";
+import { checkAuditChainAtStart } from "../core/audit/start-check.ts";
 import { createServices, type Services } from "../core/services.ts";
 import { VERSION } from "../version.ts";
 import { removeDaemonFile, writeDaemonFile } from "./daemon-file.ts";
@@ -92,6 +93,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   try {
     services = createServices(config);
     services.audit.record({ actor: "system", action: "daemon.start", outcome: "ok", details: { pid: process.pid, version: VERSION } });
+    // The newest audit rows' hash chain (bounded), then retention on its timer (docs/audit-log.md).
+    checkAuditChainAtStart(services.audit, (line) => log.warn(line));
+    const retention = services.retention;
+    retention.start();
+    components.push({ name: "retention", stop: () => retention.stop() });
     // The runtime starts first (it kills orphans of a crashed daemon) and stops last.
     const runtime = new Runtime(services);
     await runtime.start();

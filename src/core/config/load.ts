@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import { type DataPaths, dataPaths, expandHome, resolveHome } from "./paths.ts";
-import { type ConfigFile, configSchema, type Limits } from "./schema.ts";
+import { type ConfigFile, configSchema, type Limits, type Retention } from "./schema.ts";
 import { type TracingSettings, tracingSettings } from "../tracing/settings.ts";
 
 export interface Config {
@@ -19,6 +19,8 @@ export interface Config {
   /** Agent sandbox policy (config `sandbox`, env OPENSENTIENCE_SANDBOX). */
   sandbox: ConfigFile["sandbox"];
   limits: Limits;
+  /** Bounded storage: what retention keeps (config `retention`). */
+  retention: Retention;
   /** Config `tracing` with the OTEL_* environment variables applied (src/core/tracing/settings.ts). */
   tracing: TracingSettings;
   /** Where each value came from, for `config show`. */
@@ -114,5 +116,5 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     sources.sandbox = "env";
   }
   sources.allow_local_sources ??= "default";
-  return { paths, scanRoots, registries: file.registries, host: file.host, port, examplesRegistry, allowLocalSources: file.allow_local_sources, sandbox, limits: file.limits, tracing: tracingSettings(file.tracing, env), sources };
+  return { paths, scanRoots, registries: file.registries, host: file.host, port, examplesRegistry, allowLocalSources: file.allow_local_sources, sandbox, limits: file.limits, retention: file.retention, tracing: tracingSettings(file.tracing, env), sources };
 }

@@ -49,6 +49,35 @@ export const registryConfigSchema = z
   })
   .strict();
 
+/**
+ * Bounded storage (docs/audit-log.md#retention): what is kept, by age and by size. Pruning runs on a timer
+ * in small transactions, off the tool-call path. 0 turns a bound off.
+ */
+export const retentionSchema = z
+  .object({
+    /** Audit rows older than this are pruned behind a checkpoint row (the chain stays verifiable). */
+    audit_max_age_days: z.number().int().min(0).max(36_500).default(90),
+    /** At most this many audit rows (~400 bytes each with indexes); over it, the oldest go down to 90% of it. */
+    audit_max_rows: z.number().int().min(0).max(1_000_000_000).default(1_000_000),
+    /** Chat sessions not touched for this long are deleted with their messages. */
+    chat_max_age_days: z.number().int().min(0).max(36_500).default(180),
+    /** At most this many chat messages in all; the oldest go first. */
+    chat_max_messages: z.number().int().min(0).max(1_000_000_000).default(100_000),
+    /** Rotated agent log files kept per agent (`<id>.log.1` … `.N`), each up to limits.agent_log_max_bytes. */
+    agent_log_files: z.number().int().min(1).max(100).default(3),
+    /** Rotated agent log files older than this are deleted. */
+    agent_log_max_age_days: z.number().int().min(0).max(36_500).default(30),
+    /** Per-minute tool-call rollups (metrics) older than this are pruned by their owner's registered task. */
+    metrics_max_age_days: z.number().int().min(1).max(3650).default(7),
+    /** How often the daemon prunes. */
+    prune_interval_minutes: z.number().int().min(1).max(10_080).default(10),
+    /** Rows per pruning transaction (small: a transaction holds the catalog's write lock). */
+    prune_batch_rows: z.number().int().min(10).max(100_000).default(1000),
+    /** `doctor` warns when the data directory's file system has less free space than this. */
+    min_free_disk_mb: z.number().int().min(0).max(100_000_000).default(1024),
+  })
+  .strict();
+
 /** config.json. Strict: a misspelt key is an error naming it, not a silently ignored setting. */
 export const configSchema = z
   .object({
@@ -70,10 +99,12 @@ export const configSchema = z
      */
     sandbox: z.enum(["required", "auto", "off"]).default("auto"),
     limits: limitsSchema.default(() => limitsSchema.parse({})),
+    retention: retentionSchema.default(() => retentionSchema.parse({})),
     /** Spans per tool call and chat turn; exported over OTLP/HTTP only with an endpoint (docs/tracing.md). */
     tracing: tracingConfigSchema.default(() => tracingConfigSchema.parse({})),
   })
   .strict();
 
 export type Limits = z.infer<typeof limitsSchema>;
+export type Retention = z.infer<typeof retentionSchema>;
 export type ConfigFile = z.infer<typeof configSchema>;

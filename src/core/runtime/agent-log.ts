@@ -1,13 +1,14 @@
 /**
  * Per-agent log: stdout/stderr lines and `log` frames, redacted, kept in a
  * bounded in-memory ring (for tail/follow) and appended to a file that is
- * rotated once it passes its size cap (one previous file kept).
+ * rotated once it passes its size cap (`<file>.1` … `.<keepFiles>` kept;
+ * retention deletes rotated files past their age).
  *
  * This is the only way agent output reaches storage or a reader: the file,
  * `agents logs`, the API (tail and follow) and the UI's SSE stream all read
  * the redacted lines made here.
  */
-import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { LineRedactor } from "../redact.ts";
 
@@ -31,6 +32,8 @@ export class AgentLog {
   constructor(
     readonly file: string,
     private readonly maxBytes: number,
+    /** Rotated files kept (config retention.agent_log_files). */
+    private readonly keepFiles = 1,
   ) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     this.size = existsSync(file) ? statSync(file).size : 0;
@@ -67,10 +70,19 @@ export class AgentLog {
     return () => this.listeners.delete(fn);
   }
 
+  /** `<file>` → `.1` → `.2` … ; the oldest beyond keepFiles is dropped. */
+  private rotate(): void {
+    rmSync(`${this.file}.${this.keepFiles}`, { force: true });
+    for (let i = this.keepFiles - 1; i >= 1; i--) {
+      if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+    }
+    renameSync(this.file, `${this.file}.1`);
+  }
+
   private write(s: string): void {
     try {
       if (this.size + s.length > this.maxBytes) {
-        renameSync(this.file, `${this.file}.1`);
+        this.rotate();
         this.size = 0;
       }
       appendFileSync(this.file, s, { mode: 0o600 });

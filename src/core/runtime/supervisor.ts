@@ -194,7 +194,7 @@ export class Supervisor {
   private slot(agentId: string): Slot {
     let s = this.slots.get(agentId);
     if (!s) {
-      s = newSlot(agentId, new AgentLog(join(this.s.config.paths.logsDir, "agents", `${agentId}.log`), this.limits.agent_log_max_bytes));
+      s = newSlot(agentId, new AgentLog(join(this.s.config.paths.logsDir, "agents", `${agentId}.log`), this.limits.agent_log_max_bytes, this.s.config.retention.agent_log_files));
       this.slots.set(agentId, s);
     }
     return s;

@@ -6,6 +6,14 @@ import type { Children } from "@kitajs/html";
 import { VERSION } from "../../version.ts";
 import { assetUrl } from "../assets.ts";
 import { Icon, type IconName } from "./icons.tsx";
+import { auditChainProblem } from "../../core/audit/start-check.ts";
+import { Notice } from "./notice.tsx";
+
+/** Shown on every page while the daemon's start check found the audit chain broken. */
+function auditChainBanner() {
+  const p = auditChainProblem();
+  return p ? <div data-audit-chain-broken><Notice tone="danger" message={`Audit log tampered with: ${p.message}. Run: opensentience audit verify`} /></div> : "";
+}
 
 export type NavKey = "agents" | "registries" | "chat" | "audit" | "logs" | "clients";
 
@@ -111,6 +119,7 @@ export function Layout({ title, active, csrf, children }: LayoutProps) {
           </div>
         </aside>
         <main class="main" id="main">
+          {auditChainBanner()}
           {children}
         </main>
       </div>

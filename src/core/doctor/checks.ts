@@ -182,17 +182,38 @@ export function checkAdminToken(paths: DataPaths, deps: Pick<DoctorDeps, "uid" |
 }
 
 /** Free space where the data dir lives (or would live). */
-export function checkDisk(paths: DataPaths, deps: Pick<DoctorDeps, "diskSpace">): CheckResult {
+/**
+ * Free space on the data directory's file system, against `retention.min_free_disk_mb` (default 1 GiB) and
+ * the catalog's own size (it needs room to grow, and retention only bounds it): warns before the disk fills.
+ */
+export function checkDisk(paths: DataPaths, deps: Pick<DoctorDeps, "diskSpace">, minFreeMb = 1024): CheckResult {
   const t = "disk space";
   let p = paths.home;
   while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
   const s = deps.diskSpace(p);
   if (!s) return result("disk", t, "warn", `could not read free space for ${p}`, "check with: df -h");
-  const free = s.free >= GiB ? `${(s.free / GiB).toFixed(1)} GiB` : `${Math.round(s.free / MiB)} MiB`;
-  const fix = `free space on the file system of ${p}, or set OPENSENTIENCE_HOME to another disk`;
-  if (s.free < 100 * MiB) return result("disk", t, "fail", `${free} free for ${paths.home}; agent builds and the catalog need room`, fix);
-  if (s.free < GiB) return result("disk", t, "warn", `${free} free for ${paths.home}; each installed agent's build takes tens of MB`, fix);
-  return result("disk", t, "ok", `${free} free for ${paths.home}`);
+  const size = (n: number) => (n >= GiB ? `${(n / GiB).toFixed(1)} GiB` : `${Math.round(n / MiB)} MiB`);
+  const free = size(s.free);
+  const catalog = catalogBytes(paths);
+  const held = catalog > 0 ? `; the catalog takes ${size(catalog)}` : "";
+  const fix = `free space on the file system of ${p}, lower the retention.* bounds in ${paths.config} (opensentience config show), or set OPENSENTIENCE_HOME to another disk`;
+  if (s.free < 100 * MiB) return result("disk", t, "fail", `${free} free for ${paths.home}${held}; agent builds and the catalog need room`, fix);
+  if (s.free < minFreeMb * MiB) return result("disk", t, "warn", `${free} free for ${paths.home}${held}, below retention.min_free_disk_mb (${minFreeMb} MiB); the disk may fill`, fix);
+  if (s.free < catalog) return result("disk", t, "warn", `${free} free for ${paths.home}, less than the catalog itself (${size(catalog)})`, fix);
+  return result("disk", t, "ok", `${free} free for ${paths.home}${held}`);
+}
+
+/** The catalog with its WAL (what SQLite holds on disk); 0 when there is none yet. */
+function catalogBytes(paths: DataPaths): number {
+  let n = 0;
+  for (const f of [paths.db, `${paths.db}-wal`]) {
+    try {
+      n += statSync(f).size;
+    } catch {
+      // not created yet
+    }
+  }
+  return n;
 }
 
 /** bubblewrap (Linux) or sandbox-exec (macOS): present, and able to build a sandbox here. */

@@ -203,6 +203,18 @@ describe("file checks (real temp files)", () => {
     expect(seen[0]).toBe(dirs.at(-1)!);
     expect(checkDisk(paths, { diskSpace: () => null }).status).toBe("warn");
   });
+
+  test("retention.min_free_disk_mb moves the warning; the catalog's size is named", () => {
+    const home = temp();
+    const paths = dataPaths(home);
+    writeFileSync(paths.db, Buffer.alloc(3 * 1024 * 1024));
+    const r = checkDisk(paths, { diskSpace: () => ({ free: 5 * 1024 ** 3, total: 1e12 }) }, 10_000);
+    expect(r.status).toBe("warn");
+    expect(r.message).toContain("below retention.min_free_disk_mb (10000 MiB)");
+    expect(r.message).toContain("the catalog takes 3 MiB");
+    expect(checkDisk(paths, { diskSpace: () => ({ free: 5 * 1024 ** 3, total: 1e12 }) }, 1024).status).toBe("ok");
+    expect(checkDisk(paths, { diskSpace: () => ({ free: 200 * 1024 ** 2, total: 1e12 }) }, 0).status).toBe("ok");
+  });
 });
 
 describe("port", () => {

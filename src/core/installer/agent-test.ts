@@ -27,7 +27,6 @@ import { parseExUnitSummary, type TestCounts } from "./exunit-summary.ts";
 import { assertNotSymlink, childDir, removePath } from "./safe-paths.ts";
 
 export const TEST_COMMAND: readonly string[] = ["mix", "test"];
-const TAIL_LINES = 40;
 
 export interface AgentTestPlan {
   agentId: string;
@@ -186,7 +185,7 @@ export class AgentTests {
         version: plan.version,
         commitSha: plan.commitSha,
         sandboxed: sandbox.sandboxed,
-        logTail: r.tail.slice(-TAIL_LINES),
+        logTail: r.tail, // runBuild keeps the last 20 lines, redacted
         actor: opts.actor,
         ranAt: this.d.clock.iso(),
       };

@@ -19,7 +19,7 @@
  * agent_cpu_percent (default one core). `--json` prints one JSON line last
  * (for bench/run-all.ts).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -34,6 +34,7 @@ const { values } = parseArgs({
 const N = Number(values.calls);
 const INFLIGHT = Number(values.inflight);
 const WARMUP = 300;
+const ROUNDS = 5;
 const ECHO = "com.opensentience.examples.echo";
 const REPO = resolve(import.meta.dir, "..");
 
@@ -43,50 +44,90 @@ export interface Measured {
   perSec: number;
   p50Us: number;
   p99Us: number;
+  /** CPU time the serving process(es) spent per call (all threads, from each thread's /proc schedstat), when measured. */
+  serverCpuUs?: number;
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const measured: Measured[] = [];
 const log = (s: string) => console.error(s);
 
-/** WARMUP calls, then N timed ones with `inflight` workers; records a row. */
-async function timed(name: string, inflight: number, call: (i: number) => Promise<void>): Promise<Measured> {
-  for (let i = 0; i < WARMUP; i++) await call(i);
-  const lat: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: inflight }, async () => {
-      while (next < N) {
-        const i = next++;
-        const s = performance.now();
-        await call(i);
-        lat.push((performance.now() - s) * 1000);
-      }
-    }),
-  );
-  const m = { name, calls: N, perSec: (N / (performance.now() - t0)) * 1000, p50Us: pct(lat, 50), p99Us: pct(lat, 99) };
-  measured.push(m);
-  log(`${name}: ${Math.round(m.perSec)} calls/s, p50 ${m.p50Us.toFixed(0)} µs, p99 ${m.p99Us.toFixed(0)} µs`);
-  return m;
+/** Nanoseconds of CPU the process has used so far, over all its threads (0 if it is gone). */
+function cpuNs(pid: number): number {
+  let total = 0;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
+  } catch {
+    // a thread ended while we read: its time is lost, the others count
+  }
+  return total;
 }
 
-/** The MCP TypeScript SDK, server and client on Bun over stdio (no daemon, no agent). */
-async function sdkPeer(inflight: number, name: string): Promise<Measured> {
-  const client = new Client({ name: "bench", version: "1" });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [join(import.meta.dir, "mcp-echo-peer.ts")], stderr: "inherit" }));
-  try {
-    return await timed(name, inflight, async (i) => {
-      const r = await client.callTool({ name: "echo", arguments: { text: `hello ${i}` } });
-      if (r.isError) throw new Error(`MCP SDK peer: ${JSON.stringify(r.content)}`);
-    });
-  } finally {
-    await client.close();
+interface Path {
+  name: string;
+  inflight: number;
+  call: (i: number) => Promise<void>;
+  /** The serving processes whose CPU time is charged to this path. */
+  pids: () => number[];
+  lat: number[];
+  ms: number;
+  cpuNs: number;
+}
+
+/**
+ * Runs every path in ROUNDS interleaved rounds (N/ROUNDS calls each, after
+ * WARMUP calls), so each side of a ratio sees the same minutes of machine
+ * load: on a shared 2-core machine a path measured a minute later can see
+ * several times the load.
+ */
+async function interleaved(paths: Path[]): Promise<void> {
+  for (const p of paths) for (let i = 0; i < WARMUP; i++) await p.call(i);
+  const per = Math.ceil(N / ROUNDS);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const p of paths) {
+      let next = 0;
+      const pids = p.pids();
+      const c0 = pids.reduce((a, pid) => a + cpuNs(pid), 0);
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: p.inflight }, async () => {
+          while (next < per) {
+            const i = next++;
+            const s = performance.now();
+            await p.call(i);
+            p.lat.push((performance.now() - s) * 1000);
+          }
+        }),
+      );
+      p.ms += performance.now() - t0;
+      p.cpuNs += pids.reduce((a, pid) => a + cpuNs(pid), 0) - c0;
+    }
+  }
+  for (const p of paths) {
+    const m: Measured = { name: p.name, calls: p.lat.length, perSec: (p.lat.length / p.ms) * 1000, p50Us: pct(p.lat, 50), p99Us: pct(p.lat, 99) };
+    if (p.pids().length) m.serverCpuUs = p.cpuNs / 1000 / p.lat.length;
+    measured.push(m);
+    log(`${m.name}: ${Math.round(m.perSec)} calls/s, p50 ${m.p50Us.toFixed(0)} µs, p99 ${m.p99Us.toFixed(0)} µs${m.serverCpuUs ? `, server CPU ${m.serverCpuUs.toFixed(0)} µs/call` : ""}`);
   }
 }
 
+const path = (name: string, inflight: number, call: Path["call"], pids: Path["pids"]): Path => ({ name, inflight, call, pids, lat: [], ms: 0, cpuNs: 0 });
+
+/** The MCP TypeScript SDK, server and client on Bun over stdio (no daemon, no agent). */
+async function sdkPeer(): Promise<{ client: Client; pid: number }> {
+  const client = new Client({ name: "bench", version: "1" });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [join(import.meta.dir, "mcp-echo-peer.ts")], stderr: "inherit" });
+  await client.connect(transport);
+  return { client, pid: transport.pid! };
+}
+
+const sdkCall = (client: Client) => async (i: number) => {
+  const r = await client.callTool({ name: "echo", arguments: { text: `hello ${i}` } });
+  if (r.isError) throw new Error(`MCP SDK peer: ${JSON.stringify(r.content)}`);
+};
+
 /** A bare Bun.serve in its own process that parses the JSON body and answers JSON: the HTTP ceiling. */
-async function bareServer(): Promise<{ url: string; stop: () => void }> {
+async function bareServer(): Promise<{ url: string; pid: number; stop: () => void }> {
   const src = `const s = Bun.serve({ port: 0, hostname: "127.0.0.1", async fetch(req) {
     const b = await req.json();
     return Response.json({ output: b.arguments, duration_ms: 0, request_id: "x" });
@@ -99,7 +140,7 @@ async function bareServer(): Promise<{ url: string; stop: () => void }> {
     if (done) throw new Error("bare Bun.serve exited before printing its URL");
     out += new TextDecoder().decode(value);
   }
-  return { url: out.trim(), stop: () => proc.kill() };
+  return { url: out.trim(), pid: proc.pid, stop: () => proc.kill() };
 }
 
 /** POSTs a tool call; throws on anything but 200. */
@@ -139,13 +180,18 @@ try {
   const bare = await bareServer();
   const bareCall = poster(bare.url, { "content-type": "application/json" });
 
-  // Interleaved pairs, so each side of a ratio sees the same minute of machine load.
-  await sdkPeer(1, "MCP SDK stdio (Bun↔Bun), sequential");
-  await timed("HTTP API tool call, sequential keep-alive", 1, apiCall);
-  await timed("bare Bun.serve JSON, sequential keep-alive", 1, bareCall);
-  await sdkPeer(INFLIGHT, `MCP SDK stdio (Bun↔Bun), ${INFLIGHT} in flight`);
-  await timed(`HTTP API tool call, ${INFLIGHT} in flight`, INFLIGHT, apiCall);
-  await timed(`bare Bun.serve JSON, ${INFLIGHT} in flight`, INFLIGHT, bareCall);
+  const peerSeq = await sdkPeer();
+  const peerPar = await sdkPeer();
+  await interleaved([
+    path("MCP SDK stdio (Bun↔Bun), sequential", 1, sdkCall(peerSeq.client), () => [peerSeq.pid]),
+    path("HTTP API tool call, sequential keep-alive", 1, apiCall, () => [daemon.pid]),
+    path("bare Bun.serve JSON, sequential keep-alive", 1, bareCall, () => [bare.pid]),
+    path(`MCP SDK stdio (Bun↔Bun), ${INFLIGHT} in flight`, INFLIGHT, sdkCall(peerPar.client), () => [peerPar.pid]),
+    path(`HTTP API tool call, ${INFLIGHT} in flight`, INFLIGHT, apiCall, () => [daemon.pid]),
+    path(`bare Bun.serve JSON, ${INFLIGHT} in flight`, INFLIGHT, bareCall, () => [bare.pid]),
+  ]);
+  await peerSeq.client.close();
+  await peerPar.client.close();
   bare.stop();
   await daemon.stop();
   for (const m of runtimeRows()) {
@@ -173,6 +219,13 @@ export const checks = [
   { what: `HTTP API ÷ MCP SDK, ${INFLIGHT} in flight calls/s`, value: apiPar.perSec / sdkPar.perSec, goal: "floor 1×, goal 2×", ok: apiPar.perSec / sdkPar.perSec >= 2 },
   { what: "bare Bun.serve ÷ MCP SDK, sequential (ceiling)", value: bareSeq.perSec / sdkSeq.perSec, goal: "reference", ok: true },
   { what: "HTTP API ÷ bare Bun.serve, sequential", value: apiSeq.perSec / bareSeq.perSec, goal: "reference", ok: true },
+  {
+    what: "daemon CPU per HTTP call ÷ MCP SDK server CPU per call, sequential (the agent's own CPU not included)",
+    value: (apiSeq.serverCpuUs ?? NaN) / (sdkSeq.serverCpuUs ?? NaN),
+    goal: "≤ 1 is at least as cheap",
+    ok: (apiSeq.serverCpuUs ?? Infinity) <= (sdkSeq.serverCpuUs ?? 0),
+  },
+  { what: "in-process router ÷ raw SDK echo (no router), calls/s", value: routerSeq.perSec / rawSdk.perSec, goal: "reference: the router's own share", ok: true },
   { what: "in-process router ÷ raw ping-pong, calls/s", value: routerSeq.perSec / raw.perSec, goal: "≥ 0.5", ok: routerSeq.perSec / raw.perSec >= 0.5 },
   { what: "HTTP API sequential p99 ÷ p50", value: apiSeq.p99Us / apiSeq.p50Us, goal: "≤ 3 (quiet run)", ok: apiSeq.p99Us / apiSeq.p50Us <= 3 },
   { what: `HTTP API ${INFLIGHT} in flight ÷ sequential, calls/s`, value: apiPar.perSec / apiSeq.perSec, goal: "≥ 2", ok: apiPar.perSec / apiSeq.perSec >= 2 },
@@ -180,7 +233,10 @@ export const checks = [
 ];
 
 const fmtUs = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`);
-const table = [["path", "calls/s", "p50", "p99"], ...measured.map((m) => [m.name, Math.round(m.perSec).toLocaleString("en-US"), fmtUs(m.p50Us), fmtUs(m.p99Us)])];
+const table = [
+  ["path", "calls/s", "p50", "p99", "server CPU/call"],
+  ...measured.map((m) => [m.name, Math.round(m.perSec).toLocaleString("en-US"), fmtUs(m.p50Us), fmtUs(m.p99Us), m.serverCpuUs === undefined ? "-" : fmtUs(m.serverCpuUs)]),
+];
 const w = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
 console.log(table.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join("  ")).join("\n"));
 console.log("");

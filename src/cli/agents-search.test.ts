@@ -15,32 +15,32 @@ beforeAll(() => {
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe("agents list/search read the catalog directly only when nothing else must answer", () => {
-  test("no catalog yet: the full path (it creates and migrates one)", () => {
-    expect(localPageDirect(env(), {})).toBeNull();
+  test("no catalog yet: the full path (it creates and migrates one)", async () => {
+    expect(await localPageDirect(env(), {})).toBeNull();
   });
 
-  test("a migrated catalog: the same page as the search service", () => {
+  test("a migrated catalog: the same page as the search service", async () => {
     const s = createServices(loadConfig({ env: env() }));
     s.store.sqlite.run("INSERT INTO agents (key, source, status, name, capabilities_json, first_seen_at, updated_at) VALUES ('local:/x', 'local', 'local_uninstalled', 'X agent', '[\"tools\"]', '2026-01-01', '2026-01-01')");
     const viaService = s.search.search({ capability: "tools" });
     s.close();
     expect(viaService.total).toBe(1);
-    expect(localPageDirect(env(), { capability: "tools" })).toEqual(viaService);
+    expect(await localPageDirect(env(), { capability: "tools" })).toEqual(viaService);
   });
 
-  test("a config file or a daemon file: the full path", () => {
+  test("a config file or a daemon file: the full path", async () => {
     for (const f of ["config.json", "daemon.json"]) {
       writeFileSync(join(home, f), "{}");
-      expect(localPageDirect(env(), {})).toBeNull();
+      expect(await localPageDirect(env(), {})).toBeNull();
       unlinkSync(join(home, f));
     }
-    expect(localPageDirect(env(), {})).not.toBeNull();
+    expect(await localPageDirect(env(), {})).not.toBeNull();
   });
 
-  test("a catalog with migrations pending: the full path", () => {
+  test("a catalog with migrations pending: the full path", async () => {
     const s = createServices(loadConfig({ env: env() }));
     s.store.sqlite.run("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)");
     s.close();
-    expect(localPageDirect(env(), {})).toBeNull();
+    expect(await localPageDirect(env(), {})).toBeNull();
   });
 });

@@ -16,14 +16,15 @@
  *
  * `--json` prints one JSON line last ({rows: [...]}) for bench/run-all.ts.
  */
-import { readFileSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { mixEnv } from "../src/core/agent-env.ts";
 import { dataPaths } from "../src/core/config/paths.ts";
 import { processTree } from "../src/core/runtime/process-tree.ts";
 import { sandboxSupport } from "../src/core/sandbox/probe.ts";
-import { buildExample } from "../test/helpers/elixir-build.ts";
-import { runtimeEnv } from "../test/helpers/runtime-env.ts";
+import { EXAMPLES } from "../test/helpers/elixir-build.ts";
+import { runtimeEnv, shortTempDir } from "../test/helpers/runtime-env.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -61,11 +62,29 @@ function ticks(pid: number): number {
   }
 }
 
+// A private copy of the SDK: the agents depend on it by path, and a mix-launched agent would try to recompile
+// (and fail, read-only in the sandbox) if someone edited sdk/elixir during the run.
+const sdk = join(shortTempDir("osbsdk-"), "elixir");
+cpSync(join(EXAMPLES, "../sdk/elixir"), sdk, { recursive: true, filter: (src) => !/\/(_build|deps)(\/|$)/.test(src) });
+process.env.OPENSENTIENCE_SDK_PATH = sdk;
+
+/** examples/echo built the way the installer builds it (mix deps.get, mix compile, the agents' environment). */
+async function buildEcho(home: string): Promise<{ dir: string; manifest: Record<string, unknown> }> {
+  const dir = join(shortTempDir("osbex-"), "echo");
+  cpSync(join(EXAMPLES, "echo"), dir, { recursive: true, filter: (src) => !/\/(_build|deps)(\/|$)/.test(src) });
+  for (const args of [["deps.get"], ["compile"]]) {
+    const p = Bun.spawn(["mix", ...args], { cwd: dir, env: mixEnv(dataPaths(home)), stdout: "pipe", stderr: "pipe" });
+    const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    if (code !== 0) throw new Error(`mix ${args.join(" ")} failed in ${dir}:\n${out}\n${err}`);
+  }
+  return { dir, manifest: JSON.parse(readFileSync(join(dir, "opensentience.agent.json"), "utf8")) };
+}
+
 const support = sandboxSupport();
 const env = await runtimeEnv({ calls_per_minute: 1_000_000, agent_cpu_percent: 100 * navigator.hardwareConcurrency }, { sandbox: support.available ? "required" : "off" });
 const result: AgentBenchResult = { sandboxed: support.available, bareMixRunMs: 0, launches: [] };
 try {
-  const echo = await buildExample("echo", env.home);
+  const echo = await buildEcho(env.home);
   const idOf = (launch: string, i: number) => `com.opensentience.bench.${launch}${i}`;
   const install = (launch: "compiled" | "mix", i: number) => {
     const id = idOf(launch, i);

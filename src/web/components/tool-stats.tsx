@@ -52,31 +52,40 @@ export function LatencyChart({ points, nowMinute }: { points: ChartPoint[]; nowM
   );
 }
 
+const nb = (t: string) => t.replace(/ /g, "\u00a0");
+
 function Cells({ w, which }: { w: WindowStats; which: string }) {
   return (
     <>
-      <td class="mono" data-col={`${which}-calls`}>{String(w.calls)}</td>
-      <td class="mono" data-col={`${which}-errors`} title={`error ${w.error}, denied ${w.denied}, canceled ${w.canceled}, timeout ${w.timeout}`}>
+      <td class="num" data-col={`${which}-calls`}>{String(w.calls)}</td>
+      <td class="num" data-col={`${which}-errors`} title={`error ${w.error}, denied ${w.denied}, canceled ${w.canceled}, timeout ${w.timeout}`}>
         {pct(w)}
       </td>
-      <td class="mono" data-col={`${which}-p50`}>{ms(w.p50Ms)}</td>
-      <td class="mono" data-col={`${which}-p95`}>{ms(w.p95Ms)}</td>
-      <td class="mono" data-col={`${which}-p99`}>{ms(w.p99Ms)}</td>
+      <td class="num" data-col={`${which}-p50`}>{nb(ms(w.p50Ms))}</td>
+      <td class="num" data-col={`${which}-p95`}>{nb(ms(w.p95Ms))}</td>
+      <td class="num" data-col={`${which}-p99`}>{nb(ms(w.p99Ms))}</td>
     </>
   );
 }
 
-function ToolRow({ t, nowMinute }: { t: ToolStats; nowMinute: number }) {
+/** Two rows per tool: the last hour and everything retained; the name, in-flight count and chart span both. */
+function ToolRows({ t, nowMinute, retentionDays }: { t: ToolStats; nowMinute: number; retentionDays: number }) {
   return (
-    <tr data-tool={t.tool}>
-      <td class="mono break" safe>{t.tool}</td>
-      <td class="mono" data-col="inflight">{String(t.inflight)}</td>
-      <Cells w={t.lastHour} which="hour" />
-      <Cells w={t.retained} which="retained" />
-      <td>
-        <LatencyChart points={t.chart ?? []} nowMinute={nowMinute} />
-      </td>
-    </tr>
+    <>
+      <tr data-tool={t.tool}>
+        <td rowspan="2" class="tool-cell">
+          <code safe>{t.tool}</code>
+          <span class="muted small" data-col="inflight" title="Calls running now">{t.inflight ? ` ${t.inflight} running` : ""}</span>
+          <LatencyChart points={t.chart ?? []} nowMinute={nowMinute} />
+        </td>
+        <th scope="row" class="window">1 h</th>
+        <Cells w={t.lastHour} which="hour" />
+      </tr>
+      <tr data-tool={t.tool}>
+        <th scope="row" class="window" safe>{`${retentionDays} d`}</th>
+        <Cells w={t.retained} which="retained" />
+      </tr>
+    </>
   );
 }
 
@@ -85,7 +94,7 @@ export function ToolStatsCard({ agentId, stats, retentionDays, now }: { agentId:
   const nowMinute = Math.floor(now / 60_000);
   const denials = stats ? Object.entries(stats.denials).filter(([, n]) => n > 0) : [];
   return (
-    <section class="card" data-tool-stats={agentId} data-testid="tool-stats">
+    <section class="card tool-stats" data-tool-stats={agentId} data-testid="tool-stats">
       <h2 class="card-title">Tool calls</h2>
       <div class="card-body">
         {stats ? (
@@ -100,34 +109,26 @@ export function ToolStatsCard({ agentId, stats, retentionDays, now }: { agentId:
         {!stats || stats.tools.length === 0 ? (
           <p class="muted" data-testid="tool-stats-empty">No tool calls recorded yet.</p>
         ) : (
-          <table class="table compact" data-testid="tool-stats-table">
-            <thead>
-              <tr>
-                <th scope="col" rowspan="2">Tool</th>
-                <th scope="col" rowspan="2" title="Calls running now">Now</th>
-                <th scope="colgroup" colspan="5">Last hour</th>
-                <th scope="colgroup" colspan="5" safe>{`All retained (${retentionDays} d)`}</th>
-                <th scope="col" rowspan="2" title="Per minute, last hour: bars = calls, line = p95 latency (log scale)">Latency</th>
-              </tr>
-              <tr>
-                <th scope="col">Calls</th>
-                <th scope="col" title="Share of calls not ok: error, denied, canceled, timeout">Errors</th>
-                <th scope="col">p50</th>
-                <th scope="col">p95</th>
-                <th scope="col">p99</th>
-                <th scope="col">Calls</th>
-                <th scope="col">Errors</th>
-                <th scope="col">p50</th>
-                <th scope="col">p95</th>
-                <th scope="col">p99</th>
-              </tr>
-            </thead>
-            <tbody>
-              {stats.tools.map((t) => (
-                <ToolRow t={t} nowMinute={nowMinute} />
-              ))}
-            </tbody>
-          </table>
+          <div class="tool-stats-scroll">
+            <table class="table compact" data-testid="tool-stats-table">
+              <thead>
+                <tr>
+                  <th scope="col" title="Chart, per minute over the last hour: bars = calls, line = p95 latency (log scale)">Tool</th>
+                  <th scope="col" title={`Last hour, and everything retained (${retentionDays} days)`}>Window</th>
+                  <th scope="col" class="num">Calls</th>
+                  <th scope="col" class="num" title="Share of calls not ok: error, denied, canceled, timeout">Errors</th>
+                  <th scope="col" class="num">p50</th>
+                  <th scope="col" class="num">p95</th>
+                  <th scope="col" class="num">p99</th>
+                </tr>
+              </thead>
+              <tbody>
+                {stats.tools.map((t) => (
+                  <ToolRows t={t} nowMinute={nowMinute} retentionDays={retentionDays} />
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         <p class="muted small">Percentiles are estimated within fixed latency buckets; they survive daemon restarts (per-minute rollups).</p>
       </div>

@@ -77,7 +77,7 @@ export class Approvals {
    * Approves `approve` (or every requested permission with `approveAll`) and
    * enables the agent. Unknown permissions are refused, nothing is changed then.
    */
-  enable(id: string, opts: ApprovalOptions & { approve?: string[]; approveAll?: boolean; overrideYank?: boolean }): EnableResult {
+  enable(id: string, opts: ApprovalOptions & { approve?: string[]; approveAll?: boolean; overrideYank?: boolean; expectSurfaceHash?: string }): EnableResult {
     const i = this.install(id);
     const base = { actor: opts.actor, agentId: id, correlationId: opts.correlationId ?? null };
     if (i.state !== "installed") {
@@ -109,6 +109,8 @@ export class Approvals {
       this.d.audit.record({ ...base, action: "agent.enable", outcome: "denied", details: { reason: "not grantable", problems: bad } });
       throw new AppError("invalid_argument", `cannot approve for ${id}: ${bad.join("; ")}`);
     }
+    // The UI re-approves the tool changes it showed: refuse if the agent registered yet another surface since.
+    if (opts.expectSurfaceHash !== undefined) this.d.pins?.assertPending(id, opts.expectSurfaceHash);
     const before = new Set(this.d.catalog.approvalsFor(id).map((a) => a.permission));
     const newlyApproved = wanted.filter((p) => !before.has(p));
     const now = this.d.clock.iso();

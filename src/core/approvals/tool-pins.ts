@@ -14,6 +14,7 @@ import type { Database } from "bun:sqlite";
 import type { Actor } from "../../db/schema.ts";
 import type { AuditLog } from "../audit/audit-log.ts";
 import type { Clock } from "../clock.ts";
+import { AppError } from "../errors.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import {
   blockedMessage,
@@ -140,6 +141,18 @@ export class ToolPins {
       details: { hash, previous_hash: v.hash, ...v.pending.diff },
     });
     return v.pending.diff;
+  }
+
+  /** Refuses unless the pending surface is the one the operator reviewed (its hash). */
+  assertPending(agentId: string, hash: string): void {
+    const pending = this.row(agentId)?.pending_hash ?? null;
+    if (pending === hash) return;
+    throw new AppError(
+      "conflict",
+      pending
+        ? `the tools of ${agentId} changed again since you reviewed them; review the new changes (opensentience agents info ${agentId}) and re-approve`
+        : `there is no pending tool change of ${agentId} to approve (it was approved already, or the agent went back to its approved tools)`,
+    );
   }
 
   /**

@@ -50,6 +50,8 @@ function SurfaceChanges({ agentId, trust, csrf }: { agentId: string; trust: NonN
       </ul>
       <form method="post" action={`/actions/agents/${encodeURIComponent(agentId)}/enable`}>
         <input type="hidden" name="_csrf" value={csrf} />
+        {/* What was shown is what gets approved: a newer change is refused (409) and shown instead. */}
+        <input type="hidden" name="surface_hash" value={p.hash} />
         <button type="submit" class="button button-primary button-small" data-testid="reapprove-tools">
           Re-approve these tool changes
         </button>

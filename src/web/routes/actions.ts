@@ -25,7 +25,7 @@ const rescanBody = z.object({ ...csrfField, agent: z.string().min(1).max(4200).o
 const emptyBody = z.object(csrfField).strict().optional();
 /** Checkboxes named `approve`: absent, one value, or several. */
 const enableBody = z
-  .object({ ...csrfField, approve: z.union([z.string().max(512), z.array(z.string().max(512)).max(256)]).optional(), override_yank: z.literal("1").optional() })
+  .object({ ...csrfField, approve: z.union([z.string().max(512), z.array(z.string().max(512)).max(256)]).optional(), override_yank: z.literal("1").optional(), surface_hash: z.string().regex(/^[0-9a-f]{64}$/).optional() })
   .strict()
   .optional();
 const revokeBody = z.object({ ...csrfField, permission: z.string().min(1).max(512) }).strict();
@@ -86,7 +86,7 @@ export const actionRoutes = (deps: HttpDeps) => {
       "/agents/:id/enable",
       ({ params, body, request }) => {
         const approve = body?.approve === undefined ? [] : Array.isArray(body.approve) ? body.approve : [body.approve];
-        return agentAction(request, params.id, "enabled", () => s.approvals.enable(params.id, { actor: actorOf(request), approve, overrideYank: body?.override_yank === "1" }));
+        return agentAction(request, params.id, "enabled", () => s.approvals.enable(params.id, { actor: actorOf(request), approve, overrideYank: body?.override_yank === "1", ...(body?.surface_hash ? { expectSurfaceHash: body.surface_hash } : {}) }));
       },
       { params: agentIdParamSchema, body: enableBody },
     )

@@ -1,7 +1,7 @@
 /**
  * Catalog search at scale.
  *
- *   bun bench/search.ts [--agents 100000] [--queries 400] [--seed 7] [--no-binary] [--keep-db FILE] [--json]
+ *   bun bench/search.ts [--agents 100000] [--queries 400] [--seed 7] [--no-binary] [--keep-db FILE] [--db FILE] [--json]
  *
  * Fills a temp catalog with `agents` generated listings (realistic names,
  * descriptions, keywords, tool summaries, capabilities and integrations; 30%
@@ -16,7 +16,7 @@
  * `agents list --json` and `agents search --json` wall time (process included).
  * Everything is generated from `seed`, so runs are comparable.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -36,6 +36,10 @@ const { values } = parseArgs({
     "no-binary": { type: "boolean", default: false },
     /** Keep the filled catalog at this path (for EXPLAIN / profiling); skips the timings. */
     "keep-db": { type: "string" },
+    /** Time a copy of a catalog kept earlier with the same --agents/--seed (migrated on open) instead of filling one. */
+    db: { type: "string" },
+    /** Also print the N slowest calls (by CPU time) of each group, with their filters. */
+    slowest: { type: "string", default: "0" },
     /** Print the groups as one JSON line (for bench/run-all.ts) instead of the table. */
     json: { type: "boolean", default: false },
   },
@@ -117,7 +121,8 @@ function filterFor(i: number): SearchFilter {
   }
 }
 
-interface Stat { group: string; ms: number[]; hits: number }
+/** ms: wall time per call; cpu: this process's CPU time per call (steadier than wall time on a shared machine). */
+interface Stat { group: string; ms: number[]; cpu?: number[]; hits: number }
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
@@ -128,10 +133,20 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), "os-bench-search-"));
   try {
     const home = join(dir, "home");
+    if (values.db) {
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+      copyFileSync(values.db, join(home, "catalog.db"));
+    }
     const s = createServices(loadConfig({ env: { OPENSENTIENCE_HOME: home, OPENSENTIENCE_SCAN_ROOTS: "" } }));
-    for (const r of REGISTRIES) s.store.sqlite.run("INSERT INTO registries (name, git_url, ref, added_at) VALUES (?, ?, 'main', ?)", [r, `https://example.com/${r}.git`, new Date().toISOString()]);
+    if (!values.db) for (const r of REGISTRIES) s.store.sqlite.run("INSERT INTO registries (name, git_url, ref, added_at) VALUES (?, ?, 'main', ?)", [r, `https://example.com/${r}.git`, new Date().toISOString()]);
     const t0 = performance.now();
-    s.catalog.transaction(() => {
+    if (values.db) {
+      // Same random stream as a fill, so the queries below are the same ones.
+      for (let i = 0; i < N; i++) {
+        genManifest(i);
+        if (rand() < 0.3) (pick(REGISTRIES), pick([0, 1, 2, 3]), rand() < 0.8 && rand());
+      }
+    } else s.catalog.transaction(() => {
       for (let i = 0; i < N; i++) {
         const result = validateManifest(genManifest(i));
         if (!result.ok) throw new Error(`generated manifest ${i} invalid: ${JSON.stringify(result.problems)}`);
@@ -161,7 +176,8 @@ async function main() {
       console.log(`catalog kept at ${values["keep-db"]}`);
       return;
     }
-    if (!values.json) console.log(`catalog: ${total.toLocaleString("en-US")} agents filled in ${(fillMs / 1000).toFixed(1)} s (${Math.round(N / (fillMs / 1000)).toLocaleString("en-US")}/s via listingValues → upsertListing)`);
+    if (!values.json && values.db) console.log(`catalog: ${total.toLocaleString("en-US")} agents from a copy of ${values.db}`);
+    else if (!values.json) console.log(`catalog: ${total.toLocaleString("en-US")} agents filled in ${(fillMs / 1000).toFixed(1)} s (${Math.round(N / (fillMs / 1000)).toLocaleString("en-US")}/s via listingValues → upsertListing)`);
 
     const qs = queries();
     const stats: Stat[] = [];
@@ -169,14 +185,23 @@ async function main() {
       // One untimed pass warms statement caches, then the timed pass.
       for (const f of fs.slice(0, 20)) s.search.search(f);
       const ms: number[] = [];
+      const cpu: number[] = [];
       let hits = 0;
       for (const f of fs) {
+        const c = process.cpuUsage();
         const t = performance.now();
         const page = s.search.search({ limit: 50, ...f });
         ms.push(performance.now() - t);
+        const u = process.cpuUsage(c);
+        cpu.push((u.user + u.system) / 1000);
         hits += page.total;
       }
-      stats.push({ group, ms, hits: Math.round(hits / fs.length) });
+      stats.push({ group, ms, cpu, hits: Math.round(hits / fs.length) });
+      const worst = Number(values.slowest);
+      if (worst > 0 && !values.json) {
+        const order = cpu.map((c, i) => [c, i] as const).sort((a, b) => b[0] - a[0]).slice(0, worst);
+        for (const [c, i] of order) console.log(`  slow ${group}: cpu ${f2(c)} ms, wall ${f2(ms[i]!)} ms  ${JSON.stringify(fs[i])}`);
+      }
     };
     measure("search: query only", qs.map((query) => ({ query })));
     measure("search: query + one filter", qs.map((query, i) => ({ query, ...filterFor(i) })));
@@ -205,15 +230,15 @@ async function main() {
     }
 
     if (values.json) {
-      console.log(JSON.stringify({ agents: total, groups: stats.map((x) => ({ group: x.group, n: x.ms.length, p50: pct(x.ms, 50), p99: pct(x.ms, 99), hits: x.hits })) }));
+      console.log(JSON.stringify({ agents: total, groups: stats.map((x) => ({ group: x.group, n: x.ms.length, p50: pct(x.ms, 50), p99: pct(x.ms, 99), cpuP99: x.cpu ? pct(x.cpu, 99) : null, hits: x.hits })) }));
       return;
     }
     const w = Math.max(...stats.map((x) => x.group.length));
-    console.log(`\n${"".padEnd(w)}  ${"n".padStart(4)}  ${"p50 ms".padStart(7)}  ${"p99 ms".padStart(7)}  ${"mean ms".padStart(8)}  ${"max ms".padStart(7)}  avg total hits`);
+    console.log(`\n${"".padEnd(w)}  ${"n".padStart(4)}  ${"p50 ms".padStart(7)}  ${"p99 ms".padStart(7)}  ${"mean ms".padStart(8)}  ${"max ms".padStart(7)}  ${"cpu p99".padStart(7)}  ${"vs 10 ms".padStart(8)}  avg total hits`);
     for (const x of stats) {
       const mean = x.ms.reduce((a, b) => a + b, 0) / x.ms.length;
       console.log(
-        `${x.group.padEnd(w)}  ${String(x.ms.length).padStart(4)}  ${f2(pct(x.ms, 50)).padStart(7)}  ${f2(pct(x.ms, 99)).padStart(7)}  ${f2(mean).padStart(8)}  ${f2(Math.max(...x.ms)).padStart(7)}  ${x.hits ? x.hits.toLocaleString("en-US") : ""}`,
+        `${x.group.padEnd(w)}  ${String(x.ms.length).padStart(4)}  ${f2(pct(x.ms, 50)).padStart(7)}  ${f2(pct(x.ms, 99)).padStart(7)}  ${f2(mean).padStart(8)}  ${f2(Math.max(...x.ms)).padStart(7)}  ${(x.cpu ? f2(pct(x.cpu, 99)) : "-").padStart(7)}  ${(x.group.startsWith("binary") ? "-" : `${(pct(x.ms, 99) / 10).toFixed(2)}×`).padStart(8)}  ${x.hits ? x.hits.toLocaleString("en-US") : ""}`,
       );
     }
     console.log(`\n${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}, SQLite ${new (await import("bun:sqlite")).Database(":memory:").query<{ v: string }, []>("select sqlite_version() v").get()!.v}. Reproduce: bun bench/search.ts --agents ${N} --queries ${QUERIES} --seed ${SEED}`);

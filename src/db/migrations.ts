@@ -9,6 +9,7 @@ import m0002 from "../../migrations/0002_agents_name_nocase_index.sql" with { ty
 import m0003 from "../../migrations/0003_run_intent_and_web_sessions.sql" with { type: "text" };
 import m0004 from "../../migrations/0004_client_tokens_and_mcp_actor.sql" with { type: "text" };
 import m0005 from "../../migrations/0005_search_filter_indexes.sql" with { type: "text" };
+import m0006 from "../../migrations/0006_typo_tolerant_search.sql" with { type: "text" };
 import m0007 from "../../migrations/0007_audit_chain.sql" with { type: "text" };
 import m0008 from "../../migrations/0008_tool_call_rollups.sql" with { type: "text" };
 import m0009 from "../../migrations/0009_tool_surface_pins_and_test_runs.sql" with { type: "text" };
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "0003_run_intent_and_web_sessions", sql: m0003 },
   { version: 4, name: "0004_client_tokens_and_mcp_actor", sql: m0004 },
   { version: 5, name: "0005_search_filter_indexes", sql: m0005 },
+  { version: 6, name: "0006_typo_tolerant_search", sql: m0006 },
   { version: 7, name: "0007_audit_chain", sql: m0007, after: backfillAuditChain },
   { version: 8, name: "0008_tool_call_rollups", sql: m0008 },
   { version: 9, name: "0009_tool_surface_pins_and_test_runs", sql: m0009 },

@@ -20,6 +20,9 @@ const NOT_MODELLED: Record<string, string> = {
   schema_migrations: "bookkeeping of openDb's migrator (src/db/open.ts), not catalog data",
   agents_fts: "FTS5 index over agents, maintained by triggers and queried with raw MATCH SQL",
   agent_tags: "search index of agents' capabilities and integration points, maintained by triggers and read by raw search SQL",
+  agents_fts_vocab: "fts5vocab view of agents_fts's terms, read by the typo-tolerant search (src/core/search/typo.ts)",
+  search_terms: "vocabulary for typo-tolerant search, maintained by triggers on agents and read by raw search SQL",
+  search_terms_trigram: "FTS5 trigram index over search_terms, maintained by a trigger and queried with raw MATCH SQL",
 };
 
 interface ColumnShape {

@@ -1,15 +1,22 @@
 /**
- * The scaled search (capped counts, ranking in the FTS index first, agent_tags
- * and narrow indexes for filters) returns exactly what the plain one-statement
- * query returns: same rows, same order, on a catalog big enough to pass the cap.
+ * The scaled search (capped counts, a bounded rank window read in trust-tier
+ * order, facet tokens, agent_tags and narrow indexes for filters) returns
+ * exactly what the plain one-statement query over the agents columns returns:
+ * same rows, same order, on a catalog big enough to pass the cap. The reference
+ * filters with the JSON columns (not the facets), computes each hit's tier from
+ * its columns (and checks the index's rowid carries it), and ranks with the
+ * same score: the first `cap` hits in (tier, pk) order, by score, then name.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { manifest, tempDir } from "../../../test/fixtures/foundation/tree.ts";
 import { listingValues } from "../catalog/listing.ts";
 import { loadConfig } from "../config/load.ts";
 import { validateManifest } from "../manifest/parse.ts";
 import { createServices, type Services } from "../services.ts";
+import { BM25_SQL, boostOf, TIER_SHIFT, tierSql } from "./rank.ts";
 import { COUNT_CAP, EFFECTIVE_STATUS_SQL, ftsQuery, type SearchFilter } from "./search.ts";
 
 const N = 2500;
@@ -43,24 +50,22 @@ beforeAll(() => {
       }
     }
   });
-});
+}, 120_000);
 afterAll(() => {
   s.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The reference: one statement, everything joined, exact count, full sort (the pre-issue-13 query). */
-function reference(f: SearchFilter): { total: number; keys: string[] } {
+/** The reference: one statement, everything joined, filters on the JSON columns, exact count, full sort. */
+function reference(f: SearchFilter, cap: number): { total: number; keys: string[] } {
   const where: string[] = [];
   const params: Array<string | number> = [];
   const match = f.query ? ftsQuery(f.query) : null;
   let from = "agents a";
-  let rank = "";
   if (match) {
-    from = "agents_fts f JOIN agents a ON a.pk = f.rowid";
+    from = `agents_fts f JOIN agents a ON a.pk = f.rowid % ${TIER_SHIFT}`;
     where.push("agents_fts MATCH ?");
     params.push(match);
-    rank = "bm25(agents_fts, 5.0, 10.0, 2.0, 5.0, 1.0)";
   }
   if (f.capability) (where.push("EXISTS (SELECT 1 FROM json_each(a.capabilities_json) WHERE value = ?)"), params.push(f.capability));
   if (f.integration) (where.push("EXISTS (SELECT 1 FROM json_each(a.integration_points_json) WHERE value = ?)"), params.push(f.integration));
@@ -68,9 +73,22 @@ function reference(f: SearchFilter): { total: number; keys: string[] } {
   if (f.verification) (where.push("a.verification = ?"), params.push(f.verification));
   if (f.minTrust !== undefined) (where.push("a.trust_score >= ?"), params.push(f.minTrust));
   if (f.source) (where.push("a.source = ?"), params.push(f.source));
-  const sql = `SELECT a.key AS key FROM ${from} LEFT JOIN installs i ON i.agent_id = a.agent_id ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${match ? `${rank}, ` : ""}a.name COLLATE NOCASE, a.agent_id, a.key`;
-  const keys = s.store.sqlite.query<{ key: string }, Array<string | number>>(sql).all(...params).map((r) => r.key);
-  return { total: keys.length, keys };
+  const whereSql = `${where.length ? `WHERE ${where.join(" AND ")}` : ""}`;
+  const byName = "name COLLATE NOCASE, agent_id, key";
+  if (!match) {
+    const keys = s.store.sqlite.query<{ key: string }, Array<string | number>>(`SELECT a.key AS key FROM ${from} LEFT JOIN installs i ON i.agent_id = a.agent_id ${whereSql} ORDER BY a.${byName.replaceAll(", ", ", a.")}`).all(...params).map((r) => r.key);
+    return { total: keys.length, keys };
+  }
+  const hits = s.store.sqlite
+    .query<{ key: string; rid: number; expected: number; rn: number }, Array<string | number>>(
+      `WITH h AS (SELECT a.key, a.name, a.agent_id, f.rowid AS rid, ${tierSql("a")} * ${TIER_SHIFT} + a.pk AS expected, ${BM25_SQL} * ${boostOf("f.rowid")} AS score
+                  FROM ${from} LEFT JOIN installs i ON i.agent_id = a.agent_id ${whereSql}),
+            w AS (SELECT *, row_number() OVER (ORDER BY expected) AS rn FROM h)
+       SELECT key, rid, expected, rn FROM w ORDER BY rn > ${cap}, score, ${byName}`,
+    )
+    .all(...params);
+  for (const h of hits) expect(h.rid).toBe(h.expected); // the index's rowid carries the tier the columns give
+  return { total: hits.length, keys: hits.filter((h) => h.rn <= cap).map((h) => h.key) };
 }
 
 const FILTERS: SearchFilter[] = [
@@ -93,16 +111,22 @@ const FILTERS: SearchFilter[] = [
   { query: "alert", source: "remote", minTrust: 0.3 },
   { query: "review", status: "local_uninstalled" },
   { query: "deploy", integration: "github", verification: "verified" },
+  // More hits than the cap: the rank window is the first `cap` hits in (tier, pk) order.
+  { query: "things" },
+  { query: "things", capability: "tools" },
+  { query: "things", status: "local_uninstalled" },
+  { query: "things", source: "remote" },
+  { query: "thing", source: "local", integration: "slack" },
 ];
 
 describe("search at scale matches the exact one-statement query", () => {
   for (const f of FILTERS) {
     for (const [offset, limit] of [[0, 50], [37, 13], [COUNT_CAP - 10, 50], [1200, 100], [N - 5, 50]] as const) {
       test(`${JSON.stringify(f)} offset ${offset} limit ${limit}`, () => {
-        const ref = reference(f);
+        const cap = Math.max(COUNT_CAP, offset + limit);
+        const ref = reference(f, cap);
         const page = s.search.search({ ...f, offset, limit });
         expect(page.agents.map((a) => a.key)).toEqual(ref.keys.slice(offset, offset + limit));
-        const cap = Math.max(COUNT_CAP, offset + limit);
         if (ref.total > cap && !(f.query === undefined && Object.keys(f).length === 0)) {
           expect(page).toMatchObject({ total: cap, totalCapped: true });
         } else {
@@ -112,6 +136,21 @@ describe("search at scale matches the exact one-statement query", () => {
     }
   }
 
+  test("the plain list's remembered positions follow inserts, renames and deletes (this and other connections)", () => {
+    const keysAt = (offset: number) => s.search.search({ offset, limit: 20 }).agents.map((a) => a.key);
+    const check = () => {
+      for (const offset of [0, 999, 1000, 1001, 1990, N - 10]) expect(keysAt(offset)).toEqual(reference({}, 0).keys.slice(offset, offset + 20));
+    };
+    check();
+    s.store.sqlite.run("UPDATE agents SET name = 'aaaa first' WHERE key = 'local:/a/2'");
+    check();
+    const other = new Database(join(dir, "catalog.db"));
+    other.run("DELETE FROM agents WHERE key IN ('local:/a/4', 'local:/a/5')");
+    other.close();
+    check();
+    expect(s.search.search({ limit: 1 }).total).toBe(N - 2);
+  });
+
   test("agent_tags follows updates and deletes of listings", () => {
     const tags = (key: string) =>
       s.store.sqlite.query<{ tag: string }, [string]>("SELECT t.tag FROM agent_tags t JOIN agents a ON a.pk = t.pk WHERE a.key = ? ORDER BY t.tag").all(key).map((r) => r.tag);
@@ -119,6 +158,9 @@ describe("search at scale matches the exact one-statement query", () => {
     s.store.sqlite.run(`UPDATE agents SET capabilities_json = '["x", 1, "x"]', integration_points_json = 'not json' WHERE key = 'local:/a/1'`);
     expect(tags("local:/a/1")).toEqual(["c:x"]);
     expect(s.search.search({ capability: "x" }).agents.map((a) => a.key)).toEqual(["local:/a/1"]);
+    expect(s.search.search({ query: "things", capability: "x" }).agents.map((a) => a.key)).toEqual(["local:/a/1"]);
+    expect(s.search.search({ query: "things", capability: "chat", limit: 1000 }).agents.map((a) => a.key)).not.toContain("local:/a/1");
+    expect(s.search.search({ query: "things", integration: "slack", limit: 1000 }).agents.map((a) => a.key)).not.toContain("local:/a/1");
     s.store.sqlite.run("DELETE FROM agents WHERE key = 'local:/a/1'");
     expect(s.store.sqlite.query("SELECT count(*) AS n FROM agent_tags t LEFT JOIN agents a ON a.pk = t.pk WHERE a.pk IS NULL").get()).toEqual({ n: 0 });
   });

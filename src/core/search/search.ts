@@ -1,10 +1,14 @@
 /**
  * Catalog queries: FTS5 full-text search plus structured filters, one SQL
- * statement each (plus a capped count). Ranking is deterministic: bm25 (weighted), then name, then id.
+ * statement each (plus a capped count). Ranking (src/core/search/rank.ts) is
+ * deterministic: text relevance × trust × reliability, then name, then id.
+ * Query words that match nothing are corrected for typos (typo.ts).
  */
 import type { Database } from "bun:sqlite";
 import { AppError } from "../errors.ts";
 import { AGENT_STATUS_VALUES, type AgentStatus, type AgentSummary } from "../catalog/types.ts";
+import { BM25_SQL, boostOf, errorRatesJson, pkOf, RELIABILITY_WEIGHT, type ReliabilitySource } from "./rank.ts";
+import { TypoCorrector } from "./typo.ts";
 
 export interface SearchFilter {
   query?: string;
@@ -95,19 +99,32 @@ function safeArray<T = string>(json: string): T[] {
   }
 }
 
-/**
- * Builds an FTS5 MATCH expression from free text. Every word becomes a quoted
- * prefix term, so user input can never inject FTS syntax (NEAR, column filters …).
- */
-export function ftsQuery(text: string): string | null {
-  const words = text
+/** The words of a free-text query as searched: NFKC, lower case, letters and digits only, at most 16. */
+export function queryWords(text: string): string[] {
+  return text
     .normalize("NFKC")
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean)
     .slice(0, 16);
+}
+
+const quote = (w: string) => `"${w.replaceAll('"', '""')}"`;
+
+/**
+ * Builds an FTS5 MATCH expression from free text. Every word becomes a quoted
+ * prefix term, so user input can never inject FTS syntax (NEAR, column filters …).
+ * `corrections` (word → catalog words close to it) adds alternatives: `("slak"* OR "slack")`.
+ */
+export function ftsQuery(text: string, corrections?: (word: string) => string[] | null): string | null {
+  const words = queryWords(text);
   if (words.length === 0) return null;
-  return words.map((w) => `"${w.replaceAll('"', '""')}"*`).join(" AND ");
+  return words
+    .map((w) => {
+      const alt = corrections?.(w);
+      return alt?.length ? `(${[`${quote(w)}*`, ...alt.map(quote)].join(" OR ")})` : `${quote(w)}*`;
+    })
+    .join(" AND ");
 }
 
 /**
@@ -117,11 +134,100 @@ export function ftsQuery(text: string): string | null {
  */
 export const COUNT_CAP = 1000;
 
+export interface SearchOptions {
+  /** Observed reliability (error rates) as a ranking input; without it every agent is neutral. */
+  reliability?: ReliabilitySource;
+}
+
+/** The searchable text columns of agents_fts (its `facets` column holds filter tokens). */
+const TEXT_COLUMNS = "agent_id name description keywords tool_summary";
+
+/** A facet token of migration 0006: kind letter + hex of the UTF-8 value, lower case. */
+export const facetToken = (kind: "c" | "i" | "s" | "o" | "v", value: string) => `0f${kind}${Buffer.from(value, "utf8").toString("hex")}`;
+
+/** FTS terms for the exact filters a facet answers; the effective status still checks installs per hit. */
+function facetTerms(f: SearchFilter): string[] {
+  const out: string[] = [];
+  if (f.capability) out.push(facetToken("c", f.capability));
+  if (f.integration) out.push(facetToken("i", f.integration));
+  if (f.verification) out.push(facetToken("v", f.verification));
+  if (f.source) out.push(facetToken("o", f.source));
+  if (f.status && LISTING_ONLY_STATUSES.has(f.status)) out.push(facetToken("s", f.status));
+  return out.map((t) => `{facets}: "${t}"`);
+}
+
 /** Statuses that only a listing has: no install state maps to them, so they are exactly `no install AND a.status = X`. */
 const LISTING_ONLY_STATUSES: ReadonlySet<string> = new Set(["local_uninstalled", "available", "invalid", "missing"]);
 
+/** Every this many agents in name order, the unfiltered list remembers where it is (see ListMarks). */
+export const LIST_STRIDE = 1000;
+
+interface Mark {
+  name: string;
+  agentId: string | null;
+  key: string;
+}
+
+/**
+ * The unfiltered list's exact total and its position every LIST_STRIDE agents
+ * in name order, valid while the catalog is unchanged: `version` is SQLite's
+ * data_version (commits by other connections) and this connection's
+ * total_changes(). A page at offset 90,000 then seeks to mark 90 instead of
+ * stepping over 90,000 index entries.
+ */
+interface ListMarks {
+  version: string;
+  total: number;
+  marks: Mark[];
+}
+
+/** Rows after `mark` in (name NOCASE, agent_id, key) order, written so SQLite still walks agents_name_nocase from the name. */
+const AFTER_MARK = `a.name COLLATE NOCASE >= ?1 AND (a.name COLLATE NOCASE > ?1 OR
+  (CASE WHEN ?2 IS NULL THEN (a.agent_id IS NOT NULL OR a.key > ?3) ELSE (a.agent_id > ?2 OR (a.agent_id = ?2 AND a.key > ?3)) END))`;
+
 export class CatalogSearch {
-  constructor(private readonly sqlite: Database) {}
+  private readonly typos: TypoCorrector;
+  private reliability: ReliabilitySource | undefined;
+  private list: ListMarks | null = null;
+
+  constructor(
+    private readonly sqlite: Database,
+    options: SearchOptions = {},
+  ) {
+    this.typos = new TypoCorrector(sqlite);
+    this.reliability = options.reliability;
+  }
+
+  /** Plugs in (or removes) the reliability ranking input, e.g. once metrics run. */
+  setReliabilitySource(source: ReliabilitySource | undefined): void {
+    this.reliability = source;
+  }
+
+  private catalogVersion(): string {
+    const r = this.sqlite.query<{ v: number; c: number }, []>("SELECT (SELECT data_version FROM pragma_data_version) AS v, total_changes() AS c").get()!;
+    return `${r.v}:${r.c}`;
+  }
+
+  /** The unfiltered list's marks, current and extended far enough for `offset`. */
+  private listMarks(offset: number): ListMarks {
+    const version = this.catalogVersion();
+    if (this.list?.version !== version) {
+      const total = this.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM agents").get()?.n ?? 0;
+      this.list = { version, total, marks: [] };
+    }
+    const list = this.list;
+    const want = Math.min(Math.floor(offset / LIST_STRIDE), Math.floor((list.total - 1) / LIST_STRIDE));
+    const byName = "a.name COLLATE NOCASE, a.agent_id, a.key";
+    while (list.marks.length < want) {
+      const prev = list.marks[list.marks.length - 1];
+      const row = prev
+        ? this.sqlite.query<Mark, [string, string | null, string, number]>(`SELECT a.name AS name, a.agent_id AS agentId, a.key AS key FROM agents a WHERE ${AFTER_MARK} ORDER BY ${byName} LIMIT 1 OFFSET ?4`).get(prev.name, prev.agentId, prev.key, LIST_STRIDE - 1)
+        : this.sqlite.query<Mark, [number]>(`SELECT a.name AS name, a.agent_id AS agentId, a.key AS key FROM agents a ORDER BY ${byName} LIMIT 1 OFFSET ?`).get(LIST_STRIDE - 1);
+      if (!row) break;
+      list.marks.push(row);
+    }
+    return list;
+  }
 
   search(f: SearchFilter = {}): SearchPage {
     if (f.status && !AGENT_STATUS_VALUES.includes(f.status)) {
@@ -129,34 +235,39 @@ export class CatalogSearch {
     }
     const limit = Math.min(Math.max(Math.trunc(f.limit ?? 50), 1), 1000);
     const offset = Math.max(Math.trunc(f.offset ?? 0), 0);
-    const match = f.query ? ftsQuery(f.query) : null;
-    if (f.query && !match) return { total: 0, totalCapped: false, limit, offset, agents: [] };
-    // Filters on the agent's own columns need its row; capability and integration use agent_tags (by pk) and do not.
-    const needsRow = !!(f.status || f.verification || f.minTrust !== undefined || f.source);
-    const pk = match ? "f.rowid" : "a.pk";
+    const text = f.query ? ftsQuery(f.query, (w) => this.typos.corrections(w)) : null;
+    if (f.query && !text) return { total: 0, totalCapped: false, limit, offset, agents: [] };
+    // With a query, exact filters are facet tokens intersected inside the index (migration 0006): no row per hit.
+    // Facet tokens start with "0f": only a query word starting with "0" could match one, and only then is the
+    // (per-hit costly) column filter needed to keep the words to the text columns.
+    const textOnly = text && queryWords(f.query!).some((w) => w.startsWith("0")) ? `{${TEXT_COLUMNS}}: (${text})` : text;
+    const match = textOnly ? [textOnly, ...facetTerms(f)].join(" AND ") : null;
+    // With a query only these still read the row (through agents_filter_cols); without one every filter does.
+    const needsRow = !!(f.status || f.minTrust !== undefined || (!match && (f.verification || f.source)));
+    const pk = match ? pkOf("f.rowid") : "a.pk";
     const where: string[] = [];
     const params: Array<string | number> = [];
     if (match) {
       where.push("agents_fts MATCH ?");
       params.push(match);
     }
-    if (f.capability) {
+    if (f.capability && !match) {
       where.push(`EXISTS (SELECT 1 FROM agent_tags t WHERE t.tag = ? AND t.pk = ${pk})`);
       params.push(`c:${f.capability}`);
     }
-    if (f.integration) {
+    if (f.integration && !match) {
       where.push(`EXISTS (SELECT 1 FROM agent_tags t WHERE t.tag = ? AND t.pk = ${pk})`);
       params.push(`i:${f.integration}`);
     }
     if (f.status) {
       where.push(`(${EFFECTIVE_STATUS_SQL}) = ?`);
       params.push(f.status);
-      if (LISTING_ONLY_STATUSES.has(f.status)) {
+      if (LISTING_ONLY_STATUSES.has(f.status) && !match) {
         where.push("a.status = ?"); // implied by the line above; lets SQLite use agents_status
         params.push(f.status);
       }
     }
-    if (f.verification) {
+    if (f.verification && !match) {
       where.push("a.verification = ?");
       params.push(f.verification);
     }
@@ -164,7 +275,7 @@ export class CatalogSearch {
       where.push("a.trust_score >= ?");
       params.push(f.minTrust);
     }
-    if (f.source) {
+    if (f.source && !match) {
       where.push("a.source = ?");
       params.push(f.source);
     }
@@ -172,14 +283,15 @@ export class CatalogSearch {
     // installs is keyed by agent_id, so its LEFT JOIN never changes which rows match: only the status filter reads it.
     const installs = f.status ? " LEFT JOIN installs i ON i.agent_id = a.agent_id" : "";
     // agents_filter_cols (migration 0005) holds every column the filters read, keyed by pk: far cheaper per hit than the row.
-    const from = match ? (needsRow ? `agents_fts f JOIN agents a INDEXED BY agents_filter_cols ON a.pk = f.rowid${installs}` : "agents_fts f") : `agents a${installs}`;
+    const from = match ? (needsRow ? `agents_fts f JOIN agents a INDEXED BY agents_filter_cols ON a.pk = ${pk}${installs}` : "agents_fts f") : `agents a${installs}`;
     const byName = "a.name COLLATE NOCASE, a.agent_id, a.key";
 
     // Total: exact for the plain list (count(*) reads the narrowest index), else capped.
     let total: number;
     let totalCapped = false;
-    if (!match && where.length === 0) {
-      total = this.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM agents").get()?.n ?? 0;
+    const plain = !match && where.length === 0;
+    if (plain) {
+      total = this.listMarks(offset).total;
     } else {
       const cap = Math.max(COUNT_CAP, offset + limit);
       total = this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${whereSql} LIMIT ?)`).get(...params, cap + 1)?.n ?? 0;
@@ -192,18 +304,42 @@ export class CatalogSearch {
 
     let rows: SummaryRow[];
     if (match) {
-      // Rank in the FTS index alone (rowid, bm25), then read agents rows only for the hits that can be on
-      // this page: those ranked no worse than the page's last one (ties included, so name still breaks them).
-      const rank = "bm25(agents_fts, 5.0, 10.0, 2.0, 5.0, 1.0)"; // column weights: agent_id, name, description, keywords, tool_summary
+      // Rank the first `cap` hits in rowid order (migration 0006: the most trusted first). When the count is not
+      // capped that is every hit; a broad query ranks a bounded window instead of scoring thousands of hits.
+      // Then read agents rows only for the hits that can be on this page: those scoring no worse than the
+      // page's last one (ties included, so name still breaks them).
+      const cap = Math.max(COUNT_CAP, offset + limit);
+      const rates = errorRatesJson(this.reliability);
+      const score = rates
+        ? `m.r * ${boostOf("m.rid")} * (1.0 - ${RELIABILITY_WEIGHT} * coalesce((SELECT j.value FROM json_each(?) j WHERE j.key = r.agent_id), 0.0))`
+        : `m.r * ${boostOf("m.rid")}`;
+      const scored = rates
+        ? `SELECT r.pk AS pk, ${score} AS score FROM m JOIN agents r INDEXED BY agents_filter_cols ON r.pk = ${pkOf("m.rid")}`
+        : `SELECT ${pkOf("m.rid")} AS pk, ${score} AS score FROM m`;
       rows = this.sqlite
         .query<SummaryRow, Array<string | number>>(
-          `WITH m AS MATERIALIZED (SELECT ${pk} AS pk, ${rank} AS r FROM ${from} ${whereSql}),
-           t AS (SELECT r FROM m ORDER BY r LIMIT 1 OFFSET ?)
-           SELECT ${SELECT_COLUMNS} FROM m JOIN agents a ON a.pk = m.pk LEFT JOIN installs i ON i.agent_id = a.agent_id
-           WHERE m.r <= coalesce((SELECT r FROM t), 1e308)
-           ORDER BY m.r, ${byName} LIMIT ? OFFSET ?`,
+          `WITH m AS MATERIALIZED (SELECT f.rowid AS rid, ${BM25_SQL} AS r FROM ${from} ${whereSql} ORDER BY f.rowid LIMIT ?),
+           s AS MATERIALIZED (${scored}),
+           t AS (SELECT score FROM s ORDER BY score LIMIT 1 OFFSET ?)
+           SELECT ${SELECT_COLUMNS} FROM s JOIN agents a ON a.pk = s.pk LEFT JOIN installs i ON i.agent_id = a.agent_id
+           WHERE s.score <= coalesce((SELECT score FROM t), 1e308)
+           ORDER BY s.score, ${byName} LIMIT ? OFFSET ?`,
         )
-        .all(...params, offset + limit - 1, limit, offset);
+        .all(...params, cap, ...(rates ? [rates] : []), offset + limit - 1, limit, offset);
+    } else if (plain && offset >= LIST_STRIDE) {
+      // Seek to the nearest mark before the offset, then step over less than LIST_STRIDE entries.
+      const marks = this.listMarks(offset).marks;
+      const at = Math.min(Math.floor(offset / LIST_STRIDE), marks.length) - 1;
+      const mark = marks[at];
+      const page = mark
+        ? `SELECT a.pk AS pk FROM agents a WHERE ${AFTER_MARK} ORDER BY ${byName} LIMIT ?4 OFFSET ?5`
+        : `SELECT a.pk AS pk FROM agents a ORDER BY ${byName} LIMIT ?4 OFFSET ?5`;
+      const skip = mark ? offset - (at + 1) * LIST_STRIDE : offset;
+      rows = this.sqlite
+        .query<SummaryRow, Array<string | number | null>>(
+          `SELECT ${SELECT_COLUMNS} FROM (${page}) p JOIN agents a ON a.pk = p.pk LEFT JOIN installs i ON i.agent_id = a.agent_id ORDER BY ${byName}`,
+        )
+        .all(mark?.name ?? null, mark?.agentId ?? null, mark?.key ?? null, limit, skip);
     } else {
       // Deferred join: page on the name index (pk only), then fetch the page's full rows.
       const page = `SELECT a.pk AS pk FROM ${from} ${whereSql} ORDER BY ${byName} LIMIT ? OFFSET ?`;

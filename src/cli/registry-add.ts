@@ -1,20 +1,8 @@
-import { readFileSync, statSync } from "node:fs";
 import { AppError } from "../core/errors.ts";
-import { MAX_ALLOWED_SIGNERS_BYTES } from "../core/registry/allowed-signers.ts";
+import { readSignersFile } from "../core/registry/signers-store.ts";
 import type { Command } from "./command.ts";
 import { stringOption } from "./command.ts";
 import { clean, printJson } from "./output.ts";
-
-/** The allowed-signers file's text: read here, so the daemon never opens a path a request names. */
-function readSignersFile(path: string): string {
-  try {
-    if (statSync(path).size > MAX_ALLOWED_SIGNERS_BYTES) throw new AppError("invalid_argument", `--allowed-signers ${path}: over ${MAX_ALLOWED_SIGNERS_BYTES} bytes`);
-    return readFileSync(path, "utf8");
-  } catch (e) {
-    if (e instanceof AppError) throw e;
-    throw new AppError("invalid_argument", `--allowed-signers ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
 
 export const registryAdd: Command = {
   path: ["registry", "add"],
@@ -28,6 +16,7 @@ export const registryAdd: Command = {
     const requireSigned = ctx.values["require-signed"] === true;
     const signersFile = stringOption(ctx.values, "allowed-signers");
     if (requireSigned !== (signersFile !== undefined)) throw new AppError("usage", "--require-signed and --allowed-signers FILE go together");
+    // Read here, so the daemon never opens a path a request names.
     const allowedSigners = signersFile !== undefined ? readSignersFile(signersFile) : undefined;
     const t = await ctx.target({ write: true });
     const info =

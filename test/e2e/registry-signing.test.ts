@@ -10,7 +10,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isAppError } from "../../src/core/errors.ts";
 import { sshFingerprint } from "../../src/core/registry/allowed-signers.ts";
@@ -66,7 +66,9 @@ describe("signed registries", () => {
   test("unsigned or unknown-key heads are refused and the last good snapshot stays; the allowed key is accepted", async () => {
     const reg = registryRepo(root, { "com.example.a.json": registryEntry(agent("com.example.a")) }); // unsigned first commit
     const s = servicesFor(testHome());
-    const info = s.registries.add({ name: "signed", gitUrl: reg.url, requireSigned: true, allowedSigners: readFileSync(allowedFile, "utf8") }, { actor: "cli" });
+    const original = join(root, "allowed_signers_edited_later");
+    copyFileSync(allowedFile, original);
+    const info = s.registries.add({ name: "signed", gitUrl: reg.url, requireSigned: true, allowedSigners: readFileSync(original, "utf8") }, { actor: "cli" });
     expect(info.requireSigned).toBe(true);
     expect(info.allowedSigners!.signers).toEqual([{ principals: "maint@example.com", keyType: "ssh-ed25519", fingerprint: sshFingerprint(maintKey) }]);
     expect(info.allowedSigners!.path.startsWith(join(s.config.paths.home, "registry-signers"))).toBe(true);
@@ -99,7 +101,7 @@ describe("signed registries", () => {
     expect(s.registries.get("signed")).toMatchObject({ lastCommit: good, lastSyncStatus: "failed", signature: { status: "refused", commit: bad } });
 
     // Trust is the copy made at add time: adding the stranger to the original file changes nothing.
-    appendFileSync(allowedFile, `stranger@example.com ${stranger.pub.split(" ").slice(0, 2).join(" ")}\n`);
+    appendFileSync(original, `stranger@example.com ${stranger.pub.split(" ").slice(0, 2).join(" ")}\n`);
     expect((await refusal(s.registries.sync("signed", { actor: "cli" }))).message).toContain("not in the allowed signers");
 
     // The page shows the refusal and the allowed key.
@@ -140,6 +142,27 @@ describe("signed registries", () => {
     expect(code(() => s.registries.add({ name: "x", gitUrl: reg.url, requireSigned: true, allowedSigners: "# only a comment\n" }, { actor: "cli" }))).toContain("names no key");
     expect(s.registries.list()).toEqual([]);
     expect(s.audit.query({ action: "registry.add" }).every((e) => e.outcome === "error")).toBe(true);
+    s.close();
+  });
+
+  test("config.json registries can require signatures; a stored unsigned one is reported, never weakened silently", () => {
+    const reg = registryRepo(root, {});
+    const h = testHome({}, {
+      registries: [
+        { name: "team", git_url: reg.url, require_signed: true, allowed_signers_file: allowedFile },
+        { name: "nofile", git_url: reg.url, require_signed: true, allowed_signers_file: join(root, "missing") },
+        { name: "plain", git_url: reg.url },
+      ],
+    });
+    const s = servicesFor(h);
+    const r = s.registries.ensureConfigured(s.config.registries);
+    expect(r.added).toEqual(["team", "plain"]);
+    expect(r.problems).toEqual([{ name: "nofile", message: expect.stringContaining("cannot read the allowed-signers file") }]);
+    expect(s.registries.get("team")).toMatchObject({ requireSigned: true, allowedSigners: { signers: [expect.objectContaining({ fingerprint: sshFingerprint(maintKey) })] } });
+    expect(s.registries.get("plain").requireSigned).toBe(false);
+    const later = s.registries.ensureConfigured([{ name: "plain", git_url: reg.url, ref: "main", require_signed: true, allowed_signers_file: allowedFile }]);
+    expect(later.problems).toEqual([{ name: "plain", message: expect.stringContaining("added without") }]);
+    expect(s.registries.get("plain").requireSigned).toBe(false);
     s.close();
   });
 

@@ -46,6 +46,9 @@ export const registryConfigSchema = z
     // URL — or one carrying credentials, which are never stored — skips that registry with a warning.
     git_url: z.string().min(1).max(2048),
     ref: z.string().min(1).max(255).default("main"),
+    /** Signed registry (like `registry add --require-signed --allowed-signers FILE`): the file is read and copied when the registry is added. */
+    require_signed: z.boolean().default(false),
+    allowed_signers_file: z.string().min(1).max(4096).optional(),
   })
   .strict();
 

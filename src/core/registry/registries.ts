@@ -44,7 +44,8 @@ import { VERSION } from "../../version.ts";
 import { type Accepted, type EntryError, type ReadEntry, readRegistry, readRegistryChanges } from "./read-registry.ts";
 import type { AgentHooks } from "../approvals/agent-hooks.ts";
 import type { AllowedSigner } from "./allowed-signers.ts";
-import { readAllowedSigners, removeAllowedSigners, storeAllowedSigners } from "./signers-store.ts";
+import { readAllowedSigners, readSignersFile, removeAllowedSigners, storeAllowedSigners } from "./signers-store.ts";
+import { expandHome } from "../config/paths.ts";
 import { reconcileYanks } from "./yanks.ts";
 
 export interface RegistryInfo {
@@ -221,9 +222,15 @@ export class Registries {
     const added: string[] = [];
     const problems: Array<{ name: string; message: string }> = [];
     for (const r of configured) {
-      if (this.d.catalog.db.select({ n: registries.name }).from(registries).where(eq(registries.name, r.name)).get()) continue;
+      const stored = this.d.catalog.db.select({ signed: registries.requireSigned }).from(registries).where(eq(registries.name, r.name)).get();
+      if (stored) {
+        // Never silently weaker than the config says: a stored unsigned registry is reported, not changed.
+        if (r.require_signed && !stored.signed) problems.push({ name: r.name, message: "config.json requires signed heads but the registry was added without; remove it (registry remove) to re-add it signed" });
+        continue;
+      }
       try {
-        this.add({ name: r.name, gitUrl: r.git_url, ref: r.ref }, opts);
+        const allowedSigners = r.allowed_signers_file === undefined ? undefined : readSignersFile(expandHome(r.allowed_signers_file));
+        this.add({ name: r.name, gitUrl: r.git_url, ref: r.ref, requireSigned: r.require_signed, allowedSigners }, opts);
         added.push(r.name);
       } catch (e) {
         problems.push({ name: r.name, message: (e as Error).message });

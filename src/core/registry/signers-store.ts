@@ -6,7 +6,7 @@
  * verification, so a changed copy refuses syncs instead of widening trust.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, constants as fsc, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, constants as fsc, openSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DataPaths } from "../config/paths.ts";
 import { AppError } from "../errors.ts";
@@ -56,6 +56,17 @@ export function readAllowedSigners(path: string, sha256: string | null): { signe
     return { signers: parseAllowedSigners(bytes.toString("utf8")) };
   } catch (e) {
     return { problem: (e as Error).message };
+  }
+}
+
+/** An operator's allowed-signers file (CLI `--allowed-signers`, config `allowed_signers_file`), bounded. */
+export function readSignersFile(path: string): string {
+  try {
+    if (statSync(path).size > MAX_ALLOWED_SIGNERS_BYTES) throw new AppError("invalid_argument", `allowed-signers file ${path} is over ${MAX_ALLOWED_SIGNERS_BYTES} bytes`);
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new AppError("invalid_argument", `cannot read the allowed-signers file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 

@@ -33,7 +33,7 @@ export function canonicalRow(r: ChainRow, prevHash: string): string {
 }
 
 export function rowHash(r: ChainRow, prevHash: string): string {
-  return new Bun.CryptoHasher("sha256").update(canonicalRow(r, prevHash)).digest("hex");
+  return Bun.SHA256.hash(canonicalRow(r, prevHash), "hex") as string;
 }
 
 /** Details of a checkpoint row. */

@@ -3,10 +3,12 @@
  * id so memory stays bounded whatever the log's size. Each line carries the
  * row's `hash` and `prev_hash`, so a receiver can re-check the chain on its
  * own: hash = SHA-256 of chain.ts's canonical form, with details_json =
- * JSON.stringify(details).
+ * JSON.stringify(details). `prev_hash` is null when the previous row was
+ * pruned (the checkpoint row's `through_hash` holds it).
  */
 import type { Database } from "bun:sqlite";
 import type { Actor, Outcome } from "../../db/schema.ts";
+import { GENESIS_HASH } from "./chain.ts";
 
 export interface ExportLine {
   id: number;
@@ -40,11 +42,22 @@ export function* exportPages(sqlite: Database, since: string | null): Generator<
     if (rows.length === 0) return;
     const lines = rows.map((r): ExportLine => {
       // The first line's predecessor is whatever row precedes it in the table (null: none left).
-      const prevHash = prev !== undefined && r.id === after + 1 ? prev : (hashOf.get(r.id - 1)?.hash ?? null);
-      const { details_json, ...rest } = r;
+      const prevHash = prev !== undefined && r.id === after + 1 ? prev : r.id === 1 ? GENESIS_HASH : (hashOf.get(r.id - 1)?.hash ?? null);
       prev = r.hash;
       after = r.id;
-      return { ...rest, details: parseDetails(details_json), prev_hash: prevHash, hash: r.hash };
+      return {
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        agent_id: r.agent_id,
+        outcome: r.outcome,
+        request_id: r.request_id,
+        correlation_id: r.correlation_id,
+        details: parseDetails(r.details_json),
+        prev_hash: prevHash,
+        hash: r.hash,
+      };
     });
     yield lines;
     if (rows.length < PAGE) return;

@@ -46,7 +46,7 @@ test("defaults a user would accept, the same as config.json with no retention ke
     agent_log_max_age_days: 30,
     metrics_max_age_days: 7,
     prune_interval_minutes: 10,
-    prune_batch_rows: 1000,
+    prune_batch_rows: 500,
     min_free_disk_mb: 1024,
   });
   expect(() => configSchema.parse({ retention: { audit_max_rows: -1 } })).toThrow();
@@ -65,7 +65,7 @@ test("audit rows past the default 90 days go in batches of prune_batch_rows; the
   const checkpoints = () => store.sqlite.query<{ d: string }, []>("SELECT details_json AS d FROM audit_events WHERE action = 'audit.checkpoint' ORDER BY id").all().map((r) => JSON.parse(r.d).pruned);
   const removed = await service().runOnce();
   expect(removed.audit).toBe(2500);
-  expect(checkpoints()).toEqual([1000, 1000, 500]);
+  expect(checkpoints()).toEqual([500, 500, 500, 500, 500]);
   expect(audit.verify()).toMatchObject({ ok: true, from: "checkpoint" });
   expect(await service().runOnce()).toMatchObject({ audit: 0 });
 });

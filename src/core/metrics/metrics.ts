@@ -168,8 +168,10 @@ export class Metrics {
     s.pendingSumMs += durationMs;
     s.pending = true;
     if (o === OUTCOME_INDEX.denied) s.agent.denials[DENIAL_CATEGORIES.indexOf(denialCategory(error!))]!++;
-    s.agent.changed = true;
-    this.changed.add(s.agent);
+    if (!s.agent.changed) {
+      s.agent.changed = true;
+      this.changed.add(s.agent);
+    }
   }
 
   // ------------------------------------------------------ other counters

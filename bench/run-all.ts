@@ -4,7 +4,7 @@
  * Defaults are small and fast; absolute numbers on a shared machine are noisy,
  * the ratios are what to compare.
  *
- *   bun bench/run-all.ts [--only NAME[,NAME]] [--search-agents 20000] [--runs 20] [--registry-entries 10000] [--idle-agents 50] [--idle-seconds 20]
+ *   bun bench/run-all.ts [--only NAME[,NAME]] [--search-agents 20000] [--runs 20] [--registry-entries 10000] [--idle-agents 50] [--idle-seconds 20] [--tool-calls 3000]
  *
  * Adding a row = one function: write `async function myRows(): Promise<Row[]>`
  * and add it to SUITES below. A suite that fails prints its error as a row and
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     "search-queries": { type: "string", default: "200" },
     runs: { type: "string", default: "20" },
     "registry-entries": { type: "string", default: "10000" },
+    "tool-calls": { type: "string", default: "3000" },
     "idle-agents": { type: "string", default: "50" },
     "idle-seconds": { type: "string", default: "20" },
   },
@@ -125,11 +126,32 @@ async function agentRows(): Promise<Row[]> {
   ];
 }
 
+/** Tool calls (bench/tool-calls.ts): the HTTP API against the MCP TypeScript SDK on Bun and a bare Bun.serve, the router against raw ping-pong. */
+async function toolCallRows(): Promise<Row[]> {
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "tool-calls.ts"), "--calls", values["tool-calls"]!, "--json"], { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`bench/tool-calls.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
+  const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { rows: import("./tool-calls.ts").Measured[] };
+  const by = (prefix: string) => out.rows.find((m) => m.name.startsWith(prefix))!;
+  const fmt = (m: import("./tool-calls.ts").Measured) =>
+    `${Math.round(m.perSec).toLocaleString("en-US")}/s, p50 ${fmtMs(m.p50Us / 1000)}, p99 ${fmtMs(m.p99Us / 1000)}${m.serverCpuUs === undefined ? "" : `, server CPU ${Math.round(m.serverCpuUs)} µs/call`}`;
+  const [api, sdk, bare, apiPar, sdkPar] = [by("HTTP API tool call, seq"), by("MCP SDK stdio (Bun↔Bun), seq"), by("bare Bun.serve JSON, seq"), by("HTTP API tool call, 16"), by("MCP SDK stdio (Bun↔Bun), 16")];
+  const [raw, rawSdk, router] = [by("raw Bun↔Elixir ping-pong"), by("raw tool.call → Elixir SDK echo"), by("router → Elixir echo (sequential)")];
+  return [
+    { path: "tool call: POST /api/v1/tools/call, sequential keep-alive (calls/s)", measured: fmt(api), peer: `MCP TS SDK stdio on Bun ${fmt(sdk)}; bare Bun.serve ${fmt(bare)}`, ratio: api.perSec / sdk.perSec, note: "higher is better; floor 1, goal 2" },
+    { path: "tool call: POST /api/v1/tools/call, 16 in flight (calls/s)", measured: fmt(apiPar), peer: `MCP TS SDK stdio on Bun ${fmt(sdkPar)}`, ratio: apiPar.perSec / sdkPar.perSec, note: "higher is better; floor 1, goal 2" },
+    { path: "tool call: 16 in flight ÷ sequential (HTTP API)", measured: `${Math.round(apiPar.perSec).toLocaleString("en-US")}/s`, peer: `sequential ${Math.round(api.perSec).toLocaleString("en-US")}/s`, ratio: apiPar.perSec / api.perSec, note: "higher is better; goal ≥ 2" },
+    { path: "tool call: HTTP API p99 ÷ p50 (sequential)", measured: `p99 ${fmtMs(api.p99Us / 1000)}`, peer: `p50 ${fmtMs(api.p50Us / 1000)}`, ratio: api.p99Us / api.p50Us, note: "goal ≤ 3 on a quiet run" },
+    { path: "tool call: router in-process → Elixir echo, sequential (calls/s)", measured: fmt(router), peer: `raw Bun↔Elixir ping-pong ${fmt(raw)}`, ratio: router.perSec / raw.perSec, note: "higher is better; goal ≥ 0.5" },
+    { path: "tool call: Elixir SDK's own cost (raw tool.call → SDK echo, p50 − ping-pong p50)", measured: `${(rawSdk.p50Us - raw.p50Us).toFixed(0)} µs`, peer: "goal: half of ~30 µs", ratio: (rawSdk.p50Us - raw.p50Us) / 15, note: "goal ≤ 1" },
+  ];
+}
+
 const SUITES: Record<string, () => Promise<Row[]>> = {
   "cli-start": cliStartRows,
   search: searchRows,
   "registry-sync": registrySyncRows,
   agents: agentRows,
+  "tool-calls": toolCallRows,
 };
 
 const only = values.only?.split(",").map((s) => s.trim());

@@ -25,6 +25,8 @@ import type * as I from "./installs.ts";
 import type * as M from "./mcp.ts";
 import type * as R from "./registries.ts";
 import type * as T from "./runtime.ts";
+import type * as MT from "./metrics.ts";
+import type { StatsReport } from "../core/metrics/stats.ts";
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Out<S extends z.ZodType> = z.output<S>;
@@ -53,3 +55,4 @@ same<Same<Out<typeof TR.agentTestPlanSchema>, AgentTestPlan>>();
 same<Same<Out<typeof T.logLineSchema>, LogLine>>();
 same<Same<Out<typeof T.sandboxViewSchema>, SandboxView>>();
 same<Same<Out<typeof M.clientTokenSchema>, ClientTokenInfo>>();
+same<Same<Out<typeof MT.statsReportSchema>, StatsReport>>();

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { queryObject } from "./requests.ts";
+import { DENIAL_CATEGORIES } from "../core/metrics/series.ts";
 
 const ms = z.number().nonnegative().nullable();
 
@@ -41,7 +42,7 @@ export const agentStatsSchema = z.object({
   heartbeatAgeSeconds: z.number().nonnegative().nullable(),
   frames: z.object({ in: z.number().nonnegative(), out: z.number().nonnegative() }),
   bytes: z.object({ in: z.number().nonnegative(), out: z.number().nonnegative() }),
-  denials: z.record(z.string(), z.number().nonnegative()),
+  denials: z.record(z.enum(DENIAL_CATEGORIES), z.number().nonnegative()),
   tools: z.array(toolStatsSchema),
 });
 

@@ -1,5 +1,4 @@
 import { AppError, exitCodeFor, toAppError } from "../core/errors.ts";
-import { redactText } from "../core/redact.ts";
 import { COMMIT, VERSION } from "../version.ts";
 import type { Command } from "./command.ts";
 import { COMMANDS } from "./commands.ts";
@@ -84,6 +83,8 @@ export async function runCli(argv: string[], io: Io = processIo, env = process.e
     }
   } catch (e) {
     const err = toAppError(e);
+    // Loaded only on this path: the secret rules are a third of what `--version` costs to start (issue 13).
+    const { redactText } = await import("../core/redact.ts");
     const msg = redactText(err.message).split("\n")[0]!;
     if (jsonMode) io.err(JSON.stringify({ error: { code: err.code, message: msg } }));
     else io.err(`opensentience: ${msg}`);

@@ -27,6 +27,7 @@ export function trustText(t: AgentTrust): string {
       lines.push(`  re-approve: opensentience agents enable ${t.agentId}`);
     }
   }
-  lines.push(t.lastTest ? `Tests (local): ${testRunText(t.lastTest)}` : `Tests (local): never run here (opensentience agents test ${t.agentId})`);
+  const stale = t.lastTest && t.lastTest.commitSha !== t.installedCommit ? " — an earlier build; the installed one is untested" : "";
+  lines.push(t.lastTest ? `Tests (local): ${testRunText(t.lastTest)}${stale}` : `Tests (local): never run here (opensentience agents test ${t.agentId})`);
   return lines.join("\n");
 }

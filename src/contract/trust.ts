@@ -65,4 +65,5 @@ export const agentTrustSchema = z.object({
   agentId: z.string(),
   toolSurface: pinnedSurfaceSchema.nullable(),
   lastTest: agentTestRunSchema.nullable(),
+  installedCommit: z.string().nullable(),
 });

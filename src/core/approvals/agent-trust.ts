@@ -9,10 +9,13 @@ export interface AgentTrust {
   agentId: string;
   toolSurface: PinnedSurface | null;
   lastTest: AgentTestRun | null;
+  /** The installed commit: a last test of another commit tested an earlier build. */
+  installedCommit: string | null;
 }
 
 export function agentTrust(d: { catalog: Catalog; toolPins: ToolPins; agentTests: AgentTests }, id: string): AgentTrust {
   assertAgentId(id);
-  if (!d.catalog.installFor(id)) throw new AppError("not_found", `agent '${id}' is not installed (see: opensentience agents install ${id})`);
-  return { agentId: id, toolSurface: d.toolPins.view(id), lastTest: d.agentTests.last(id) };
+  const install = d.catalog.installFor(id);
+  if (!install) throw new AppError("not_found", `agent '${id}' is not installed (see: opensentience agents install ${id})`);
+  return { agentId: id, toolSurface: d.toolPins.view(id), lastTest: d.agentTests.last(id), installedCommit: install.commitSha };
 }

@@ -87,7 +87,7 @@ export function TrustCard({ trust, csrf }: { trust: AgentTrust; csrf: string }) 
             <span>
               {t.outcome === "passed" ? <Badge tone="success" label="Tests pass locally" /> : <Badge tone="danger" label={t.outcome === "failed" ? "Tests fail locally" : `Test run: ${t.outcome}`} />}{" "}
               <span class="muted" safe>
-                {`${t.tests ?? "?"} tests, ${t.failures ?? "?"} failures · v${t.version} · ${when(t.ranAt)}${t.sandboxed ? "" : " · not sandboxed"}`}
+                {`${t.tests ?? "?"} tests, ${t.failures ?? "?"} failures · v${t.version} · ${when(t.ranAt)}${t.sandboxed ? "" : " · not sandboxed"}${t.commitSha !== trust.installedCommit ? " · an earlier build (the installed one is untested)" : ""}`}
               </span>
             </span>
           ) : (

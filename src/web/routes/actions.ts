@@ -17,6 +17,7 @@ import { agentIdParamSchema, clientTokenNameParamSchema, registryAddShape, regis
 import { type AppError, toAppError } from "../../core/errors.ts";
 import type { AgentNoticeKey } from "../components/agent-actions.tsx";
 import { AgentDetailPage } from "../pages/agent-detail.tsx";
+import { agentTrust } from "../../core/approvals/agent-trust.ts";
 import { RegistriesPage, type RegistryForm } from "../pages/registries.tsx";
 import { agentHref, htmlResponse } from "../render.ts";
 
@@ -54,7 +55,9 @@ export const actionRoutes = (deps: HttpDeps) => {
         throw err;
       }
       const runtime = agent.id ? deps.runtime.status(agent.id) : null;
-      return htmlResponse(AgentDetailPage({ agent, csrf: csrfOf(request), notice: publicMessage(err), noticeTone: "danger", runtime }), HTTP_STATUS[err.code]);
+      // With the trust card: after a refused re-approval the operator sees the newer tool change right there.
+      const trust = agent.id && agent.install ? agentTrust(s, agent.id) : null;
+      return htmlResponse(AgentDetailPage({ agent, csrf: csrfOf(request), notice: publicMessage(err), noticeTone: "danger", runtime, trust }), HTTP_STATUS[err.code]);
     }
     let stillListed = true;
     try {

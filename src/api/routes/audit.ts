@@ -22,7 +22,7 @@ export const auditRoutes = (deps: HttpDeps) =>
       },
       { query: auditQuerySchema },
     )
-    .get("/verify", ({ query }) => deps.services.audit.verify(query.tail === undefined ? {} : { tailRows: query.tail }), { query: auditVerifyQuerySchema })
+    .get("/verify", ({ query }) => deps.services.audit.verifySnapshot(query.tail === undefined ? {} : { tailRows: query.tail }), { query: auditVerifyQuerySchema })
     .get(
       "/export",
       ({ query }) => {

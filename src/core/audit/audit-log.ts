@@ -5,7 +5,7 @@ import { type Actor, auditEvents, type Outcome } from "../../db/schema.ts";
 import type { Clock } from "../clock.ts";
 import { redactValue } from "../redact.ts";
 import { type ExportLine, exportPages } from "./export.ts";
-import { type ChainReport, verifyChain } from "./verify.ts";
+import { type ChainReport, verifyChain, verifyChainSnapshot } from "./verify.ts";
 import { type ChainRow, CHECKPOINT_ACTION, type CheckpointDetails, GENESIS_HASH, rowHash } from "./chain.ts";
 
 export interface AuditInput {
@@ -143,6 +143,12 @@ export class AuditLog {
   verify(opts: { tailRows?: number } = {}): ChainReport {
     this.flush();
     return verifyChain(this.sqlite, opts);
+  }
+
+  /** `verify` for the daemon: a snapshot on a separate connection, yielding between pages (verify.ts). */
+  async verifySnapshot(opts: { tailRows?: number } = {}): Promise<ChainReport> {
+    this.flush();
+    return verifyChainSnapshot(this.sqlite.filename, opts);
   }
 
   /** Pages of JSONL-ready rows with `at >= since`, oldest first (export.ts). */

@@ -227,3 +227,13 @@ test("batched rows: committed within the window, hashed in the order recorded", 
   expect(verifyChain(store.sqlite).ok).toBe(true);
   reader.close();
 });
+
+test("the daemon's snapshot walk gives the same report, from its own read-only connection", async () => {
+  writeRows(12);
+  const { verifyChainSnapshot } = await import("./verify.ts");
+  const a = verifyChain(store.sqlite);
+  const b = await verifyChainSnapshot(join(dir, "catalog.db"));
+  expect({ ...b, durationMs: 0 }).toEqual({ ...a, durationMs: 0 });
+  raw("UPDATE audit_events SET action = 'x' WHERE id = 3");
+  expect((await audit.verifySnapshot()).problem?.rowId).toBe(3);
+});

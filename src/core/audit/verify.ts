@@ -3,7 +3,7 @@
  * it: edited, inserted, missing (deleted in the middle or at the end), or
  * pruned without a checkpoint. Reads in pages, so memory stays bounded.
  */
-import type { Database } from "bun:sqlite";
+import { Database } from "bun:sqlite";
 import { type ChainRow, CHECKPOINT_ACTION, GENESIS_HASH, rowHash } from "./chain.ts";
 
 export interface ChainProblem {
@@ -34,6 +34,37 @@ type Row = ChainRow & { hash: string | null };
  * row before them (the daemon's bounded start check); else the whole chain.
  */
 export function verifyChain(sqlite: Database, opts: { tailRows?: number } = {}): ChainReport {
+  const walk = walkChain(sqlite, opts);
+  for (;;) {
+    const step = walk.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same walk for a running daemon: on its own read-only connection inside
+ * one read transaction (a WAL snapshot, so rows appended or pruned meanwhile
+ * do not disturb it), yielding to the event loop after every page so tool
+ * calls are not held up by a long walk.
+ */
+export async function verifyChainSnapshot(path: string, opts: { tailRows?: number } = {}): Promise<ChainReport> {
+  const db = new Database(path, { readonly: true });
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("BEGIN");
+    const walk = walkChain(db, opts);
+    for (;;) {
+      const step = walk.next();
+      if (step.done) return step.value;
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Yields after each page of rows; returns the report. */
+function* walkChain(sqlite: Database, opts: { tailRows?: number }): Generator<void, ChainReport> {
   const t0 = performance.now();
   const ends = sqlite.query<{ first: number | null; last: number | null }, []>("SELECT MIN(id) AS first, MAX(id) AS last FROM audit_events").get();
   const seq = sqlite.query<{ seq: number }, []>("SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'").get()?.seq ?? 0;
@@ -90,6 +121,7 @@ export function verifyChain(sqlite: Database, opts: { tailRows?: number } = {}):
       checked++;
     }
     if (rows.length < PAGE || expected > last) break;
+    yield;
   }
   if (seq > last) {
     const missing = seq === last + 1 ? `row ${seq} is` : `rows ${last + 1}-${seq} are`;

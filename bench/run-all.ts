@@ -4,7 +4,7 @@
  * Defaults are small and fast; absolute numbers on a shared machine are noisy,
  * the ratios are what to compare.
  *
- *   bun bench/run-all.ts [--only NAME[,NAME]] [--search-agents 20000] [--runs 20] [--registry-entries 10000] [--idle-agents 50] [--idle-seconds 20] [--tool-calls 3000]
+ *   bun bench/run-all.ts [--only NAME[,NAME]] [--callgrind] [--search-agents 20000] [--runs 20] [--registry-entries 10000] [--idle-agents 50] [--idle-seconds 20] [--tool-calls 3000]
  *
  * Adding a row = one function: write `async function myRows(): Promise<Row[]>`
  * and add it to SUITES below. A suite that fails prints its error as a row and
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     "tool-calls": { type: "string", default: "3000" },
     "idle-agents": { type: "string", default: "50" },
     "idle-seconds": { type: "string", default: "20" },
+    // Also count CLI start instructions under valgrind's callgrind: repeatable whatever the machine's load.
+    callgrind: { type: "boolean", default: false },
   },
 });
 
@@ -68,6 +70,14 @@ function cpuMs(cmd: string[], env: Record<string, string>): number {
   return Number(u.user + u.system) / 1000; // µs → ms
 }
 
+/** Instructions one run executes, counted by valgrind's callgrind (all threads). */
+function instructions(cmd: string[], env: Record<string, string>): number {
+  const r = Bun.spawnSync(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", ...cmd], { stdout: "pipe", stderr: "pipe", env });
+  const m = /Collected : (\d+)/.exec(r.stderr.toString());
+  if (r.exitCode !== 0 || !m) throw new Error(`callgrind ${cmd.join(" ")}: exit ${r.exitCode}: ${r.stderr.toString().slice(-300)}`);
+  return Number(m[1]);
+}
+
 /** CLI start: the compiled binary's CPU time against a one-line compiled Bun binary built now (goal ≤ 1.5×). */
 async function cliStartRows(): Promise<Row[]> {
   const bin = await binaryPath();
@@ -89,10 +99,19 @@ async function cliStartRows(): Promise<Row[]> {
       for (const args of cases) samples.get(args.join(" "))!.push(cpuMs([bin, ...args], env));
     }
     const p = median(peer);
-    return cases.map((args) => {
+    const cpuRows: Row[] = cases.map((args) => {
       const m = median(samples.get(args.join(" "))!);
       return { path: `CLI start: opensentience ${args.join(" ")} (CPU, median of ${runs})`, measured: fmtMs(m), peer: `one-line compiled Bun binary ${fmtMs(p)}`, ratio: m / p, note: "goal ≤ 1.5" };
     });
+    if (!values.callgrind) return cpuRows;
+    const peerIr = instructions([peerBin], env);
+    return [
+      ...cpuRows,
+      ...cases.map((args) => {
+        const ir = instructions([bin, ...args], env);
+        return { path: `CLI start: opensentience ${args.join(" ")} (instructions, callgrind)`, measured: `${(ir / 1e6).toFixed(2)} M`, peer: `one-line compiled Bun binary ${(peerIr / 1e6).toFixed(2)} M`, ratio: ir / peerIr, note: "repeatable; CPU time also pays the kernel's exec and page faults" };
+      }),
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

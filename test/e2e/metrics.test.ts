@@ -178,3 +178,15 @@ describe("who may read /metrics", () => {
     expect((await metricsText(`Bearer ${prom}`)).status).toBe(401);
   });
 });
+
+describe("without a daemon", () => {
+  test("stats reads the stored rollups (no live counters)", async () => {
+    const live = await stats();
+    await env.daemon.stop("SIGTERM");
+    const stored = await stats();
+    expect(stored.live).toBe(false);
+    const tools = (r: StatsReport) => r.agents.find((x) => x.agentId === ECHO)!.tools.map((t) => ({ tool: t.tool, lastHour: t.lastHour, retained: t.retained, inflight: 0 }));
+    expect(tools(stored)).toEqual(tools(live));
+    expect((await env.run(["stats"])).stdout).toContain("daemon not running: stored rollups only");
+  });
+});

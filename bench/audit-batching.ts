@@ -1,0 +1,98 @@
+/**
+ * Issue 13 goal 1, the audit side of the tool-call hot path: the real Router
+ * routing to an in-process agent double (answers at once), each call followed
+ * by a macrotask turn (as the next HTTP request would be), with the per-call
+ * audit rows committed (a) on the next event-loop turn (setImmediate: what
+ * `recordSoon` did before, one commit per call at this pace) and (b) within
+ * the 20 ms window (now). Both write the hash-chained rows. Interleaved rounds, medians; also commits per 1,000 calls.
+ *
+ *   bun bench/audit-batching.ts [--calls 5000] [--rounds 5] [--json]
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { AuditLog } from "../src/core/audit/audit-log.ts";
+import { systemClock } from "../src/core/clock.ts";
+import { EventBus } from "../src/core/events.ts";
+import { Router } from "../src/core/runtime/router.ts";
+import { openDb } from "../src/db/open.ts";
+
+const { values } = parseArgs({ args: Bun.argv.slice(2), options: { calls: { type: "string", default: "5000" }, rounds: { type: "string", default: "5" }, json: { type: "boolean" } } });
+const CALLS = Number(values.calls);
+const ROUNDS = Number(values.rounds);
+const AGENT = "com.bench.audit";
+const dir = mkdtempSync(join(tmpdir(), "os-bench-auditbatch-"));
+const store = openDb(join(dir, "catalog.db"));
+
+function setup(mode: "turn" | "window") {
+  const audit = new AuditLog(store.sqlite, store.db, systemClock);
+  let commits = 0;
+  const flush = audit.flush.bind(audit);
+  audit.flush = () => {
+    commits++;
+    flush();
+  };
+  if (mode === "turn") {
+    const recordSoon = audit.recordSoon.bind(audit);
+    audit.recordSoon = (input) => {
+      recordSoon(input);
+      setImmediate(() => audit.flush());
+    };
+  }
+  let r!: Router;
+  const conn = {
+    agentId: AGENT,
+    isClosed: () => false,
+    send: (frame: { type: string; request_id?: string }) => {
+      if (frame.type === "tool.call") r.handleAgentFrame(conn as never, { type: "tool.result", request_id: frame.request_id!, payload: { output: { ok: true } } } as never);
+      return true;
+    },
+  };
+  r = new Router({
+    audit,
+    events: new EventBus(),
+    link: () => ({ conn: conn as never, healthy: true, limiter: { admit: async () => ({ ok: true, release: () => {} }) } as never, defaultTimeoutMs: 10_000, capabilities: [] }),
+    policy: () => ({ enabled: true, approved: new Set<string>() }),
+    requestedPermissions: () => new Set(),
+    maxTimeoutMs: 10_000,
+  } as never);
+  r.register(AGENT, { payload: { tools: [{ name: "echo", description: "", input_schema: { type: "object" }, permissions: [], streaming: false, cancellable: true }] } } as never);
+  return { audit, commits: () => commits, call: () => r.call({ tool: `${AGENT}/echo`, arguments: { text: "x" }, caller: { kind: "api", id: "bench" } }) };
+}
+
+async function round(mode: "turn" | "window"): Promise<{ us: number; commitsPer1000: number }> {
+  const s = setup(mode);
+  const t = performance.now();
+  for (let i = 0; i < CALLS; i++) {
+    await s.call();
+    await new Promise((r) => setImmediate(r)); // the next request arrives as a new macrotask
+  }
+  const us = ((performance.now() - t) * 1000) / CALLS;
+  s.audit.flush();
+  return { us, commitsPer1000: Math.round((s.commits() / CALLS) * 1000) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const perTurn: Array<{ us: number; commitsPer1000: number }> = [];
+const windowed: Array<{ us: number; commitsPer1000: number }> = [];
+try {
+  await round("window"); // warm-up
+  for (let i = 0; i < ROUNDS; i++) {
+    perTurn.push(await round("turn"));
+    windowed.push(await round("window"));
+  }
+} finally {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+const out = {
+  calls: CALLS,
+  rounds: ROUNDS,
+  per_turn_us_per_call: Math.round(median(perTurn.map((r) => r.us)) * 10) / 10,
+  per_turn_commits_per_1000: median(perTurn.map((r) => r.commitsPer1000)),
+  window20_us_per_call: Math.round(median(windowed.map((r) => r.us)) * 10) / 10,
+  window20_commits_per_1000: median(windowed.map((r) => r.commitsPer1000)),
+};
+if (values.json) console.log(JSON.stringify(out));
+else for (const [k, v] of Object.entries(out)) console.log(`${k.padEnd(28)} ${v}`);

@@ -76,6 +76,19 @@ export async function checkGit(deps: DoctorDeps): Promise<CheckResult> {
   );
 }
 
+/** ssh-keygen verifies signed registries (git verify-commit with gpg.format=ssh); without it they refuse every sync. */
+export function checkSshKeygen(deps: Pick<DoctorDeps, "which">): CheckResult {
+  const at = deps.which("ssh-keygen");
+  if (at) return result("ssh_keygen", "ssh-keygen", "ok", `ssh-keygen at ${at} (verifies signed registries)`);
+  return result(
+    "ssh_keygen",
+    "ssh-keygen",
+    "warn",
+    "ssh-keygen is not on PATH: registries added with --require-signed refuse every sync (their signatures cannot be verified)",
+    "install OpenSSH's client tools (Debian/Ubuntu: apt-get install openssh-client; macOS ships them)",
+  );
+}
+
 /** elixir, mix and the OTP release, from one `elixir --version` (starting a VM costs ~0.3 s). */
 export async function checkElixir(deps: DoctorDeps): Promise<CheckResult[]> {
   const install = "install Elixir 1.14+ (Debian/Ubuntu: apt-get install elixir; macOS: brew install elixir; or asdf)";

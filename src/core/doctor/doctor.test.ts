@@ -18,6 +18,7 @@ import {
   checkSandboxPolicy,
   checkSandboxTool,
   checkSocket,
+  checkSshKeygen,
   type CommandResult,
   type DoctorDeps,
 } from "./checks.ts";
@@ -71,7 +72,7 @@ function deps(over: Partial<DoctorDeps> & { programs?: Record<string, CommandRes
     env: {},
     uid: UID,
     run: async (cmd) => programs[cmd.join(" ")] ?? null,
-    which: (name) => (name === "mix" ? "/usr/bin/mix" : null),
+    which: (name) => (name === "mix" ? "/usr/bin/mix" : name === "ssh-keygen" ? "/usr/bin/ssh-keygen" : null),
     probePort: async () => ({ state: "free" }),
     readDaemon: () => null,
     diskSpace: () => ({ free: 50 * 1024 ** 3, total: 100 * 1024 ** 3 }),
@@ -118,6 +119,11 @@ describe("versions", () => {
 });
 
 describe("tool checks", () => {
+  test("ssh-keygen: ok when on PATH; missing warns that signed registries cannot sync", () => {
+    expect(checkSshKeygen({ which: (n) => (n === "ssh-keygen" ? "/usr/bin/ssh-keygen" : null) })).toMatchObject({ status: "ok", message: expect.stringContaining("/usr/bin/ssh-keygen") });
+    expect(checkSshKeygen({ which: () => null })).toMatchObject({ status: "warn", message: expect.stringContaining("--require-signed"), fix: expect.stringContaining("openssh-client") });
+  });
+
   test("git: ok, old (warn with the backport caveat), missing (fail), broken (fail)", async () => {
     expect((await checkGit(deps())).status).toBe("ok");
     const old = await checkGit(deps({ programs: { "git --version": out("git version 2.34.1\n") } }));
@@ -296,7 +302,7 @@ describe("runDoctor", () => {
   test("a healthy machine: every check ok, in a stable order", async () => {
     const home = join(temp(), "home");
     const r = await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home, OPENSENTIENCE_SDK_PATH: join(import.meta.dir, "../../../sdk/elixir") } }));
-    expect(r.checks.map((c) => c.id)).toEqual(["config", "git", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "port", "admin_token", "disk", "sandbox_tool", "landlock", "limits", "sandbox_policy"]);
+    expect(r.checks.map((c) => c.id)).toEqual(["config", "git", "ssh_keygen", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "port", "admin_token", "disk", "sandbox_tool", "landlock", "limits", "sandbox_policy"]);
     expect(r.checks.filter((c) => c.status !== "ok" && c.id !== "sdk")).toEqual([]);
     expect(r.ok).toBe(true);
     for (const c of r.checks) if (c.status !== "ok") expect(c.fix).toBeTruthy();

@@ -32,7 +32,8 @@ export const tokenCreate: Command = {
         [
           `Client token '${clean(created.name)}' created. It is shown only this once; the daemon keeps only a hash.`,
           `  tools: ${created.tools.map(clean).join(", ")}`,
-          "  use:   Authorization: Bearer <token> on the daemon's /mcp endpoint, or: opensentience mcp --token-name " + clean(created.name),
+          ...(created.tools.some((t) => t !== "metrics") ? ["  use:   Authorization: Bearer <token> on the daemon's /mcp endpoint, or: opensentience mcp --token-name " + clean(created.name)] : []),
+          ...(created.tools.includes("metrics") ? ["  use:   Authorization: Bearer <token> on GET /metrics (Prometheus: authorization.credentials_file)"] : []),
         ].join("\n"),
       );
     }

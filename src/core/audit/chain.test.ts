@@ -211,21 +211,33 @@ test("migration 0007 backfills an older catalog's rows in id order", () => {
   v7.close();
 });
 
-test("batched rows: committed within the window, hashed in the order recorded", async () => {
-  const log = new AuditLog(store.sqlite, store.db, clock, undefined, { batchWindowMs: 5 });
-  log.record({ actor: "system", action: "first", outcome: "ok" });
-  for (let i = 0; i < 20; i++) log.recordSoon({ actor: "api", action: "tool.call", outcome: "ok", details: { i } });
-  log.record({ actor: "system", action: "last", outcome: "ok" }); // flushes the queue first
-  for (let i = 20; i < 30; i++) log.recordSoon({ actor: "api", action: "tool.call", outcome: "ok", details: { i } });
+test("batched rows: held until the window or a synchronous record, then committed by the timer alone; hashed in the order recorded", async () => {
+  // A long window: only record() (which flushes first) can write the queue.
+  const held = new AuditLog(store.sqlite, store.db, clock, undefined, { batchWindowMs: 60_000 });
+  held.record({ actor: "system", action: "first", outcome: "ok" });
+  for (let i = 0; i < 20; i++) held.recordSoon({ actor: "api", action: "tool.call", outcome: "ok", details: { i } });
   const reader = new Database(join(dir, "catalog.db"), { readonly: true });
   const count = () => reader.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM audit_events").get()!.n;
+  expect(count()).toBe(1);
+  held.record({ actor: "system", action: "last", outcome: "ok" }); // flushes the queue first
   expect(count()).toBe(22);
-  // Another connection sees the queued rows once their batch commits.
-  await waitFor(() => count() === 32, { timeoutMs: 2000 });
+  // A short window: the timer commits with nobody flushing.
+  const soon = new AuditLog(store.sqlite, store.db, clock, undefined, { batchWindowMs: 5 });
+  for (let i = 20; i < 30; i++) soon.recordSoon({ actor: "api", action: "tool.call", outcome: "ok", details: { i } });
+  await waitFor(() => count() === 32, { timeoutMs: 5000, what: "the timer's commit seen by another connection" });
   const order = store.sqlite.query<{ action: string; details_json: string }, []>("SELECT action, details_json FROM audit_events ORDER BY id").all();
   expect(order.map((o) => (o.action === "tool.call" ? JSON.parse(o.details_json).i : o.action))).toEqual(["first", ...Array.from({ length: 20 }, (_, i) => i), "last", ...Array.from({ length: 10 }, (_, i) => i + 20)]);
   expect(verifyChain(store.sqlite).ok).toBe(true);
   reader.close();
+});
+
+test("a burst of 256 is committed at once, without waiting for the window", () => {
+  const log = new AuditLog(store.sqlite, store.db, clock, undefined, { batchWindowMs: 60_000 });
+  for (let i = 0; i < 256; i++) log.recordSoon({ actor: "api", action: "tool.call", outcome: "ok" });
+  const reader = new Database(join(dir, "catalog.db"), { readonly: true });
+  expect(reader.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM audit_events").get()!.n).toBe(256);
+  reader.close();
+  log.flush();
 });
 
 test("the daemon's snapshot walk gives the same report, from its own read-only connection", async () => {

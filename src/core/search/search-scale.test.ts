@@ -5,7 +5,8 @@
  * same rows, same order, on a catalog big enough to pass the cap. The reference
  * filters with the JSON columns (not the facets), computes each hit's tier from
  * its columns (and checks the index's rowid carries it), and ranks with the
- * same score: the first `cap` hits in (tier, pk) order, by score, then name.
+ * same score: the first RANK_WINDOW hits (or to the page's end) in (tier, pk)
+ * order, by score, then name.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
@@ -17,7 +18,7 @@ import { loadConfig } from "../config/load.ts";
 import { validateManifest } from "../manifest/parse.ts";
 import { createServices, type Services } from "../services.ts";
 import { BM25_SQL, boostOf, TIER_SHIFT, tierSql } from "./rank.ts";
-import { COUNT_CAP, EFFECTIVE_STATUS_SQL, ftsQuery, type SearchFilter } from "./search.ts";
+import { COUNT_CAP, EFFECTIVE_STATUS_SQL, ftsQuery, RANK_WINDOW, type SearchFilter } from "./search.ts";
 
 const N = 2500;
 const WORDS = ["git", "commit", "invoice", "deploy", "alert", "review"];
@@ -50,6 +51,9 @@ beforeAll(() => {
       }
     }
   });
+  // A few installs: their state is the effective status (installed, local_dev, install_failed).
+  const inst = s.store.sqlite.query("INSERT INTO installs (agent_id, source, install_path, state, dev_mode, installed_at, updated_at) VALUES (?, 'local', '/x', ?, ?, 't', 't')");
+  for (let i = 1; i < N; i += 97) inst.run(`com.t.${WORDS[i % WORDS.length]}_${i}`, i % 3 === 1 ? "install_failed" : "installed", i % 2);
 }, 120_000);
 afterAll(() => {
   s.close();
@@ -57,7 +61,7 @@ afterAll(() => {
 });
 
 /** The reference: one statement, everything joined, filters on the JSON columns, exact count, full sort. */
-function reference(f: SearchFilter, cap: number): { total: number; keys: string[] } {
+function reference(f: SearchFilter, window: number): { total: number; keys: string[] } {
   const where: string[] = [];
   const params: Array<string | number> = [];
   const match = f.query ? ftsQuery(f.query) : null;
@@ -84,11 +88,11 @@ function reference(f: SearchFilter, cap: number): { total: number; keys: string[
       `WITH h AS (SELECT a.key, a.name, a.agent_id, f.rowid AS rid, ${tierSql("a")} * ${TIER_SHIFT} + a.pk AS expected, ${BM25_SQL} * ${boostOf("f.rowid")} AS score
                   FROM ${from} LEFT JOIN installs i ON i.agent_id = a.agent_id ${whereSql}),
             w AS (SELECT *, row_number() OVER (ORDER BY expected) AS rn FROM h)
-       SELECT key, rid, expected, rn FROM w ORDER BY rn > ${cap}, score, ${byName}`,
+       SELECT key, rid, expected, rn FROM w ORDER BY rn > ${window}, score, ${byName}`,
     )
     .all(...params);
   for (const h of hits) expect(h.rid).toBe(h.expected); // the index's rowid carries the tier the columns give
-  return { total: hits.length, keys: hits.filter((h) => h.rn <= cap).map((h) => h.key) };
+  return { total: hits.length, keys: hits.filter((h) => h.rn <= window).map((h) => h.key) };
 }
 
 const FILTERS: SearchFilter[] = [
@@ -111,12 +115,18 @@ const FILTERS: SearchFilter[] = [
   { query: "alert", source: "remote", minTrust: 0.3 },
   { query: "review", status: "local_uninstalled" },
   { query: "deploy", integration: "github", verification: "verified" },
-  // More hits than the cap: the rank window is the first `cap` hits in (tier, pk) order.
+  // More hits than the rank window and the count cap: the window is the first hits in (tier, pk) order.
   { query: "things" },
   { query: "things", capability: "tools" },
   { query: "things", status: "local_uninstalled" },
   { query: "things", source: "remote" },
   { query: "thing", source: "local", integration: "slack" },
+  { query: "things", status: "installed" },
+  { query: "things", status: "local_dev" },
+  { query: "git", status: "install_failed" },
+  { query: "things", status: "missing" },
+  { status: "installed" },
+  { status: "local_dev" },
 ];
 
 describe("search at scale matches the exact one-statement query", () => {
@@ -124,7 +134,7 @@ describe("search at scale matches the exact one-statement query", () => {
     for (const [offset, limit] of [[0, 50], [37, 13], [COUNT_CAP - 10, 50], [1200, 100], [N - 5, 50]] as const) {
       test(`${JSON.stringify(f)} offset ${offset} limit ${limit}`, () => {
         const cap = Math.max(COUNT_CAP, offset + limit);
-        const ref = reference(f, cap);
+        const ref = reference(f, Math.max(RANK_WINDOW, offset + limit));
         const page = s.search.search({ ...f, offset, limit });
         expect(page.agents.map((a) => a.key)).toEqual(ref.keys.slice(offset, offset + limit));
         if (ref.total > cap && !(f.query === undefined && Object.keys(f).length === 0)) {

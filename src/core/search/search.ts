@@ -7,7 +7,7 @@
 import type { Database } from "bun:sqlite";
 import { AppError } from "../errors.ts";
 import { AGENT_STATUS_VALUES, type AgentStatus, type AgentSummary } from "../catalog/types.ts";
-import { BM25_SQL, boostOf, errorRatesJson, pkOf, RELIABILITY_WEIGHT, type ReliabilitySource } from "./rank.ts";
+import { BM25_SQL, boostOf, errorRatesJson, pkOf, RELIABILITY_WEIGHT, type ReliabilitySource, TIER_SHIFT, tierSql } from "./rank.ts";
 import { TypoCorrector } from "./typo.ts";
 
 export interface SearchFilter {
@@ -134,6 +134,14 @@ export function ftsQuery(text: string, corrections?: (word: string) => string[] 
  */
 export const COUNT_CAP = 1000;
 
+/**
+ * Full-text hits ranked per page: the first this many (or the page's end) in
+ * rowid order, i.e. the most trusted first (migration 0006). Every hit when
+ * there are fewer; beyond, scoring each hit (bm25 reads its positions) would
+ * cost more than everything else together.
+ */
+export const RANK_WINDOW = 400;
+
 export interface SearchOptions {
   /** Observed reliability (error rates) as a ranking input; without it every agent is neutral. */
   reliability?: ReliabilitySource;
@@ -145,7 +153,7 @@ const TEXT_COLUMNS = "agent_id name description keywords tool_summary";
 /** A facet token of migration 0006: kind letter + hex of the UTF-8 value, lower case. */
 export const facetToken = (kind: "c" | "i" | "s" | "o" | "v", value: string) => `0f${kind}${Buffer.from(value, "utf8").toString("hex")}`;
 
-/** FTS terms for the exact filters a facet answers; the effective status still checks installs per hit. */
+/** FTS terms for the exact filters a facet answers; the effective status still checks installs (see search()). */
 function facetTerms(f: SearchFilter): string[] {
   const out: string[] = [];
   if (f.capability) out.push(facetToken("c", f.capability));
@@ -243,7 +251,7 @@ export class CatalogSearch {
     const textOnly = text && queryWords(f.query!).some((w) => w.startsWith("0")) ? `{${TEXT_COLUMNS}}: (${text})` : text;
     const match = textOnly ? [textOnly, ...facetTerms(f)].join(" AND ") : null;
     // With a query only these still read the row (through agents_filter_cols); without one every filter does.
-    const needsRow = !!(f.status || f.minTrust !== undefined || (!match && (f.verification || f.source)));
+    const needsRow = !!(f.minTrust !== undefined || (f.status && (!match || f.status === "local_dev")) || (!match && (f.verification || f.source)));
     const pk = match ? pkOf("f.rowid") : "a.pk";
     const where: string[] = [];
     const params: Array<string | number> = [];
@@ -259,7 +267,19 @@ export class CatalogSearch {
       where.push(`EXISTS (SELECT 1 FROM agent_tags t WHERE t.tag = ? AND t.pk = ${pk})`);
       params.push(`i:${f.integration}`);
     }
-    if (f.status) {
+    if (f.status && match && f.status !== "local_dev") {
+      // The few installed agents decide, as one small pk set: no row lookup per hit. A listing-only status
+      // (its facet is in the MATCH) holds when the agent has no install; any other is an install state.
+      // CROSS JOIN keeps SQLite from walking every agent to find the installs.
+      if (LISTING_ONLY_STATUSES.has(f.status)) where.push(`${pk} NOT IN (SELECT ia.pk FROM installs i CROSS JOIN agents ia ON ia.agent_id = i.agent_id)`);
+      else {
+        // Only installed agents can match: look their index rows up by rowid instead of reading every hit.
+        where.push(
+          `f.rowid IN (SELECT ${tierSql("ia")} * ${TIER_SHIFT} + ia.pk FROM installs i CROSS JOIN agents ia ON ia.agent_id = i.agent_id WHERE (CASE WHEN i.state = 'installed' AND i.dev_mode = 1 THEN 'local_dev' ELSE i.state END) = ?)`,
+        );
+        params.push(f.status);
+      }
+    } else if (f.status) {
       where.push(`(${EFFECTIVE_STATUS_SQL}) = ?`);
       params.push(f.status);
       if (LISTING_ONLY_STATUSES.has(f.status) && !match) {
@@ -281,7 +301,7 @@ export class CatalogSearch {
     }
     const whereSql = where.length ? `WHERE ${where.join(" AND ")}` : "";
     // installs is keyed by agent_id, so its LEFT JOIN never changes which rows match: only the status filter reads it.
-    const installs = f.status ? " LEFT JOIN installs i ON i.agent_id = a.agent_id" : "";
+    const installs = f.status && needsRow ? " LEFT JOIN installs i ON i.agent_id = a.agent_id" : "";
     // agents_filter_cols (migration 0005) holds every column the filters read, keyed by pk: far cheaper per hit than the row.
     const from = match ? (needsRow ? `agents_fts f JOIN agents a INDEXED BY agents_filter_cols ON a.pk = ${pk}${installs}` : "agents_fts f") : `agents a${installs}`;
     const byName = "a.name COLLATE NOCASE, a.agent_id, a.key";
@@ -304,11 +324,11 @@ export class CatalogSearch {
 
     let rows: SummaryRow[];
     if (match) {
-      // Rank the first `cap` hits in rowid order (migration 0006: the most trusted first). When the count is not
-      // capped that is every hit; a broad query ranks a bounded window instead of scoring thousands of hits.
+      // Rank the first RANK_WINDOW hits (or up to the page's end) in rowid order (migration 0006: the most trusted
+      // first): every hit of a narrow query; a broad one ranks a bounded window instead of scoring thousands.
       // Then read agents rows only for the hits that can be on this page: those scoring no worse than the
       // page's last one (ties included, so name still breaks them).
-      const cap = Math.max(COUNT_CAP, offset + limit);
+      const window = Math.max(RANK_WINDOW, offset + limit);
       const rates = errorRatesJson(this.reliability);
       const score = rates
         ? `m.r * ${boostOf("m.rid")} * (1.0 - ${RELIABILITY_WEIGHT} * coalesce((SELECT j.value FROM json_each(?) j WHERE j.key = r.agent_id), 0.0))`
@@ -325,7 +345,7 @@ export class CatalogSearch {
            WHERE s.score <= coalesce((SELECT score FROM t), 1e308)
            ORDER BY s.score, ${byName} LIMIT ? OFFSET ?`,
         )
-        .all(...params, cap, ...(rates ? [rates] : []), offset + limit - 1, limit, offset);
+        .all(...params, window, ...(rates ? [rates] : []), offset + limit - 1, limit, offset);
     } else if (plain && offset >= LIST_STRIDE) {
       // Seek to the nearest mark before the offset, then step over less than LIST_STRIDE entries.
       const marks = this.listMarks(offset).marks;

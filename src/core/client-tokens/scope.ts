@@ -61,5 +61,5 @@ export function scopeAllows(scope: ToolScope, toolId: string): boolean {
 
 /** True when the scope covers at least one possible tool of `agentId` (so its tool changes concern the client). */
 export function scopeCoversAgent(scope: ToolScope, agentId: string): boolean {
-  return scope.some((p) => p === "*" || p.slice(0, p.lastIndexOf("/")) === agentId);
+  return scope.some((p) => p === "*" || (p.lastIndexOf("/") > 0 && p.slice(0, p.lastIndexOf("/")) === agentId));
 }

@@ -1,8 +1,9 @@
 /**
- * The trace of one tool call or chat turn while it runs. The router only
- * stamps phase boundaries (one number each); the spans are built once, at the
- * end, so a call costs a handful of small objects — and nothing at all when
- * tracing is off (the router then holds no CallTrace).
+ * The trace of one tool call or chat turn. The router only stamps phase
+ * boundaries (one number each) and the end; span records are built lazily —
+ * when the trace is exported or someone looks at it — so a traced call costs
+ * one object and two ids, and an untraced call nothing (the router then holds
+ * no CallTrace).
  */
 import type { SpanRecord } from "./span-record.ts";
 import { formatTraceparent, isSpanId, newSpanId, type SpanParent } from "./trace-context.ts";
@@ -11,28 +12,39 @@ import { formatTraceparent, isSpanId, newSpanId, type SpanParent } from "./trace
 export const PHASE = { checked: 0, validated: 1, admitting: 2, admitted: 3 } as const;
 export type Phase = (typeof PHASE)[keyof typeof PHASE];
 
+const PHASE_NAMES = ["permission.check", "schema.validate", "limits.admit", "queue.wait"] as const;
 /** Error codes decided by admission itself (the wait for a slot did not start). */
 const ADMISSION_CODES = new Set(["rate_limited", "overloaded"]);
 
 export interface TraceSink {
-  finish(t: CallTrace, spans: SpanRecord[]): void;
+  finish(t: CallTrace): void;
 }
 
 export class CallTrace {
-  readonly rootId = newSpanId();
   readonly execId = newSpanId();
+  private rootId_: string | undefined;
   readonly traceId: string;
-  private readonly parentId: string | undefined;
-  private readonly marks = [0, 0, 0, 0];
-  private agent: { spanId: string; startMs: number; endMs: number } | undefined;
+  readonly parentId: string | undefined;
+  private m0 = 0;
+  private m1 = 0;
+  private m2 = 0;
+  private m3 = 0;
+  private endedAt = 0;
+  private error: string | undefined;
+  private agentId_: string | undefined;
+  private agentStartMs = 0;
+  private agentEndMs = 0;
+  private built: SpanRecord[] | undefined;
 
   constructor(
     private readonly sink: TraceSink,
     readonly kind: "tool" | "chat",
     readonly requestId: string,
     readonly correlationId: string | undefined,
-    /** Root attributes: agent, tool, caller kind (never argument values). */
-    private readonly attributes: Record<string, string | number | boolean>,
+    readonly agentId: string,
+    /** The tool's global id; for a chat turn, the chat session id. */
+    readonly subject: string,
+    readonly callerKind: string,
     parent: SpanParent | undefined,
     fallbackTraceId: string,
     /** performance.now() when the call started. */
@@ -43,7 +55,16 @@ export class CallTrace {
   }
 
   mark(phase: Phase): void {
-    this.marks[phase] = performance.now();
+    const t = performance.now();
+    if (phase === 0) this.m0 = t;
+    else if (phase === 1) this.m1 = t;
+    else if (phase === 2) this.m2 = t;
+    else this.m3 = t;
+  }
+
+  /** The root span's id (made when first needed: most traces are never read). */
+  get rootId(): string {
+    return (this.rootId_ ??= newSpanId());
   }
 
   /** What the agent receives: its work is a child of this trace's agent.execute span. */
@@ -51,70 +72,79 @@ export class CallTrace {
     return formatTraceparent(this.traceId, this.execId);
   }
 
+  /** Epoch ms when the trace started (for ordering in the UI). */
+  get startMs(): number {
+    return performance.timeOrigin + this.started;
+  }
+
   /**
    * The agent's own span from a terminal frame's optional `agent_span`
    * (`{span_id, start_us, end_us}`, Unix microseconds). Untrusted: a malformed
-   * value is ignored, and the times are clamped into agent.execute when the
-   * trace ends.
+   * value is ignored, and the times are clamped into agent.execute.
    */
-  agentSpan(raw: unknown): void {
-    if (!raw || typeof raw !== "object") return;
-    const r = raw as Record<string, unknown>;
-    const { span_id: spanId, start_us: s, end_us: e } = r;
+  agentSpan(raw: { span_id: string; start_us: number; end_us: number } | undefined): void {
+    if (!raw) return;
+    const { span_id: spanId, start_us: s, end_us: e } = raw;
     if (!isSpanId(spanId) || spanId === this.execId || spanId === this.rootId) return;
-    if (typeof s !== "number" || typeof e !== "number" || !Number.isFinite(s) || !Number.isFinite(e) || e < s) return;
-    this.agent = { spanId, startMs: s / 1000, endMs: e / 1000 };
+    if (!Number.isFinite(s) || !Number.isFinite(e) || e < s) return;
+    this.agentId_ = spanId;
+    this.agentStartMs = s / 1000;
+    this.agentEndMs = e / 1000;
   }
 
   /** Ends the trace; `error` is the outcome's error code (undefined: ok). */
   end(error: string | undefined): void {
+    if (this.endedAt) return;
+    this.endedAt = performance.now();
+    this.error = error;
+    this.sink.finish(this);
+  }
+
+  /** The finished trace's spans (built once, on first use). */
+  spans(): SpanRecord[] {
+    return (this.built ??= this.build());
+  }
+
+  private build(): SpanRecord[] {
     const base = performance.timeOrigin;
-    const at = (perf: number) => base + perf;
-    const now = performance.now();
+    const { traceId, error } = this;
+    const end = this.endedAt || performance.now();
     const spans: SpanRecord[] = [];
     const span = (name: string, spanId: string, parent: string | undefined, kind: SpanRecord["kind"], from: number, to: number, err: string | undefined, attributes: SpanRecord["attributes"] = {}) =>
-      spans.push({ traceId: this.traceId, spanId, parentSpanId: parent, name, kind, startMs: at(from), endMs: at(to), error: err, attributes });
-    const rootAttrs: SpanRecord["attributes"] = { ...this.attributes, "opensentience.request_id": this.requestId, "opensentience.outcome": error ?? "ok" };
+      spans.push({ traceId, spanId, parentSpanId: parent, name, kind, startMs: base + from, endMs: base + to, error: err, attributes });
+    const rootAttrs: SpanRecord["attributes"] = { "opensentience.agent_id": this.agentId, "opensentience.request_id": this.requestId, "opensentience.outcome": error ?? "ok" };
+    if (this.kind === "tool") {
+      rootAttrs["opensentience.tool"] = this.subject;
+      rootAttrs["opensentience.caller.kind"] = this.callerKind;
+    } else rootAttrs["opensentience.chat.session_id"] = this.subject;
     if (this.correlationId) rootAttrs["opensentience.correlation_id"] = this.correlationId;
-    span(this.kind === "tool" ? "tool.call" : "chat.turn", this.rootId, this.parentId, "server", this.started, now, error, rootAttrs);
+    span(this.kind === "tool" ? "tool.call" : "chat.turn", this.rootId, this.parentId, "server", this.started, end, error, rootAttrs);
 
     let execFrom = this.started;
-    let reached = true;
     if (this.kind === "tool") {
-      const m = this.marks;
+      const marks = [this.m0, this.m1, this.m2, this.m3];
       // The phase in progress when the call ended carries its error; later phases were never reached.
-      const phases: Array<[string, number]> = [
-        ["permission.check", m[PHASE.checked]!],
-        ["schema.validate", m[PHASE.validated]!],
-        ["limits.admit", m[PHASE.admitting]!],
-        ["queue.wait", m[PHASE.admitted]!],
-      ];
-      let from = this.started;
-      for (let i = 0; i < phases.length; i++) {
-        const [name, to] = phases[i]!;
-        const admissionRefused = error !== undefined && ADMISSION_CODES.has(error) && name === "limits.admit";
-        if (to === 0 || admissionRefused) {
-          span(name, newSpanId(), this.rootId, "internal", from, admissionRefused && to ? to : now, error);
-          reached = false;
-          break;
+      for (let i = 0; i < marks.length; i++) {
+        const name = PHASE_NAMES[i]!;
+        const to = marks[i]!;
+        const refused = error !== undefined && i === PHASE.admitting && ADMISSION_CODES.has(error);
+        if (to === 0 || refused) {
+          span(name, newSpanId(), this.rootId, "internal", execFrom, refused && to ? to : end, error);
+          return spans;
         }
-        span(name, newSpanId(), this.rootId, "internal", from, to, undefined);
-        from = to;
-      }
-      execFrom = from;
-    }
-    if (reached) {
-      span("agent.execute", this.execId, this.rootId, "internal", execFrom, now, error);
-      const a = this.agent;
-      if (a) {
-        // Clamped into agent.execute: an agent cannot place its span outside the core's view of it.
-        const lo = at(execFrom);
-        const hi = at(now);
-        const s = Math.min(Math.max(a.startMs, lo), hi);
-        const e = Math.min(Math.max(a.endMs, s), hi);
-        spans.push({ traceId: this.traceId, spanId: a.spanId, parentSpanId: this.execId, name: this.kind === "tool" ? "agent.tool" : "agent.chat", kind: "agent", startMs: s, endMs: e, error, attributes: { "opensentience.agent_id": String(this.attributes["opensentience.agent_id"] ?? "") } });
+        span(name, newSpanId(), this.rootId, "internal", execFrom, to, undefined);
+        execFrom = to;
       }
     }
-    this.sink.finish(this, spans);
+    span("agent.execute", this.execId, this.rootId, "internal", execFrom, end, error);
+    if (this.agentId_) {
+      // Clamped into agent.execute: an agent cannot place its span outside the core's view of it.
+      const lo = base + execFrom;
+      const hi = base + end;
+      const s = Math.min(Math.max(this.agentStartMs, lo), hi);
+      const e = Math.min(Math.max(this.agentEndMs, s), hi);
+      spans.push({ traceId, spanId: this.agentId_, parentSpanId: this.execId, name: this.kind === "tool" ? "agent.tool" : "agent.chat", kind: "agent", startMs: s, endMs: e, error, attributes: { "opensentience.agent_id": this.agentId } });
+    }
+    return spans;
   }
 }

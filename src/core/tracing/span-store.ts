@@ -1,56 +1,50 @@
 /**
- * The recent spans, in memory and bounded (oldest traces dropped first), for
- * the audit timeline. Looked up by trace id, or by a correlation or request id
- * a trace's root carries. Nothing here is persisted.
+ * The recent traces, in memory and bounded, for the audit timeline: a ring of
+ * the last calls and turns (the oldest is overwritten first). Adding one is a
+ * single array store — no index is kept on the hot path; a lookup (rare: a
+ * person opening the timeline) scans the ring. Spans are built only when read.
+ * Nothing here is persisted.
  */
+import type { CallTrace } from "./call-trace.ts";
 import type { SpanRecord } from "./span-record.ts";
+import { uuidHex } from "./trace-context.ts";
+
+/** Spans a stored call stands for, on average (root + 5 phases + the agent's), to size the ring from max_spans. */
+const SPANS_PER_CALL = 7;
 
 export class SpanStore {
-  private readonly traces = new Map<string, SpanRecord[]>();
-  /** correlation / request id → trace id. */
-  private readonly index = new Map<string, string>();
-  /** Ids indexed per trace, to drop them with it. */
-  private readonly keysOf = new Map<string, string[]>();
-  private count = 0;
+  private readonly ring: Array<CallTrace | undefined>;
+  private head = 0;
 
-  constructor(readonly maxSpans: number) {}
+  constructor(maxSpans: number) {
+    this.ring = new Array<CallTrace | undefined>(Math.max(1, Math.ceil(maxSpans / SPANS_PER_CALL))).fill(undefined);
+  }
 
+  /** Calls and turns held. */
   get size(): number {
-    return this.count;
+    let n = 0;
+    for (const t of this.ring) if (t) n++;
+    return n;
   }
 
-  add(spans: SpanRecord[], keys: Array<string | undefined>): void {
-    if (spans.length === 0) return;
-    const traceId = spans[0]!.traceId;
-    let list = this.traces.get(traceId);
-    if (!list) this.traces.set(traceId, (list = []));
-    for (const s of spans) list.push(s);
-    this.count += spans.length;
-    for (const k of keys) {
-      if (!k || this.index.has(k)) continue;
-      this.index.set(k, traceId);
-      let ks = this.keysOf.get(traceId);
-      if (!ks) this.keysOf.set(traceId, (ks = []));
-      ks.push(k);
-    }
-    this.evict(traceId);
+  add(t: CallTrace): void {
+    this.ring[this.head] = t;
+    this.head = this.head + 1 === this.ring.length ? 0 : this.head + 1;
   }
 
-  /** Spans of the trace that `id` (a trace, correlation or request id) belongs to, by start time. */
+  /** Spans of the trace that `id` (a trace id, or the correlation or request id of a call in it) names, by start time. */
   spansFor(id: string): SpanRecord[] {
-    const traceId = this.index.get(id) ?? id;
-    const list = this.traces.get(traceId);
-    return list ? [...list].sort((a, b) => a.startMs - b.startMs) : [];
-  }
-
-  private evict(keep: string): void {
-    for (const [traceId, list] of this.traces) {
-      if (this.count <= this.maxSpans) return;
-      if (traceId === keep) continue;
-      this.traces.delete(traceId);
-      this.count -= list.length;
-      for (const k of this.keysOf.get(traceId) ?? []) this.index.delete(k);
-      this.keysOf.delete(traceId);
+    const hex = uuidHex(id);
+    let traceId: string | undefined;
+    for (const t of this.ring) {
+      if (t && (t.traceId === id || t.traceId === hex || t.correlationId === id || t.requestId === id)) {
+        traceId = t.traceId;
+        break;
+      }
     }
+    if (!traceId) return [];
+    const out: SpanRecord[] = [];
+    for (const t of this.ring) if (t && t.traceId === traceId) out.push(...t.spans());
+    return out.sort((a, b) => a.startMs - b.startMs);
   }
 }

@@ -2,10 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { PHASE } from "./call-trace.ts";
 import { tracingSettings } from "./settings.ts";
 import type { SpanRecord } from "./span-record.ts";
-import { SpanStore } from "./span-store.ts";
 import { formatTraceparent, parseTraceparent, traceIdFor } from "./trace-context.ts";
 import { type SpanExportSink, Tracer } from "./tracer.ts";
 
+const [ID_R_DENIED, ID_R_LIMITED, ID_R_WAIT, ID_R_BAD, ID_INV_3] = Array.from({ length: 5 }, () => crypto.randomUUID() as string) as [string, string, string, string, string];
 const settings = (over: Partial<ReturnType<typeof tracingSettings>> = {}) => ({ ...tracingSettings(undefined, {}), ...over });
 const byName = (spans: SpanRecord[]) => Object.fromEntries(spans.map((s) => [s.name, s]));
 
@@ -63,38 +63,38 @@ describe("call traces", () => {
 
   test("the error lands on the phase that was running; later phases are absent", () => {
     const t = new Tracer(settings());
-    const denied = t.call("r-denied", "a.b/x", "a.b", "cli", "corr-denied", undefined, performance.now());
+    const denied = t.call(ID_R_DENIED, "a.b/x", "a.b", "cli", "corr-denied", undefined, performance.now());
     denied.end("permission_denied");
-    expect(t.store.spansFor("r-denied").map((s) => [s.name, s.error])).toEqual([
+    expect(t.store.spansFor(ID_R_DENIED).map((s) => [s.name, s.error])).toEqual([
       ["tool.call", "permission_denied"],
       ["permission.check", "permission_denied"],
     ]);
-    const limited = t.call("r-limited", "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
+    const limited = t.call(ID_R_LIMITED, "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
     limited.mark(PHASE.checked);
     limited.mark(PHASE.validated);
     limited.mark(PHASE.admitting);
     limited.end("rate_limited");
-    expect(t.store.spansFor("r-limited").map((s) => [s.name, s.error ?? null])).toEqual([
+    expect(t.store.spansFor(ID_R_LIMITED).map((s) => [s.name, s.error ?? null])).toEqual([
       ["tool.call", "rate_limited"],
       ["permission.check", null],
       ["schema.validate", null],
       ["limits.admit", "rate_limited"],
     ]);
-    const waited = t.call("r-wait", "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
+    const waited = t.call(ID_R_WAIT, "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
     for (const p of [PHASE.checked, PHASE.validated, PHASE.admitting]) waited.mark(p);
     waited.end("timeout");
-    expect(t.store.spansFor("r-wait").at(-1)).toMatchObject({ name: "queue.wait", error: "timeout" });
+    expect(t.store.spansFor(ID_R_WAIT).at(-1)).toMatchObject({ name: "queue.wait", error: "timeout" });
   });
 
   test("a bad agent span is ignored", () => {
     const t = new Tracer(settings());
-    const c = t.call("r-bad", "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
+    const c = t.call(ID_R_BAD, "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
     for (const p of [PHASE.checked, PHASE.validated, PHASE.admitting, PHASE.admitted]) c.mark(p);
     c.agentSpan({ span_id: "XYZ", start_us: 1, end_us: 2 });
     c.agentSpan({ span_id: "00f067aa0ba902b7", start_us: 5, end_us: 1 });
     c.agentSpan({ span_id: c.execId, start_us: 1, end_us: 2 });
     c.end(undefined);
-    expect(t.store.spansFor("r-bad").map((s) => s.name)).not.toContain("agent.tool");
+    expect(t.store.spansFor(ID_R_BAD).map((s) => s.name)).not.toContain("agent.tool");
   });
 
   test("a chat turn's tool calls nest under it: by traceparent, or by correlation id while the turn runs", () => {
@@ -113,9 +113,9 @@ describe("call traces", () => {
     expect(roots.find((s) => s.attributes["opensentience.request_id"] === "inv-1")!.parentSpanId).toBe(turn.execId);
     expect(roots.find((s) => s.attributes["opensentience.request_id"] === "inv-2")!.parentSpanId).toBe(agentSpan);
     // After the turn, a stray call with that correlation id starts its own root.
-    const later = t.call("inv-3", "a.c/y", "a.c", "agent", corr, undefined, performance.now());
+    const later = t.call(ID_INV_3, "a.c/y", "a.c", "agent", corr, undefined, performance.now());
     later.end(undefined);
-    expect(t.store.spansFor("inv-3")[0]!.parentSpanId).toBeUndefined();
+    expect(t.store.spansFor(ID_INV_3)[0]!.parentSpanId).toBeUndefined();
   });
 });
 
@@ -157,13 +157,23 @@ describe("export", () => {
 });
 
 describe("span store", () => {
-  test("bounded: the oldest traces go first, with their index entries", () => {
-    const store = new SpanStore(100);
-    const rec = (traceId: string, i: number): SpanRecord => ({ traceId, spanId: `s${i}`, parentSpanId: undefined, name: "x", kind: "internal", startMs: i, endMs: i, error: undefined, attributes: {} });
-    for (let t = 0; t < 30; t++) store.add([rec(`t${t}`, 0), rec(`t${t}`, 1), rec(`t${t}`, 2), rec(`t${t}`, 3), rec(`t${t}`, 4)], [`corr-${t}`]);
-    expect(store.size).toBeLessThanOrEqual(100);
-    expect(store.spansFor("corr-0")).toEqual([]);
-    expect(store.spansFor("corr-29")).toHaveLength(5);
-    expect(store.spansFor("t29")).toHaveLength(5);
+  test("bounded ring: the oldest calls go first, with their index entries; lookups by trace, correlation and request id", () => {
+    const t = new Tracer(settings({ maxSpans: 100 })); // room for 15 calls
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const rid = crypto.randomUUID();
+      ids.push(rid);
+      t.call(rid, "a.b/x", "a.b", "cli", `corr-${i}`, undefined, performance.now()).end("permission_denied");
+    }
+    expect(t.store.size).toBe(15);
+    expect(t.store.spansFor("corr-0")).toEqual([]);
+    expect(t.store.spansFor(ids[0]!)).toEqual([]);
+    const last = t.store.spansFor("corr-29");
+    expect(last.map((s) => s.name)).toEqual(["tool.call", "permission.check"]);
+    expect(t.store.spansFor(last[0]!.traceId)).toEqual(last);
+    expect(t.store.spansFor(ids[29]!)).toEqual(last);
+    const uuidCall = crypto.randomUUID();
+    t.call(uuidCall, "a.b/x", "a.b", "cli", undefined, undefined, performance.now()).end("permission_denied");
+    expect(t.store.spansFor(uuidCall).map((s) => s.name)).toEqual(["tool.call", "permission.check"]);
   });
 });

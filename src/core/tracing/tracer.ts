@@ -12,7 +12,7 @@
 import { CallTrace, type TraceSink } from "./call-trace.ts";
 import type { SpanRecord } from "./span-record.ts";
 import { SpanStore } from "./span-store.ts";
-import { parseTraceparent, type SpanParent, traceIdFor } from "./trace-context.ts";
+import { parseTraceparent, randomTraceId, type SpanParent, uuidHex } from "./trace-context.ts";
 import type { TracingSettings } from "./settings.ts";
 
 /** Where exported spans go (otlp-export.ts); an interface so the module stays unloaded until needed. */
@@ -60,30 +60,28 @@ export class Tracer implements TraceSink {
     return this.loading;
   }
 
-  status(): { enabled: boolean; exporting: boolean; endpoint: string | null; error: string | null; spansInMemory: number } {
-    return { enabled: this.on, exporting: !!this.sink, endpoint: this.settings.tracesUrl ?? null, error: this.exportError ?? null, spansInMemory: this.store.size };
+  status(): { enabled: boolean; exporting: boolean; endpoint: string | null; error: string | null; callsInMemory: number } {
+    return { enabled: this.on, exporting: !!this.sink, endpoint: this.settings.tracesUrl ?? null, error: this.exportError ?? null, callsInMemory: this.store.size };
   }
 
   /** A tool call's trace. Parent: the caller's `traceparent`, else the chat turn of its correlation id, else a new trace. */
   call(requestId: string, tool: string, agentId: string, callerKind: string, correlationId: string | undefined, traceparent: string | undefined, started: number): CallTrace {
-    const parent = parseTraceparent(traceparent) ?? this.turnParent(correlationId);
-    const attrs = { "opensentience.agent_id": agentId, "opensentience.tool": tool, "opensentience.caller.kind": callerKind };
-    return new CallTrace(this, "tool", requestId, correlationId, attrs, parent, parent ? "" : traceIdFor(correlationId ?? requestId), started);
+    const parent = traceparent === undefined ? this.turnParent(correlationId) : (parseTraceparent(traceparent) ?? this.turnParent(correlationId));
+    return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, parent, parent ? "" : (uuidHex(correlationId ?? requestId) ?? randomTraceId()), started);
   }
 
   /** A chat turn's trace (its trace id is the turn's correlation id when that is a UUID). */
   chat(requestId: string, agentId: string, sessionId: string, correlationId: string, started: number): CallTrace {
-    const attrs = { "opensentience.agent_id": agentId, "opensentience.chat.session_id": sessionId };
-    const t = new CallTrace(this, "chat", requestId, correlationId, attrs, undefined, traceIdFor(correlationId), started);
+    const t = new CallTrace(this, "chat", requestId, correlationId, agentId, sessionId, "chat", undefined, uuidHex(correlationId) ?? randomTraceId(), started);
     this.turns.set(correlationId, t);
     return t;
   }
 
-  finish(t: CallTrace, spans: SpanRecord[]): void {
+  finish(t: CallTrace): void {
     if (t.kind === "chat" && t.correlationId && this.turns.get(t.correlationId) === t) this.turns.delete(t.correlationId);
-    this.store.add(spans, [t.correlationId, t.requestId]);
-    if (this.sink) this.sink.push(spans);
-    else if (this.loading && !this.exportError && this.backlog.length + spans.length <= MAX_BACKLOG) this.backlog.push(...spans);
+    this.store.add(t);
+    if (this.sink) this.sink.push(t.spans());
+    else if (this.loading && !this.exportError && this.backlog.length < MAX_BACKLOG) this.backlog.push(...t.spans());
   }
 
   /** Flushes and stops the exporter (daemon stop). */
@@ -94,7 +92,7 @@ export class Tracer implements TraceSink {
   }
 
   private turnParent(correlationId: string | undefined): SpanParent | undefined {
-    const turn = correlationId ? this.turns.get(correlationId) : undefined;
+    const turn = correlationId && this.turns.size ? this.turns.get(correlationId) : undefined;
     return turn ? { traceId: turn.traceId, spanId: turn.execId } : undefined;
   }
 }

@@ -212,4 +212,12 @@ end
     expect(trust.lastTest).toMatchObject({ outcome: "failed", failures: 1 });
     expect(await agentPage()).toMatch(/data-testid="local-tests"[\s\S]*Tests fail locally/);
   }, 300_000);
+
+  test("without a daemon agents test runs locally (under the daemon lock) and records the same way", async () => {
+    expect(await daemon.stop("SIGTERM")).toBe(0);
+    const r = await runBinary(["agents", "test", ECHO, "--yes", "--json"], { sandbox: box, timeoutMs: 240_000 });
+    expect(r.code).toBe(1);
+    expect(r.json<TestRun>()).toMatchObject({ outcome: "failed", tests: ECHO_TESTS + 1, failures: 1, sandboxed: true });
+    expect((await audit("agent.test"))[0]).toMatchObject({ actor: "cli", details: { outcome: "failed" } });
+  }, 300_000);
 });

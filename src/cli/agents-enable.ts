@@ -13,7 +13,7 @@ export const agentsEnable: Command = {
   path: ["agents", "enable"],
   summary: "Approve permissions (a subset of those requested) and enable an installed agent",
   usage: "ID [--approve PERM,... | --approve-all] [--override-yank]",
-  options: { approve: { type: "string", multiple: true }, "approve-all": { type: "boolean" }, "override-yank": { type: "boolean" } },
+  options: { approve: { type: "string", multiple: true, description: "Permissions to approve (comma-separated; repeatable)" }, "approve-all": { type: "boolean", description: "Approve every permission the agent requests" }, "override-yank": { type: "boolean", description: "Enable even though the registry yanked this version" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const id = ctx.positionals[0]!;

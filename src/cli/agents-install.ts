@@ -42,7 +42,7 @@ export const agentsInstall: Command = {
   path: ["agents", "install"],
   summary: "Fetch and build an agent (runs its build code: asks first unless --yes)",
   usage: "ID [--ref REF] [--registry NAME | --local] [--yes] [--verbose]",
-  options: { ref: { type: "string" }, registry: { type: "string" }, local: { type: "boolean" }, yes: { type: "boolean" }, verbose: { type: "boolean" } },
+  options: { ref: { type: "string", description: "Git branch, tag or commit to install" }, registry: { type: "string", description: "Install from this registry's listing" }, local: { type: "boolean", description: "Install the local (discovered) copy" }, yes: { type: "boolean", description: "Do not ask before running build code" }, verbose: { type: "boolean", description: "Show the build's full output" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const id = ctx.positionals[0]!;

@@ -27,7 +27,7 @@ export const agentsRun: Command = {
   path: ["agents", "run"],
   summary: "Start an installed, enabled agent and keep it running across daemon restarts (waits until its tools are registered)",
   usage: "ID [--no-autostart]",
-  options: { "no-autostart": { type: "boolean" } },
+  options: { "no-autostart": { type: "boolean", description: "Run now but do not start it again after a daemon restart" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     return print(ctx, await ctx.daemon().runAgent(ctx.positionals[0]!, { autostart: ctx.values["no-autostart"] !== true }));

@@ -9,7 +9,7 @@ export const agentsLogs: Command = {
   path: ["agents", "logs"],
   summary: "Show an agent's log (redacted); --follow streams new lines until Ctrl-C",
   usage: "ID [--follow] [--tail N]",
-  options: { follow: { type: "boolean", short: "f" }, tail: { type: "string" } },
+  options: { follow: { type: "boolean", short: "f", description: "Keep streaming new lines until Ctrl-C" }, tail: { type: "string", description: "Show only the last N lines" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const client = ctx.daemon();

@@ -9,7 +9,7 @@ export const agentsNew: Command = {
   path: ["agents", "new"],
   summary: "Create a new Elixir agent project (manifest, mix.exs, one tool, a test)",
   usage: "NAME [--dir DIR] [--id ID]",
-  options: { dir: { type: "string" }, id: { type: "string" } },
+  options: { dir: { type: "string", description: "Directory to create (default ./NAME)" }, id: { type: "string", description: "Agent id (reverse-DNS, e.g. com.example.echo)" } },
   args: { min: 1, max: 1 },
   run(ctx) {
     const home = resolveHome(ctx.env);

@@ -66,14 +66,14 @@ async function searchPage(ctx: CommandContext, filter: SearchFilter): Promise<Se
 }
 
 const FILTER_OPTIONS = {
-  capability: { type: "string" },
-  integration: { type: "string" },
-  status: { type: "string" },
-  verification: { type: "string" },
-  "min-trust": { type: "string" },
-  source: { type: "string" },
-  limit: { type: "string" },
-  offset: { type: "string" },
+  capability: { type: "string", description: "Only agents declaring this capability" },
+  integration: { type: "string", description: "Only agents with this integration" },
+  status: { type: "string", description: `Only agents in this state: ${AGENT_STATUS_VALUES.join(", ")}` },
+  verification: { type: "string", description: "Only agents with this verification level" },
+  "min-trust": { type: "string", description: "Only agents with a trust score of at least N (0 to 1)" },
+  source: { type: "string", description: "local (found on disk) or remote (from a registry)" },
+  limit: { type: "string", description: "Rows per page (1 to 1000)" },
+  offset: { type: "string", description: "Rows to skip (for paging)" },
 } as const;
 
 function filterFrom(values: Values): SearchFilter {

@@ -38,7 +38,7 @@ export const agentsTest: Command = {
   path: ["agents", "test"],
   summary: "Run an installed agent's own tests (mix test) in the build sandbox and record the result (asks first unless --yes)",
   usage: "ID [--yes] [--timeout MS] [--verbose]",
-  options: { yes: { type: "boolean" }, timeout: { type: "string" }, verbose: { type: "boolean" } },
+  options: { yes: { type: "boolean", description: "Do not ask before running the agent's test code" }, timeout: { type: "string", description: "Give up after MS milliseconds" }, verbose: { type: "boolean", description: "Show the test run's full output" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const id = ctx.positionals[0]!;

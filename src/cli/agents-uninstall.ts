@@ -9,7 +9,7 @@ export const agentsUninstall: Command = {
   path: ["agents", "uninstall"],
   summary: "Stop an agent, drop its approvals and delete its installed files",
   usage: "ID [--yes]",
-  options: { yes: { type: "boolean" } },
+  options: { yes: { type: "boolean", description: "Do not ask for confirmation" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const id = ctx.positionals[0]!;

@@ -41,7 +41,7 @@ export const agentsUpdate: Command = {
   path: ["agents", "update"],
   summary: "Fetch a newer version, show commits and permission changes, build it and swap on success",
   usage: "ID [--yes] [--verbose]",
-  options: { yes: { type: "boolean" }, verbose: { type: "boolean" } },
+  options: { yes: { type: "boolean", description: "Do not ask before running build code" }, verbose: { type: "boolean", description: "Show the build's full output" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const id = ctx.positionals[0]!;

@@ -10,7 +10,7 @@ export const auditVerify: Command = {
   path: ["audit", "verify"],
   summary: "Check the audit log's hash chain; names the first edited, inserted or missing row (exit 1)",
   usage: "[--tail N]",
-  options: { tail: { type: "string" } },
+  options: { tail: { type: "string", description: "Check only the last N rows" } },
   async run(ctx) {
     const tail = intOption(ctx.values, "tail", 1, 100_000_000);
     const t = await ctx.target({ write: false });
@@ -36,7 +36,7 @@ export const auditExport: Command = {
   path: ["audit", "export"],
   summary: "Write audit rows oldest first as JSON Lines (for a SIEM), with each row's chain hash",
   usage: "[--since T] [--format jsonl]",
-  options: { since: { type: "string" }, format: { type: "string" } },
+  options: { since: { type: "string", description: "Only rows newer than T (ISO time or an age like 30m, 2h, 7d)" }, format: { type: "string", description: "Output format (only jsonl)" } },
   async run(ctx) {
     const format = stringOption(ctx.values, "format") ?? "jsonl";
     if (format !== "jsonl") throw new AppError("usage", `--format must be jsonl; got ${JSON.stringify(format)}`);

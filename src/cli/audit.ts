@@ -8,11 +8,11 @@ export const audit: Command = {
   summary: "Show the audit log, newest first",
   usage: "[--agent ID] [--action A] [--since T] [--correlation ID] [--limit N]",
   options: {
-    agent: { type: "string" },
-    action: { type: "string" },
-    since: { type: "string" },
-    correlation: { type: "string" },
-    limit: { type: "string" },
+    agent: { type: "string", description: "Only rows about this agent" },
+    action: { type: "string", description: "Only this action (e.g. agent.enable)" },
+    since: { type: "string", description: "Only rows newer than T (ISO time or an age like 30m, 2h, 7d)" },
+    correlation: { type: "string", description: "Only rows with this correlation id" },
+    limit: { type: "string", description: "Show at most N rows" },
   },
   async run(ctx) {
     const sinceRaw = stringOption(ctx.values, "since");

@@ -13,7 +13,7 @@ export const tokenCreate: Command = {
   path: ["token", "create"],
   summary: "Create a client token for MCP clients, limited to the given tools (shown once)",
   usage: "NAME --tools 'AGENT_ID/*,AGENT_ID/TOOL,...' [--metrics]",
-  options: { tools: { type: "string" }, metrics: { type: "boolean" } },
+  options: { tools: { type: "string", description: "Tools the token may call: AGENT_ID/*, AGENT_ID/TOOL, comma-separated" }, metrics: { type: "boolean", description: "Also allow reading /metrics" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const name = ctx.positionals[0]!;

@@ -45,6 +45,45 @@ describe("help and version", () => {
   });
 });
 
+describe("group help (issue 17, finding 6)", () => {
+  test.each([["agents"], ["agents", "--help"], ["agents", "-h"], ["tools", "--help"], ["tools"], ["registry"], ["registry", "--help"], ["config"], ["service", "--help"]])("%j lists the group's commands with summaries, exit 0", async (...argv) => {
+    const r = await cli(...(argv as string[]));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toStartWith(`Usage: opensentience ${argv[0]} <command>`);
+    const members = { agents: ["agents list", "agents info", "agents stop"], tools: ["tools list", "tools call"], registry: ["registry add", "registry sync"], config: ["config show"], service: ["service install", "service status"] }[argv[0] as string]!;
+    for (const m of members) expect(r.stdout).toMatch(new RegExp(`^  ${m} +\\S`, "m"));
+  });
+
+  test("a command that is also a group: --help shows its own options then the group's commands", async () => {
+    const r = await cli("token", "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toStartWith("Usage: opensentience token [--rotate]");
+    expect(r.stdout).toMatch(/^  --rotate +Replace the token/m);
+    expect(r.stdout).toMatch(/^  token create +Create a client token/m);
+    const a = await cli("audit", "--help");
+    expect(a.stdout).toMatch(/^  --since VALUE +Only rows newer than T/m);
+    expect(a.stdout).toMatch(/^  audit verify +Check/m);
+  });
+
+  test("every option of every command has a description in --help; --status lists its values", async () => {
+    const { COMMANDS } = await import("./commands.ts");
+    for (const c of COMMANDS) {
+      for (const [k, o] of Object.entries(c.options ?? {})) expect({ cmd: c.path.join(" "), opt: k, description: o.description ?? "" }).toMatchObject({ description: expect.stringMatching(/\w{3}/) });
+    }
+    const r = await cli("agents", "list", "--help");
+    expect(r.stdout).toMatch(/^  --status VALUE +Only agents in this state: .*installed, install_failed$/m);
+    expect(r.stdout).toMatch(/^  --json +Machine-readable output$/m);
+    expect((await cli("agents", "logs", "--help")).stdout).toMatch(/^  --follow, -f +Keep streaming/m);
+  });
+
+  test("a wrong subcommand still fails with a suggestion", async () => {
+    const r = await cli("agents", "bogus", "--help");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'agents bogus'");
+  });
+});
+
 describe("usage errors: exit 2, one line on stderr", () => {
   test.each([
     [["agnts", "list"], "Did you mean 'agents list'?"],
@@ -52,7 +91,6 @@ describe("usage errors: exit 2, one line on stderr", () => {
     [["agents", "serch", "x"], "Did you mean 'agents search'?"],
     [["discovr"], "Did you mean 'discover'?"],
     [["audti"], "Did you mean 'audit'?"],
-    [["config"], "Try one of: config show"],
     [["confg", "show"], "Did you mean 'config show'?"],
     [["frobnicate"], "(see: opensentience --help)"],
   ])("unknown command %j suggests the closest", async (argv, hint) => {

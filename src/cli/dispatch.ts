@@ -22,8 +22,23 @@ function helpText(commands: Command[]): string {
 }
 
 function commandHelp(c: Command): string {
-  const opts = Object.entries(c.options ?? {}).map(([k, o]) => `  --${k}${o.type === "string" ? " VALUE" : ""}`);
-  return [`Usage: opensentience ${c.path.join(" ")} ${c.usage ?? ""}`.trimEnd(), "", c.summary, ...(opts.length ? ["", "Options:", ...opts, "  --json"] : ["", "Options:", "  --json"])].join("\n");
+  const opts = Object.entries(c.options ?? {}).map(([k, o]) => [`--${k}${o.short ? `, -${o.short}` : ""}${o.type === "string" ? " VALUE" : ""}`, o.description ?? ""] as const);
+  opts.push(["--json", "Machine-readable output"]);
+  const w = Math.max(...opts.map(([a]) => a.length));
+  return [`Usage: opensentience ${c.path.join(" ")} ${c.usage ?? ""}`.trimEnd(), "", c.summary, "", "Options:", ...opts.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`.trimEnd())].join("\n");
+}
+
+/** The commands of a group (`agents`, `tools`, …): the subcommands under that first word. */
+function groupCommands(word: string | undefined, commands: Command[]): Command[] {
+  return word === undefined ? [] : commands.filter((c) => c.path.length > 1 && c.path[0] === word);
+}
+
+function groupHelp(word: string, members: Command[], commands: Command[]): string {
+  const rows = members.map((c) => [c.path.join(" "), c.summary] as const);
+  const w = Math.max(...rows.map(([a]) => a.length));
+  const list = ["Commands:", ...rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`), "", `See: opensentience ${word} <command> --help`];
+  const own = commands.find((c) => c.path.length === 1 && c.path[0] === word);
+  return (own ? [commandHelp(own), "", ...list] : [`Usage: opensentience ${word} <command> [options]`, "", ...list]).join("\n");
 }
 
 /** Finds the command whose words are the longest prefix of argv. */
@@ -65,6 +80,15 @@ export async function runCli(argv: string[], io: Io = processIo, env = process.e
       return 0;
     }
     const found = findCommand(argv, commands);
+    // `agents`, `agents --help`, `token --help`: the group's commands, like git (a command that is
+    // also a group, `token`, keeps running bare; its --help shows the group).
+    const group = groupCommands(argv[0], commands);
+    const rest = argv.slice(1);
+    const helpAsked = rest.includes("--help") || rest.includes("-h");
+    if (group.length && (found?.cmd.path.length ?? 0) <= 1 && (helpAsked ? rest.every((a) => a.startsWith("-")) : !found && rest.length === 0)) {
+      io.out(groupHelp(argv[0]!, group, commands));
+      return 0;
+    }
     if (!found) throw unknownCommand(argv, commands);
     if (found.rest.includes("--help") || found.rest.includes("-h")) {
       io.out(commandHelp(found.cmd));

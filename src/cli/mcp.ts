@@ -11,7 +11,7 @@ export const mcp: Command = {
   path: ["mcp"],
   summary: "Serve the running agents' tools over MCP on stdin/stdout (for MCP clients; needs the daemon)",
   usage: "[--token-name NAME]",
-  options: { "token-name": { type: "string" } },
+  options: { "token-name": { type: "string", description: "Limit to the tools this client token allows" } },
   async run(ctx) {
     const client = ctx.daemon();
     const tokenName = stringOption(ctx.values, "token-name");

@@ -8,7 +8,7 @@ export const registryAdd: Command = {
   path: ["registry", "add"],
   summary: "Add a git-backed agent registry (then run: registry sync NAME)",
   usage: "NAME GIT_URL [--ref REF] [--require-signed --allowed-signers FILE]",
-  options: { ref: { type: "string" }, "require-signed": { type: "boolean" }, "allowed-signers": { type: "string" } },
+  options: { ref: { type: "string", description: "Git branch or tag to follow" }, "require-signed": { type: "boolean", description: "Accept only commits signed by an allowed signer" }, "allowed-signers": { type: "string", description: "ssh allowed_signers FILE for --require-signed" } },
   args: { min: 2, max: 2 },
   async run(ctx) {
     const [name, gitUrl] = ctx.positionals as [string, string];

@@ -52,7 +52,7 @@ export const registrySync: Command = {
   path: ["registry", "sync"],
   summary: "Fetch registries (all, or NAME) and update the catalog in one transaction",
   usage: "[NAME] [--force]",
-  options: { force: { type: "boolean" } },
+  options: { force: { type: "boolean", description: "Accept a registry whose history was rewritten" } },
   args: { min: 0, max: 1 },
   async run(ctx) {
     const force = ctx.values.force === true;

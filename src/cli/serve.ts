@@ -9,7 +9,7 @@ export const serve: Command = {
   path: ["serve"],
   summary: "Run the daemon (catalog, discovery, agent runtime, web UI on 127.0.0.1:6767)",
   usage: "[--port N] [--host H] [--allow-remote]",
-  options: { port: { type: "string" }, host: { type: "string" }, "allow-remote": { type: "boolean" } },
+  options: { port: { type: "string", description: "TCP port for the web UI and API (default 6767)" }, host: { type: "string", description: "Address to listen on (default 127.0.0.1)" }, "allow-remote": { type: "boolean", description: "Allow listening on a non-loopback address" } },
   async run(ctx) {
     // First: from here on no other process of this user can read our environment (which still
     // holds OPENSENTIENCE_ADMIN_TOKEN in /proc/<pid>/environ) or memory. See harden-process.ts.

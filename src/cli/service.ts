@@ -22,7 +22,7 @@ export const serviceInstall: Command = {
   path: ["service", "install"],
   summary: "Run the daemon at login: write and load a systemd user unit (Linux) or launchd agent (macOS)",
   usage: "[--print] [--force]",
-  options: { print: { type: "boolean" }, force: { type: "boolean" } },
+  options: { print: { type: "boolean", description: "Print the unit file / plist instead of installing it" }, force: { type: "boolean", description: "Overwrite a unit file / plist this tool did not write" } },
   run(ctx) {
     const host = realServiceHost(ctx.env);
     const kind = managerFor(host.platform);
@@ -64,7 +64,7 @@ export const serviceUninstall: Command = {
   path: ["service", "uninstall"],
   summary: "Stop the daemon service and remove its unit file / plist",
   usage: "[--force]",
-  options: { force: { type: "boolean" } },
+  options: { force: { type: "boolean", description: "Remove a unit file / plist this tool did not write" } },
   run(ctx) {
     const report = uninstallService({ host: realServiceHost(ctx.env), force: ctx.values.force === true });
     if (ctx.json) {

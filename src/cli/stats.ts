@@ -49,7 +49,7 @@ export const stats: Command = {
   path: ["stats"],
   summary: "Per-tool calls, error rate and latency p50/p95/p99 (last hour and retained), restarts and uptime",
   usage: "[--agent ID]",
-  options: { agent: { type: "string" } },
+  options: { agent: { type: "string", description: "Only this agent's tools" } },
   async run(ctx) {
     const agent = stringOption(ctx.values, "agent");
     const t = await ctx.target({ write: false });

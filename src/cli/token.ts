@@ -16,7 +16,7 @@ export const token: Command = {
   path: ["token"],
   summary: "Print the admin UI login URL (--rotate: replace the token and log out every browser)",
   usage: "[--rotate]",
-  options: { rotate: { type: "boolean" } },
+  options: { rotate: { type: "boolean", description: "Replace the token and log out every browser" } },
   async run(ctx) {
     const config = ctx.config();
     const running = readDaemonFile(config.paths.daemonFile);

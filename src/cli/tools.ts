@@ -8,7 +8,7 @@ export const toolsList: Command = {
   path: ["tools", "list"],
   summary: "List the tools registered by running agents",
   usage: "[--agent ID]",
-  options: { agent: { type: "string" } },
+  options: { agent: { type: "string", description: "Only this agent's tools" } },
   async run(ctx) {
     const { tools } = await ctx.daemon().listTools(stringOption(ctx.values, "agent"));
     if (ctx.json) printJson(ctx.io, { tools });
@@ -29,7 +29,7 @@ export const toolsCall: Command = {
   path: ["tools", "call"],
   summary: "Call a tool through the router; progress streams to stderr, Ctrl-C cancels",
   usage: "AGENT_ID/TOOL [--args JSON] [--timeout MS]",
-  options: { args: { type: "string" }, timeout: { type: "string" } },
+  options: { args: { type: "string", description: "Tool arguments as a JSON object" }, timeout: { type: "string", description: "Give up after MS milliseconds" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const tool = ctx.positionals[0]!;

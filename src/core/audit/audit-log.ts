@@ -3,6 +3,7 @@ import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/open.ts";
 import { type Actor, auditEvents, type Outcome } from "../../db/schema.ts";
 import type { Clock } from "../clock.ts";
+import { AppError } from "../errors.ts";
 import { redactValue } from "../redact.ts";
 import { type ExportLine, exportPages } from "./export.ts";
 import { type ChainReport, verifyChain, verifyChainSnapshot } from "./verify.ts";
@@ -93,6 +94,7 @@ export class AuditLog {
    * `record` and shutdown flush first.
    */
   recordSoon(input: AuditInput): void {
+    if (input.action === CHECKPOINT_ACTION) throw new AppError("forbidden", `${CHECKPOINT_ACTION} rows are written only by retention`);
     const now = performance.now();
     if (this.pending.length === 0) this.pendingSince = now;
     this.pending.push({ input, at: this.clock.iso() });
@@ -116,6 +118,8 @@ export class AuditLog {
   }
 
   record(input: AuditInput): AuditEvent {
+    // Checkpoint rows license deletes (migration 0007's trigger): only pruneStep writes them.
+    if (input.action === CHECKPOINT_ACTION) throw new AppError("forbidden", `${CHECKPOINT_ACTION} rows are written only by retention`);
     this.flush(); // keep ids in the order events happened
     const ev = this.writeAll([{ input, at: this.clock.iso() }])[0]!;
     this.onRecord?.(ev);

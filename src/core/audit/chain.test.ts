@@ -156,6 +156,16 @@ describe("retention pruning keeps the chain verifiable", () => {
     expect(verifyChain(store.sqlite).ok).toBe(true);
   });
 
+  test("only retention writes checkpoint rows; a forged one breaks the chain", () => {
+    writeRows(6);
+    expect(() => audit.record({ actor: "system", action: CHECKPOINT_ACTION, outcome: "ok", details: { through_id: 3 } })).toThrow(/only by retention/);
+    expect(() => audit.recordSoon({ actor: "system", action: CHECKPOINT_ACTION, outcome: "ok" })).toThrow(/only by retention/);
+    // Raw SQL can add one (and then delete), but not with a hash that chains.
+    store.sqlite.exec(`INSERT INTO audit_events (at, actor, action, outcome, details_json, hash) VALUES ('2026-03-02T00:00:00.000Z', 'system', '${CHECKPOINT_ACTION}', 'ok', '{"through_id":3,"through_hash":"${"0".repeat(64)}"}', '${"1".repeat(64)}')`);
+    store.sqlite.exec("DELETE FROM audit_events WHERE id <= 3");
+    expect(verifyChain(store.sqlite).problem?.rowId).toBe(4);
+  });
+
   test("a delete the checkpoint does not cover is still refused", () => {
     writeRows(10);
     audit.pruneStep({ cutoff: null, keepRows: 5, batch: 3 });

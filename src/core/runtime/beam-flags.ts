@@ -25,7 +25,7 @@ export const beamSettingsSchema = z.strictObject({
   /** Dirty I/O schedulers (`+SDio n`). */
   dirty_io_schedulers: count(1, 64).optional(),
   /** Async thread pool (`+A n`). */
-  async_threads: count(1, 1024).optional(),
+  async_threads: count(1, 64).optional(),
   /** Process table size (`+P n`). */
   max_processes: count(1024, 16_777_216).optional(),
   /** Port table size, i.e. open files and sockets (`+Q n`). */

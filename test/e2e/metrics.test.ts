@@ -8,7 +8,7 @@
  * `metrics` client token only; 401 JSON otherwise; Host checked).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { binaryPath } from "../helpers/binary.ts";
+import { binaryPath, waitFor } from "../helpers/binary.ts";
 import { histogram, parsePrometheus, sampleValue } from "../helpers/prometheus.ts";
 import { getWithHost } from "../helpers/raw-http.ts";
 import { ECHO, liveEnv, type LiveEnv, waitState } from "../browser/live-fixture.ts";
@@ -52,6 +52,8 @@ beforeAll(async () => {
   }
   p.kill("SIGINT");
   expect(await p.exited).toBe(1);
+  // The CLI may exit before the daemon has seen the stream close: wait for the call's end in the audit log.
+  await waitFor(async () => (await env.api<{ events: Array<{ details: { error?: string } }> }>(`/api/v1/audit?agent=${ECHO}&action=tool.call&limit=100`)).body.events.some((e) => e.details.error === "canceled"), { what: "the canceled call in the audit log" });
 }, 400_000);
 
 afterAll(async () => {
@@ -148,7 +150,7 @@ describe("metrics of a scripted mix of calls", () => {
 });
 
 describe("who may read /metrics", () => {
-  test("unauthenticated: 401 JSON, also with a session-less browser; a wrong Host: 403", async () => {
+  test("unauthenticated or a bad token: 401 JSON (also /api/v1/metrics); a wrong Host: 403", async () => {
     const anon = await metricsText(null);
     expect(anon.status).toBe(401);
     expect(JSON.parse(anon.text).error.code).toBe("unauthorized");

@@ -237,6 +237,14 @@ export class CatalogSearch {
     return list;
   }
 
+  /** The capability/integration filters' agent_tags values, the one with fewer agents (the one to start from) first. */
+  private tagsByRarity(f: SearchFilter): string[] {
+    const tags = [f.capability ? `c:${f.capability}` : null, f.integration ? `i:${f.integration}` : null].filter((t): t is string => t !== null);
+    if (tags.length < 2) return tags;
+    const size = (tag: string) => this.sqlite.query<{ n: number }, [string]>("SELECT count(*) AS n FROM (SELECT 1 FROM agent_tags WHERE tag = ? LIMIT 20000)").get(tag)?.n ?? 0;
+    return size(tags[1]!) < size(tags[0]!) ? [tags[1]!, tags[0]!] : tags;
+  }
+
   search(f: SearchFilter = {}): SearchPage {
     if (f.status && !AGENT_STATUS_VALUES.includes(f.status)) {
       throw new AppError("invalid_argument", `unknown status '${f.status}' (one of ${AGENT_STATUS_VALUES.join(", ")})`);
@@ -310,11 +318,18 @@ export class CatalogSearch {
     let total: number;
     let totalCapped = false;
     const plain = !match && where.length === 0;
+    // Only capability/integration filters: agent_tags answers alone, starting from the tag (a rare tag would
+    // otherwise walk the whole name index to find its few agents).
+    const tagsOnly = !match && !needsRow && where.length > 0;
+    const tags = tagsOnly ? this.tagsByRarity(f) : [];
+    const tagCount = `agent_tags t0 WHERE t0.tag = ?${tags.length > 1 ? " AND EXISTS (SELECT 1 FROM agent_tags t1 WHERE t1.tag = ? AND t1.pk = t0.pk)" : ""}`;
     if (plain) {
       total = this.listMarks(offset).total;
     } else {
       const cap = Math.max(COUNT_CAP, offset + limit);
-      total = this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${whereSql} LIMIT ?)`).get(...params, cap + 1)?.n ?? 0;
+      total = tagsOnly
+        ? (this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${tagCount} LIMIT ?)`).get(...tags, cap + 1)?.n ?? 0)
+        : (this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${whereSql} LIMIT ?)`).get(...params, cap + 1)?.n ?? 0);
       if (total > cap) {
         total = cap;
         totalCapped = true;
@@ -361,13 +376,17 @@ export class CatalogSearch {
         )
         .all(mark?.name ?? null, mark?.agentId ?? null, mark?.key ?? null, limit, skip);
     } else {
-      // Deferred join: page on the name index (pk only), then fetch the page's full rows.
-      const page = `SELECT a.pk AS pk FROM ${from} ${whereSql} ORDER BY ${byName} LIMIT ? OFFSET ?`;
+      // Deferred join: page on the name index (pk only), then fetch the page's full rows. A tag with few agents
+      // (all counted) sorts just those; a common one walks the name index, where its agents are dense.
+      const fewTagged = tagsOnly && !totalCapped;
+      const page = fewTagged
+        ? `SELECT a.pk AS pk FROM agents a WHERE a.pk IN (SELECT t0.pk FROM ${tagCount}) ORDER BY ${byName} LIMIT ? OFFSET ?`
+        : `SELECT a.pk AS pk FROM ${from} ${whereSql} ORDER BY ${byName} LIMIT ? OFFSET ?`;
       rows = this.sqlite
         .query<SummaryRow, Array<string | number>>(
           `SELECT ${SELECT_COLUMNS} FROM (${page}) p JOIN agents a ON a.pk = p.pk LEFT JOIN installs i ON i.agent_id = a.agent_id ORDER BY ${byName}`,
         )
-        .all(...params, limit, offset);
+        .all(...(fewTagged ? tags : params), limit, offset);
     }
     return { total, totalCapped, limit, offset, agents: rows.map(rowToSummary) };
   }

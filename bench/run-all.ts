@@ -52,11 +52,12 @@ async function searchRows(): Promise<Row[]> {
   const agents = values["search-agents"]!;
   const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "search.ts"), "--agents", agents, "--queries", values["search-queries"]!, "--no-binary", "--json"], { stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`bench/search.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
-  const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { agents: number; groups: Array<{ group: string; p50: number; p99: number }> };
+  const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { agents: number; groups: Array<{ group: string; p50: number; p99: number; cpuP99: number | null }> };
   const GOAL_MS = 10;
+  // Wall-clock p99 is the goal; the CPU p99 beside it shows what the call itself costs when other load inflates wall time.
   return out.groups.map((g) => ({
     path: `search ${out.agents.toLocaleString("en-US")} agents: ${g.group}`,
-    measured: `p50 ${fmtMs(g.p50)}, p99 ${fmtMs(g.p99)}`,
+    measured: `p50 ${fmtMs(g.p50)}, p99 ${fmtMs(g.p99)}${g.cpuP99 === null ? "" : ` (CPU p99 ${fmtMs(g.cpuP99)})`}`,
     peer: `goal p99 ${GOAL_MS} ms`,
     ratio: g.p99 / GOAL_MS,
   }));

@@ -29,7 +29,7 @@ export function agentsTable(page: SearchPage): string {
   ]);
   const t = table(["ID", "NAME", "VERSION", "STATUS", "SOURCE", "DESCRIPTION"], rows, [48, 28, 12, 28, 24, 60]);
   const shown = page.offset + page.agents.length;
-  return page.total > shown || page.totalCapped || page.offset > 0 ? `${t}\n\n${page.offset + 1}-${shown} of ${page.total}${page.totalCapped ? "+" : ""} (use --offset/--limit)` : t;
+  return page.total > shown || page.totalCapped || page.offset > 0 ? `${t}\n\n${page.offset + 1}-${shown} of ${page.totalCapped ? `${page.total.toLocaleString("en-US")}+` : page.total} (use --offset/--limit)` : t;
 }
 
 export function agentDetailText(a: AgentDetail): string {

@@ -39,7 +39,7 @@ describe("agent formatting", () => {
     const t = agentsTable({ total: 10, totalCapped: false, limit: 1, offset: 3, agents: [agent] });
     expect(t).toContain("registry:main");
     expect(t).toEndWith("4-4 of 10 (use --offset/--limit)");
-    expect(agentsTable({ total: 1000, totalCapped: true, limit: 1, offset: 0, agents: [agent] })).toEndWith("1-1 of 1000+ (use --offset/--limit)");
+    expect(agentsTable({ total: 1000, totalCapped: true, limit: 1, offset: 0, agents: [agent] })).toEndWith("1-1 of 1,000+ (use --offset/--limit)");
   });
 });
 

@@ -167,7 +167,7 @@ const env = await runtimeEnv({}, { config: endpoint ? { tracing: { otlp_endpoint
 await env.runtime.tracer.start();
 const r = await env.runtime.call({ tool: "com.example.none/x", arguments: {}, caller: { kind: "cli", id: "probe" } });
 const loaded = Object.keys(require.cache).filter((k) => k.includes("@opentelemetry") || k.includes("otlp-export"));
-console.log(JSON.stringify({ code: r.ok ? "ok" : r.error.code, spans: env.runtime.tracer.store.size, loaded: loaded.length }));
+console.log(JSON.stringify({ code: r.ok ? "ok" : r.error.code, spans: env.runtime.tracer.spansFor(r.requestId).length, loaded: loaded.length }));
 await env.close();
 `,
     );

@@ -64,6 +64,11 @@ export class Tracer implements TraceSink {
     return { enabled: this.on, exporting: !!this.sink, endpoint: this.settings.tracesUrl ?? null, error: this.exportError ?? null, callsInMemory: this.store.size };
   }
 
+  /** The recent spans of the trace a trace, correlation or request id names (for the audit timeline). */
+  spansFor(id: string): SpanRecord[] {
+    return this.store.spansFor(id);
+  }
+
   /** A tool call's trace. Parent: the caller's `traceparent`, else the chat turn of its correlation id, else a new trace. */
   call(requestId: string, tool: string, agentId: string, callerKind: string, correlationId: string | undefined, traceparent: string | undefined, started: number): CallTrace {
     const parent = traceparent === undefined ? this.turnParent(correlationId) : (parseTraceparent(traceparent) ?? this.turnParent(correlationId));

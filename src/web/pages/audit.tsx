@@ -5,6 +5,8 @@ import { Badge } from "../components/badges.tsx";
 import { EmptyState, Layout, PageHeader } from "../components/layout.tsx";
 import { CursorPagination } from "../components/pagination.tsx";
 import { agentHref } from "../render.ts";
+import type { SpanRecord } from "../../core/tracing/span-record.ts";
+import { TraceTimeline } from "../components/trace-timeline.tsx";
 
 const OUTCOME_TONE = { ok: "success", error: "danger", denied: "warning", started: "info" } as const;
 
@@ -51,7 +53,7 @@ function AuditRow({ e, start }: { e: AuditEvent; start?: number }) {
   );
 }
 
-export function AuditPage({ events, query, nextBefore, csrf }: { events: AuditEvent[]; query: AuditQuery; nextBefore: number | null; csrf: string }) {
+export function AuditPage({ events, query, nextBefore, csrf, spans = [] }: { events: AuditEvent[]; query: AuditQuery; nextBefore: number | null; csrf: string; spans?: SpanRecord[] }) {
   const filtered = !!(query.agent || query.action || query.since || query.correlation);
   // One correlation id (a chat turn, a tool call, a CLI command) reads best as a timeline: oldest first, with offsets.
   const timeline = !!query.correlation;
@@ -95,6 +97,7 @@ export function AuditPage({ events, query, nextBefore, csrf }: { events: AuditEv
       ) : (
         ""
       )}
+      {timeline ? <TraceTimeline spans={spans} /> : ""}
       {events.length === 0 ? (
         <EmptyState icon="audit" title={filtered ? "No events match" : "No events yet"}>
           <p>{filtered ? "Try a wider time range or clear the filters." : "Actions such as discovery, installs and logins will appear here."}</p>

@@ -66,7 +66,8 @@ export const pageRoutes = (deps: HttpDeps) =>
         const filter = toAuditFilter(query, deps.services.clock.now(), PAGE_SIZE);
         const events = deps.services.audit.query(filter);
         const nextBefore = events.length === filter.limit ? (events.at(-1)?.id ?? null) : null;
-        return htmlResponse(<AuditPage events={events} query={query} nextBefore={nextBefore} csrf={csrfOf(request)} />);
+        const spans = query.correlation ? deps.runtime.tracer.spansFor(query.correlation) : [];
+        return htmlResponse(<AuditPage events={events} query={query} nextBefore={nextBefore} csrf={csrfOf(request)} spans={spans} />);
       },
       { query: auditPageQuery },
     )

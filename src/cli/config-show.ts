@@ -18,6 +18,7 @@ export const configShow: Command = {
       allow_local_sources: c.allowLocalSources,
       limits: c.limits,
       retention: c.retention,
+      tracing: { enabled: c.tracing.enabled, otlp_traces_url: c.tracing.tracesUrl ?? null, service_name: c.tracing.serviceName, max_spans: c.tracing.maxSpans },
       sources: c.sources,
     };
     if (ctx.json) {
@@ -35,6 +36,8 @@ export const configShow: Command = {
         ["allow local sources", `${c.allowLocalSources} (${c.sources.allow_local_sources ?? "default"})`],
         ...Object.entries(c.limits).map(([k, v]) => [`limits.${k}`, v] as [string, unknown]),
         ...Object.entries(c.retention).map(([k, v]) => [`retention.${k}`, v === 0 && !k.startsWith("min_") ? "0 (off)" : v] as [string, unknown]),
+        ["tracing", c.tracing.enabled ? `on, last ~${c.tracing.maxSpans} spans kept in memory` : "off"],
+        ["tracing export", c.tracing.tracesUrl ? `OTLP/HTTP to ${c.tracing.tracesUrl}` : "off (no OTLP endpoint: nothing leaves this machine)"],
       ]),
     );
     return 0;

@@ -64,11 +64,13 @@ END;
 -- exists at all, and how common a correction candidate is.
 CREATE VIRTUAL TABLE agents_fts_vocab USING fts5vocab(agents_fts, 'row');
 
--- Every word (3+ characters, with a letter) seen in the searchable text, and a
+-- Every word (3+ characters, with a letter) of the searchable text, and a
 -- trigram index over it: a misspelt query word ("slak") finds its candidate
 -- corrections ("slack") by shared trigrams; src/core/search/typo.ts checks the
 -- edit distance and that the word is still in agents_fts_vocab. Words are only
--- added (a superset is harmless: a vanished word has no documents).
+-- added (a superset is harmless: a vanished word has no documents). It also
+-- lists a query word's longer forms: a few are searched as exact terms, which
+-- FTS5 reads lazily, where a prefix term first merges every doclist it covers.
 CREATE TABLE search_terms (
   id   INTEGER PRIMARY KEY,
   term TEXT NOT NULL UNIQUE
@@ -80,29 +82,33 @@ END;
 
 -- Backfill from the rebuilt index: exactly the words FTS5 tokenized (not the facet tokens).
 INSERT OR IGNORE INTO search_terms(term)
-  SELECT term FROM agents_fts_vocab WHERE length(term) BETWEEN 3 AND 40 AND term GLOB '*[a-z]*' AND term NOT GLOB '0f*' ORDER BY term;
+  SELECT term FROM agents_fts_vocab WHERE length(term) >= 3 AND term GLOB '*[a-z]*' AND term NOT GLOB '0f*' ORDER BY term;
 
 -- New and changed listings add their words. SQL has no tokenizer: lower-case,
--- turn punctuation into spaces and split through a JSON array (triggers allow
--- no WITH clause). Text that is still not valid JSON (control characters)
--- adds no words; the listing stays fully searchable, only not typo-corrected.
--- (Not INSERT OR IGNORE: an outer upsert's conflict policy would override it.)
+-- turn every ASCII punctuation character into a space and split through a
+-- JSON array (triggers allow no WITH clause). (Not INSERT OR IGNORE: an outer
+-- upsert's conflict policy would override it.)
+-- SQL cannot fold case or diacritics beyond ASCII as FTS5 does, so text with
+-- any other character (or that is still not valid JSON) also adds the marker
+-- term char(1): from then on search_terms may miss a word of the index, and
+-- the search stops trusting it to say a query word has no longer forms
+-- (src/core/search/typo.ts, forms). Typo candidates need no such care.
 CREATE TRIGGER search_terms_agents_ai AFTER INSERT ON agents BEGIN
   INSERT INTO search_terms(term)
-    SELECT DISTINCT j.value FROM (SELECT '["' || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
-        lower(coalesce(new.agent_id,'') || ' ' || new.name || ' ' || new.description || ' ' || new.keywords || ' ' || new.tool_summary),
-        '\', ' '), '"', ' '), '.', ' '), ',', ' '), ';', ' '), ':', ' '), '_', ' '), '-', ' '), '/', ' '), '(', ' '), ')', ' '), '[', ' '), ']', ' '), '{', ' '), '}', ' '),
-        '!', ' '), '?', ' '), '''', ' '), char(10), ' '), char(13), ' '), char(9), ' '), '@', ' '), '#', ' '), '+', ' '), '=', ' '), '*', ' '), '&', ' '), ' ', '","') || '"]' AS a) s,
+    SELECT DISTINCT j.value FROM (SELECT '["' || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(lower(coalesce(new.agent_id,'') || ' ' || new.name || ' ' || new.description || ' ' || new.keywords || ' ' || new.tool_summary), '\', ' '), '"', ' '), '.', ' '), ',', ' '), ';', ' '), ':', ' '), '_', ' '), '-', ' '), '/', ' '), '(', ' '), ')', ' '), '[', ' '), ']', ' '), '{', ' '), '}', ' '), '!', ' '), '?', ' '), '''', ' '), char(10), ' '), char(13), ' '), char(9), ' '), '@', ' '), '#', ' '), '+', ' '), '=', ' '), '*', ' '), '&', ' '), '$', ' '), '%', ' '), '<', ' '), '>', ' '), '^', ' '), '`', ' '), '|', ' '), '~', ' '), ' ', '","') || '"]' AS a) s,
       json_each(CASE WHEN json_valid(s.a) THEN s.a ELSE '[]' END) j
-    WHERE length(j.value) BETWEEN 3 AND 40 AND j.value GLOB '*[a-z]*' AND NOT EXISTS (SELECT 1 FROM search_terms t WHERE t.term = j.value);
+    WHERE length(j.value) >= 3 AND j.value GLOB '*[a-z]*' AND NOT EXISTS (SELECT 1 FROM search_terms t WHERE t.term = j.value);
+  INSERT INTO search_terms(term)
+    SELECT char(1) FROM (SELECT '["' || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(lower(coalesce(new.agent_id,'') || ' ' || new.name || ' ' || new.description || ' ' || new.keywords || ' ' || new.tool_summary), '\', ' '), '"', ' '), '.', ' '), ',', ' '), ';', ' '), ':', ' '), '_', ' '), '-', ' '), '/', ' '), '(', ' '), ')', ' '), '[', ' '), ']', ' '), '{', ' '), '}', ' '), '!', ' '), '?', ' '), '''', ' '), char(10), ' '), char(13), ' '), char(9), ' '), '@', ' '), '#', ' '), '+', ' '), '=', ' '), '*', ' '), '&', ' '), '$', ' '), '%', ' '), '<', ' '), '>', ' '), '^', ' '), '`', ' '), '|', ' '), '~', ' '), ' ', '","') || '"]' AS a) s
+    WHERE (NOT json_valid(s.a) OR s.a GLOB '*[^ -~]*') AND NOT EXISTS (SELECT 1 FROM search_terms t WHERE t.term = char(1));
 END;
 CREATE TRIGGER search_terms_agents_au AFTER UPDATE OF agent_id, name, description, keywords, tool_summary ON agents
 WHEN old.agent_id IS NOT new.agent_id OR old.name IS NOT new.name OR old.description IS NOT new.description OR old.keywords IS NOT new.keywords OR old.tool_summary IS NOT new.tool_summary BEGIN
   INSERT INTO search_terms(term)
-    SELECT DISTINCT j.value FROM (SELECT '["' || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
-        lower(coalesce(new.agent_id,'') || ' ' || new.name || ' ' || new.description || ' ' || new.keywords || ' ' || new.tool_summary),
-        '\', ' '), '"', ' '), '.', ' '), ',', ' '), ';', ' '), ':', ' '), '_', ' '), '-', ' '), '/', ' '), '(', ' '), ')', ' '), '[', ' '), ']', ' '), '{', ' '), '}', ' '),
-        '!', ' '), '?', ' '), '''', ' '), char(10), ' '), char(13), ' '), char(9), ' '), '@', ' '), '#', ' '), '+', ' '), '=', ' '), '*', ' '), '&', ' '), ' ', '","') || '"]' AS a) s,
+    SELECT DISTINCT j.value FROM (SELECT '["' || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(lower(coalesce(new.agent_id,'') || ' ' || new.name || ' ' || new.description || ' ' || new.keywords || ' ' || new.tool_summary), '\', ' '), '"', ' '), '.', ' '), ',', ' '), ';', ' '), ':', ' '), '_', ' '), '-', ' '), '/', ' '), '(', ' '), ')', ' '), '[', ' '), ']', ' '), '{', ' '), '}', ' '), '!', ' '), '?', ' '), '''', ' '), char(10), ' '), char(13), ' '), char(9), ' '), '@', ' '), '#', ' '), '+', ' '), '=', ' '), '*', ' '), '&', ' '), '$', ' '), '%', ' '), '<', ' '), '>', ' '), '^', ' '), '`', ' '), '|', ' '), '~', ' '), ' ', '","') || '"]' AS a) s,
       json_each(CASE WHEN json_valid(s.a) THEN s.a ELSE '[]' END) j
-    WHERE length(j.value) BETWEEN 3 AND 40 AND j.value GLOB '*[a-z]*' AND NOT EXISTS (SELECT 1 FROM search_terms t WHERE t.term = j.value);
+    WHERE length(j.value) >= 3 AND j.value GLOB '*[a-z]*' AND NOT EXISTS (SELECT 1 FROM search_terms t WHERE t.term = j.value);
+  INSERT INTO search_terms(term)
+    SELECT char(1) FROM (SELECT '["' || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(lower(coalesce(new.agent_id,'') || ' ' || new.name || ' ' || new.description || ' ' || new.keywords || ' ' || new.tool_summary), '\', ' '), '"', ' '), '.', ' '), ',', ' '), ';', ' '), ':', ' '), '_', ' '), '-', ' '), '/', ' '), '(', ' '), ')', ' '), '[', ' '), ']', ' '), '{', ' '), '}', ' '), '!', ' '), '?', ' '), '''', ' '), char(10), ' '), char(13), ' '), char(9), ' '), '@', ' '), '#', ' '), '+', ' '), '=', ' '), '*', ' '), '&', ' '), '$', ' '), '%', ' '), '<', ' '), '>', ' '), '^', ' '), '`', ' '), '|', ' '), '~', ' '), ' ', '","') || '"]' AS a) s
+    WHERE (NOT json_valid(s.a) OR s.a GLOB '*[^ -~]*') AND NOT EXISTS (SELECT 1 FROM search_terms t WHERE t.term = char(1));
 END;

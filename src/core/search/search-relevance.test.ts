@@ -93,6 +93,27 @@ describe("prefixes", () => {
   });
 });
 
+describe("complete words are searched as exact terms only when that changes nothing", () => {
+  test("a word with longer forms stays a prefix; a word without is exact; both find the same agents as the prefix", () => {
+    const db = s.store.sqlite;
+    const marker = () => db.query("SELECT 1 AS one FROM search_terms WHERE term = char(1)").get();
+    expect(marker()).toBeNull(); // all fixture text is ASCII
+    expect(ids({ query: "notifier" })).toEqual(["com.acme.slack_notifier"]);
+    db.run("UPDATE agents SET description = 'Posts messages to a channel; notifiers welcome.' WHERE agent_id = 'com.acme.slack_notifier'");
+    db.run("UPDATE agents SET description = 'Rolls out releases and pings notifiers.' WHERE agent_id = 'com.acme.kubernetes_deployer'");
+    expect(ids({ query: "notifier" })).toEqual(["com.acme.slack_notifier", "com.acme.kubernetes_deployer"]);
+  });
+
+  test("text SQL cannot fold (non-ASCII) marks the vocabulary unsure, and prefixes are used again", () => {
+    const db = s.store.sqlite;
+    expect(ids({ query: "releases" })).toEqual(["com.acme.kubernetes_deployer"]);
+    // FTS5 folds "RELEASÉSTREAM" to "releasestream", a longer form of "releases" that SQL lower() cannot produce.
+    db.run("UPDATE agents SET description = 'Reads invoices. RELEASÉSTREAM ready.' WHERE agent_id = 'com.acme.invoice_reader'");
+    expect(db.query("SELECT 1 AS one FROM search_terms WHERE term = char(1)").get()).toEqual({ one: 1 });
+    expect(ids({ query: "releases" }).sort()).toEqual(["com.acme.invoice_reader", "com.acme.kubernetes_deployer"]);
+  });
+});
+
 describe("trust and reliability order equal text", () => {
   test("verified/high trust before community before unverified, although name order is the reverse", () => {
     expect(ids({ query: "newsletters" })).toEqual(["com.trusted.mailer", "com.community.mailer", "com.plain.mailer"]);

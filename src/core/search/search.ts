@@ -111,18 +111,27 @@ export function queryWords(text: string): string[] {
 
 const quote = (w: string) => `"${w.replaceAll('"', '""')}"`;
 
+/** How one query word is searched: corrections to add, or the exact terms that match what its prefix would. */
+export interface WordPlan {
+  alternatives?: string[];
+  /** Every catalog word it starts (itself included): searched as these exact terms instead of the prefix. */
+  forms?: string[];
+}
+
 /**
  * Builds an FTS5 MATCH expression from free text. Every word becomes a quoted
  * prefix term, so user input can never inject FTS syntax (NEAR, column filters …).
- * `corrections` (word → catalog words close to it) adds alternatives: `("slak"* OR "slack")`.
+ * `plan` may add corrections (`("slak"* OR "slack")`) or spell out a prefix's words (`("review" OR "reviews")`).
  */
-export function ftsQuery(text: string, corrections?: (word: string) => string[] | null): string | null {
+export function ftsQuery(text: string, plan?: (word: string) => WordPlan | null): string | null {
   const words = queryWords(text);
   if (words.length === 0) return null;
   return words
     .map((w) => {
-      const alt = corrections?.(w);
-      return alt?.length ? `(${[`${quote(w)}*`, ...alt.map(quote)].join(" OR ")})` : `${quote(w)}*`;
+      const p = plan?.(w);
+      if (p?.forms?.length) return p.forms.length === 1 ? quote(p.forms[0]!) : `(${p.forms.map(quote).join(" OR ")})`;
+      const term = `${quote(w)}*`;
+      return p?.alternatives?.length ? `(${[term, ...p.alternatives.map(quote)].join(" OR ")})` : term;
     })
     .join(" AND ");
 }
@@ -251,7 +260,12 @@ export class CatalogSearch {
     }
     const limit = Math.min(Math.max(Math.trunc(f.limit ?? 50), 1), 1000);
     const offset = Math.max(Math.trunc(f.offset ?? 0), 0);
-    const text = f.query ? ftsQuery(f.query, (w) => this.typos.corrections(w)) : null;
+    const text = f.query
+      ? ftsQuery(f.query, (w) => {
+          const alternatives = this.typos.corrections(w);
+          return alternatives ? { alternatives } : { forms: this.typos.forms(w) ?? undefined };
+        })
+      : null;
     if (f.query && !text) return { total: 0, totalCapped: false, limit, offset, agents: [] };
     // With a query, exact filters are facet tokens intersected inside the index (migration 0006): no row per hit.
     // Facet tokens start with "0f": only a query word starting with "0" could match one, and only then is the

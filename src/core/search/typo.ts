@@ -11,6 +11,8 @@ import type { Database } from "bun:sqlite";
 export const MIN_TYPO_WORD = 4;
 /** Corrections kept per word (closest first, then the most common). */
 export const MAX_CORRECTIONS = 4;
+/** A query word with at most this many longer forms is searched as those exact terms. */
+export const MAX_FORMS = 8;
 /** Trigram candidates read per word before the edit-distance check. */
 const CANDIDATES = 200;
 
@@ -60,6 +62,24 @@ export class TypoCorrector {
   private startsAnyWord(word: string): boolean {
     const w = indexForm(word);
     return !!this.sqlite.query<{ one: number }, [string, string]>("SELECT 1 AS one FROM search_terms WHERE term >= ? AND term < ? LIMIT 1").get(w, `${w}\u{10ffff}`);
+  }
+
+  /**
+   * Every catalog word starting with `word` (itself included), when there are at most MAX_FORMS: searching
+   * them as exact terms, OR-ed, finds what the prefix term would, and FTS5 reads exact terms lazily where a
+   * prefix term (past the 2- and 3-character prefix indexes) first merges its whole doclist. Null when
+   * there are more, or search_terms may be incomplete (the marker term char(1), migration 0006), or for
+   * words starting with "0" (the facet tokens' space).
+   */
+  forms(word: string): string[] | null {
+    if (word.startsWith("0") || [...word].length < 3) return null;
+    const w = indexForm(word);
+    if (this.sqlite.query("SELECT 1 AS one FROM search_terms WHERE term = char(1)").get()) return null;
+    const forms = this.sqlite
+      .query<{ term: string }, [string, string, number]>("SELECT term FROM search_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?")
+      .all(w, `${w}\u{10ffff}`, MAX_FORMS + 1)
+      .map((r) => r.term);
+    return forms.length >= 1 && forms.length <= MAX_FORMS ? forms : null;
   }
 
   /** Documents an indexed word occurs in (0 when it is gone). */

@@ -2,6 +2,7 @@ import { AppError } from "../core/errors.ts";
 import type { Command } from "./command.ts";
 import { clean, printJson } from "./output.ts";
 import { surfaceDiffText } from "./format-trust.ts";
+import { resolveAgentId } from "./agent-ref.ts";
 
 /** `--approve` may repeat; each value is a comma-separated list. */
 export function approveList(v: unknown): string[] {
@@ -16,13 +17,14 @@ export const agentsEnable: Command = {
   options: { approve: { type: "string", multiple: true, description: "Permissions to approve (comma-separated; repeatable)" }, "approve-all": { type: "boolean", description: "Approve every permission the agent requests" }, "override-yank": { type: "boolean", description: "Enable even though the registry yanked this version" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
-    const id = ctx.positionals[0]!;
+    const typed = ctx.positionals[0]!;
     const approve = approveList(ctx.values.approve);
     const approveAll = ctx.values["approve-all"] === true;
     // Enabling an agent whose registry entry is yanked: only with this explicit (audited) flag.
     const overrideYank = ctx.values["override-yank"] === true;
     if (approveAll && approve.length) throw new AppError("usage", "give --approve PERM,... or --approve-all, not both");
     const t = await ctx.target({ write: true });
+    const id = await resolveAgentId(t, typed);
     const r = t.kind === "daemon" ? await t.client.enable(id, { approve, approve_all: approveAll, ...(overrideYank ? { override_yank: true } : {}) })
         : t.services.approvals.enable(id, { actor: "cli", approve, approveAll, overrideYank });
     if (ctx.json) printJson(ctx.io, r);

@@ -5,6 +5,7 @@ import { confirmer, detachOnInterrupt, printProgress, progressPrinter, requireCo
 import { installPlanText, installResultText } from "./format-install.ts";
 import { printJson } from "./output.ts";
 import type { Target } from "./target.ts";
+import { resolveAgentId } from "./agent-ref.ts";
 
 type Select = { ref?: string | undefined; registry?: string | undefined; local: boolean };
 
@@ -45,9 +46,10 @@ export const agentsInstall: Command = {
   options: { ref: { type: "string", description: "Git branch, tag or commit to install" }, registry: { type: "string", description: "Install from this registry's listing" }, local: { type: "boolean", description: "Install the local (discovered) copy" }, yes: { type: "boolean", description: "Do not ask before running build code" }, verbose: { type: "boolean", description: "Show the build's full output" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
-    const id = ctx.positionals[0]!;
+    const typed = ctx.positionals[0]!;
     const select = { ref: stringOption(ctx.values, "ref"), registry: stringOption(ctx.values, "registry"), local: ctx.values.local === true };
     const t = await ctx.target({ write: true });
+    const id = await resolveAgentId(t, typed);
     try {
       const r = t.kind === "daemon" ? await viaDaemon(ctx, t.client, id, select) : await locally(ctx, t.services, id, select);
       if (ctx.json) printJson(ctx.io, r);

@@ -2,6 +2,7 @@
 import type { RuntimeStatus } from "../core/runtime/runtime-status.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { keyValues, printJson } from "./output.ts";
+import { resolveAgentId } from "./agent-ref.ts";
 
 export function runtimeStatusText(s: RuntimeStatus): string {
   return keyValues([
@@ -30,7 +31,8 @@ export const agentsRun: Command = {
   options: { "no-autostart": { type: "boolean", description: "Run now but do not start it again after a daemon restart" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
-    return print(ctx, await ctx.daemon().runAgent(ctx.positionals[0]!, { autostart: ctx.values["no-autostart"] !== true }));
+    const client = ctx.daemon();
+    return print(ctx, await client.runAgent(await resolveAgentId(client, ctx.positionals[0]!), { autostart: ctx.values["no-autostart"] !== true }));
   },
 };
 
@@ -40,7 +42,8 @@ export const agentsStop: Command = {
   usage: "ID",
   args: { min: 1, max: 1 },
   async run(ctx) {
-    return print(ctx, await ctx.daemon().stopAgent(ctx.positionals[0]!));
+    const client = ctx.daemon();
+    return print(ctx, await client.stopAgent(await resolveAgentId(client, ctx.positionals[0]!)));
   },
 };
 
@@ -50,6 +53,7 @@ export const agentsRestart: Command = {
   usage: "ID",
   args: { min: 1, max: 1 },
   async run(ctx) {
-    return print(ctx, await ctx.daemon().restartAgent(ctx.positionals[0]!));
+    const client = ctx.daemon();
+    return print(ctx, await client.restartAgent(await resolveAgentId(client, ctx.positionals[0]!)));
   },
 };

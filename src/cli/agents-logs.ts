@@ -2,6 +2,7 @@
 import type { LogLine } from "../core/runtime/agent-log.ts";
 import { type Command, intOption } from "./command.ts";
 import { clean } from "./output.ts";
+import { resolveAgentId } from "./agent-ref.ts";
 
 const fmt = (l: LogLine) => `${l.at.slice(11, 23)} ${l.stream.padEnd(6)} ${l.level ? `[${l.level}] ` : ""}${clean(l.line)}`;
 
@@ -13,7 +14,7 @@ export const agentsLogs: Command = {
   args: { min: 1, max: 1 },
   async run(ctx) {
     const client = ctx.daemon();
-    const id = ctx.positionals[0]!;
+    const id = await resolveAgentId(client, ctx.positionals[0]!);
     const tail = intOption(ctx.values, "tail", 0, 2000) ?? 200;
     const print = (l: LogLine) => ctx.io.out(ctx.json ? JSON.stringify(l) : fmt(l));
     if (ctx.values.follow !== true) {

@@ -10,6 +10,7 @@ import { trustText } from "./format-trust.ts";
 import { agentTrust } from "../core/approvals/agent-trust.ts";
 import { runtimeStatusText } from "./agents-lifecycle.ts";
 import type { CommandContext } from "./command.ts";
+import { resolveAgentId } from "./agent-ref.ts";
 
 const indent = (s: string) => s.replace(/^/gm, "  ");
 
@@ -26,7 +27,8 @@ export const agentsInfo: Command = {
   args: { min: 1, max: 1 },
   async run(ctx) {
     const t = await ctx.target({ write: false });
-    const detail = t.kind === "daemon" ? await t.client.getAgent(ctx.positionals[0]!) : t.services.catalog.get(ctx.positionals[0]!);
+    const id = await resolveAgentId(t, ctx.positionals[0]!);
+    const detail = t.kind === "daemon" ? await t.client.getAgent(id) : t.services.catalog.get(id);
     // Live state only exists while a daemon runs; without one the catalog alone answers.
     const runtime = t.kind === "daemon" && detail.id ? await t.client.agentStatus(detail.id) : null;
     const sandbox = !detail.id ? null : t.kind === "daemon" ? await t.client.agentSandbox(detail.id) : localSandbox(t.services, detail);

@@ -11,6 +11,7 @@ import { confirmer, detachOnInterrupt, requireConfirmable, stopChildrenOnInterru
 import { testRunText } from "./format-trust.ts";
 import { clean, printJson } from "./output.ts";
 import { intOption } from "./command.ts";
+import { resolveAgentId } from "./agent-ref.ts";
 
 function planText(p: AgentTestPlan): string {
   return [
@@ -41,12 +42,13 @@ export const agentsTest: Command = {
   options: { yes: { type: "boolean", description: "Do not ask before running the agent's test code" }, timeout: { type: "string", description: "Give up after MS milliseconds" }, verbose: { type: "boolean", description: "Show the test run's full output" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
-    const id = ctx.positionals[0]!;
+    const typed = ctx.positionals[0]!;
     const timeoutMs = intOption(ctx.values, "timeout", 1, 86_400_000);
-    requireConfirmable(ctx, `testing ${id} runs its own test code`);
+    requireConfirmable(ctx, `testing ${typed} runs its own test code`);
     const ask = confirmer<AgentTestPlan>(ctx, planText, "Run these tests?");
     const notConfirmed = () => new AppError("confirmation_required", `not testing ${id}: 'mix test' runs the agent's own code and was not confirmed`);
     const t = await ctx.target({ write: true });
+    const id = await resolveAgentId(t, typed);
     let r: AgentTestRun;
     if (t.kind === "daemon") {
       const plan = await t.client.agentTestPlan(id, timeoutMs ? { timeout_ms: String(timeoutMs) } : {});

@@ -4,6 +4,7 @@ import type { Command } from "./command.ts";
 import { confirmer, requireConfirmable } from "./confirm.ts";
 import { uninstallPlanText } from "./format-install.ts";
 import { printJson } from "./output.ts";
+import { resolveAgentId } from "./agent-ref.ts";
 
 export const agentsUninstall: Command = {
   path: ["agents", "uninstall"],
@@ -12,8 +13,9 @@ export const agentsUninstall: Command = {
   options: { yes: { type: "boolean", description: "Do not ask for confirmation" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
-    const id = ctx.positionals[0]!;
+    const typed = ctx.positionals[0]!;
     const t = await ctx.target({ write: true });
+    const id = await resolveAgentId(t, typed);
     const plan = t.kind === "daemon" ? await t.client.uninstallPlan(id) : t.services.installer.planUninstall(id);
     requireConfirmable(ctx, `uninstalling ${id} deletes ${plan.removes.join(", ") || "its install record"}`);
     const confirm = confirmer<UninstallPlan>(ctx, uninstallPlanText, "Uninstall it?");

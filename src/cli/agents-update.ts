@@ -5,6 +5,7 @@ import { confirmer, detachOnInterrupt, printProgress, progressPrinter, requireCo
 import { updatePlanText, updateResultText } from "./format-install.ts";
 import { printJson } from "./output.ts";
 import type { Target } from "./target.ts";
+import { resolveAgentId } from "./agent-ref.ts";
 
 /**
  * Through the daemon: fetch and show the plan, ask, then build exactly the
@@ -44,8 +45,9 @@ export const agentsUpdate: Command = {
   options: { yes: { type: "boolean", description: "Do not ask before running build code" }, verbose: { type: "boolean", description: "Show the build's full output" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
-    const id = ctx.positionals[0]!;
+    const typed = ctx.positionals[0]!;
     const t = await ctx.target({ write: true });
+    const id = await resolveAgentId(t, typed);
     try {
       const r = t.kind === "daemon" ? await viaDaemon(ctx, t.client, id) : await locally(ctx, t.services, id);
       if (ctx.json) printJson(ctx.io, r);

@@ -163,7 +163,7 @@ describe("commands against the fixture tree", () => {
   test("info on an unknown id: exit 1, one line with a hint", async () => {
     const r = await cli("agents", "info", "com.nope.x");
     expect(r.code).toBe(1);
-    expect(r.errLines).toEqual(['opensentience: no agent \'com.nope.x\' in the catalog (try: opensentience agents search "com.nope.x")']);
+    expect(r.errLines).toEqual(["opensentience: no agent 'com.nope.x' in the catalog (see: opensentience agents list; after adding a registry: opensentience registry sync)"]);
   });
 
   test("human list is an aligned table; invalid rows show their first problem", async () => {

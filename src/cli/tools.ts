@@ -3,6 +3,8 @@ import type { ToolStreamLine } from "../contract/runtime.ts";
 import { AppError, isDomainErrorCode } from "../core/errors.ts";
 import { type Command, intOption, stringOption } from "./command.ts";
 import { clean, printJson, table } from "./output.ts";
+import { resolveAgentId } from "./agent-ref.ts";
+import { findTool, splitToolRef } from "./tool-ref.ts";
 
 export const toolsList: Command = {
   path: ["tools", "list"],
@@ -10,7 +12,9 @@ export const toolsList: Command = {
   usage: "[--agent ID]",
   options: { agent: { type: "string", description: "Only this agent's tools" } },
   async run(ctx) {
-    const { tools } = await ctx.daemon().listTools(stringOption(ctx.values, "agent"));
+    const client = ctx.daemon();
+    const agent = stringOption(ctx.values, "agent");
+    const { tools } = await client.listTools(agent === undefined ? undefined : await resolveAgentId(client, agent));
     if (ctx.json) printJson(ctx.io, { tools });
     else if (tools.length === 0) ctx.io.out("No tools registered (start an agent with: opensentience agents run ID).");
     else
@@ -32,8 +36,7 @@ export const toolsCall: Command = {
   options: { args: { type: "string", description: "Tool arguments as a JSON object" }, timeout: { type: "string", description: "Give up after MS milliseconds" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
-    const tool = ctx.positionals[0]!;
-    if (!/^[^/]+\/[^/]+$/.test(tool)) throw new AppError("usage", `tool must look like AGENT_ID/TOOL, got ${JSON.stringify(tool)}`);
+    splitToolRef(ctx.positionals[0]!);
     let args: unknown = {};
     const raw = stringOption(ctx.values, "args");
     if (raw !== undefined) {
@@ -45,6 +48,7 @@ export const toolsCall: Command = {
     }
     const timeout = intOption(ctx.values, "timeout", 1, 3_600_000);
     const client = ctx.daemon();
+    const { id: tool } = await findTool(client, ctx.positionals[0]!);
     const ac = new AbortController();
     const onInt = () => {
       ctx.io.err("canceling…");

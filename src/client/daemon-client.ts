@@ -203,6 +203,8 @@ export class DaemonClient {
 
   listAgents = (query: CallInput<"listAgents">["query"] = {}) => this.call("listAgents", { query });
   getAgent = (id: string) => this.call("getAgent", { params: { id } });
+  /** The full agent id a short name stands for (unique last id segment or name). */
+  resolveAgent = (name: string) => this.call("resolveAgent", { params: { id: name } });
   audit = (query: CallInput<"audit">["query"] = {}) => this.call("audit", { query });
   auditVerify = (query: CallInput<"auditVerify">["query"] = {}) => this.call("auditVerify", { query });
   auditExport = (query: CallInput<"auditExport">["query"] = {}) => this.stream("auditExport", { query });

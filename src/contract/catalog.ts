@@ -97,3 +97,6 @@ export const auditEventSchema = z.object({
 });
 
 export const auditPageSchema = z.object({ events: z.array(auditEventSchema), next_before: z.number().nullable() });
+
+/** GET /agents/:id/resolve: the full id a short name stands for (issue 17). */
+export const agentResolutionSchema = z.object({ id: z.string() });

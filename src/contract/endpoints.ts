@@ -8,7 +8,7 @@
  * entry is a real route and the route set has no endpoint missing here.
  */
 import { z } from "zod";
-import { agentDetailSchema, auditPageSchema, discoveryReportSchema, searchPageSchema } from "./catalog.ts";
+import { agentDetailSchema, agentResolutionSchema, auditPageSchema, discoveryReportSchema, searchPageSchema } from "./catalog.ts";
 import {
   approvalStateSchema,
   disableResultSchema,
@@ -59,6 +59,7 @@ export const ENDPOINTS = {
 
   listAgents: { method: "GET", path: "/agents", query: rq.agentQuerySchema, response: searchPageSchema },
   getAgent: { method: "GET", path: "/agents/:id", params: id, response: agentDetailSchema },
+  resolveAgent: { method: "GET", path: "/agents/:id/resolve", params: id, response: agentResolutionSchema },
   audit: { method: "GET", path: "/audit", query: rq.auditQuerySchema, response: auditPageSchema },
   auditVerify: { method: "GET", path: "/audit/verify", query: auditVerifyQuerySchema, response: chainReportSchema },
   auditExport: { method: "GET", path: "/audit/export", query: auditExportQuerySchema, stream: auditExportLineSchema },

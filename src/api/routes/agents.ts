@@ -1,4 +1,4 @@
-/** GET /api/v1/agents (list + full-text search with the CLI's filters), GET /api/v1/agents/:id. */
+/** GET /api/v1/agents (list + full-text search with the CLI's filters), GET /api/v1/agents/:id, GET /api/v1/agents/:id/resolve (short name → full id). */
 import { Elysia } from "elysia";
 import type { HttpDeps } from "../context.ts";
 import { agentIdParamSchema, agentQuerySchema, toSearchFilter } from "../schemas.ts";
@@ -6,4 +6,5 @@ import { agentIdParamSchema, agentQuerySchema, toSearchFilter } from "../schemas
 export const agentsRoutes = (deps: HttpDeps) =>
   new Elysia({ name: "api.agents", prefix: "/agents" })
     .get("/", ({ query }) => deps.services.search.search(toSearchFilter(query)), { query: agentQuerySchema })
-    .get("/:id", ({ params }) => deps.services.catalog.get(params.id), { params: agentIdParamSchema });
+    .get("/:id", ({ params }) => deps.services.catalog.get(params.id), { params: agentIdParamSchema })
+    .get("/:id/resolve", ({ params }) => ({ id: deps.services.catalog.resolveAgentId(params.id) }), { params: agentIdParamSchema });

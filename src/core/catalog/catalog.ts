@@ -8,6 +8,7 @@ import type { Manifest } from "../manifest/schema.ts";
 import { parseStoredManifest } from "../manifest/stored-manifest.ts";
 import { EFFECTIVE_STATUS_SQL, rowToSummary, SELECT_COLUMNS, type SummaryRow } from "../search/search.ts";
 import type { ListingValues } from "./listing.ts";
+import { type AgentRef, resolveAgentRef, unknownAgent } from "./resolve.ts";
 import type { AgentDetail, InstallInfo } from "./types.ts";
 
 export interface LocalListingState {
@@ -98,6 +99,23 @@ export class Catalog {
     this.db.delete(agents).where(eq(agents.key, key)).run();
   }
 
+  /** Every agent id the catalog knows (listings and installs), with its listings' names. */
+  agentRefs(): AgentRef[] {
+    return this.sqlite
+      .query<AgentRef, []>("SELECT agent_id AS id, name FROM agents WHERE agent_id IS NOT NULL UNION SELECT agent_id AS id, NULL AS name FROM installs")
+      .all();
+  }
+
+  /**
+   * The full agent id a user typed: an id or listing key as is, else a unique
+   * short name (last id segment or name). Ambiguous → `usage` listing the
+   * candidates; unknown → `not_found` with "did you mean".
+   */
+  resolveAgentId(input: string): string {
+    const known = this.sqlite.query<{ one: number }, [string]>("SELECT 1 AS one FROM agents WHERE agent_id = ?1 OR key = ?1 UNION ALL SELECT 1 FROM installs WHERE agent_id = ?1 LIMIT 1").get(input);
+    return known ? input : resolveAgentRef(input, this.agentRefs());
+  }
+
   /**
    * Looks an agent up by id (or by listing key). When several listings share the
    * id, prefers the one the install came from, then local, then remote by name.
@@ -117,7 +135,7 @@ export class Catalog {
     const install = this.installFor(rows[0]?.agent_id ?? idOrKey);
     if (rows.length === 0) {
       if (install) return this.detailFromInstallOnly(idOrKey, install);
-      throw new AppError("not_found", `no agent '${idOrKey}' in the catalog (try: opensentience agents search ${JSON.stringify(idOrKey)})`);
+      throw unknownAgent(idOrKey, this.agentRefs());
     }
     const r = rows[0]!;
     const summary = rowToSummary(r);

@@ -1,0 +1,26 @@
+/** `AGENT/TOOL` on the command line: the agent part may be a short name; a misspelt tool gets "did you mean". */
+import type { DaemonClient } from "../client/daemon-client.ts";
+import { unknownTool } from "../core/catalog/resolve.ts";
+import { AppError } from "../core/errors.ts";
+import { resolveAgentId } from "./agent-ref.ts";
+
+export type ToolListing = Awaited<ReturnType<DaemonClient["listTools"]>>["tools"][number];
+
+export function splitToolRef(ref: string): { agent: string; tool: string } {
+  const m = /^([^/]+)\/([^/]+)$/.exec(ref);
+  if (!m) throw new AppError("usage", `tool must look like AGENT_ID/TOOL, got ${JSON.stringify(ref)}`);
+  return { agent: m[1]!, tool: m[2]! };
+}
+
+/**
+ * The registered tool `ref` names, with the agent's full id. `tool` is null when
+ * the agent has no tools registered (not running): the router then says why.
+ */
+export async function findTool(client: DaemonClient, ref: string): Promise<{ id: string; tool: ToolListing | null }> {
+  const parts = splitToolRef(ref);
+  const agentId = await resolveAgentId(client, parts.agent);
+  const { tools } = await client.listTools(agentId);
+  const tool = tools.find((t) => t.name === parts.tool) ?? null;
+  if (!tool && tools.length) throw unknownTool(agentId, parts.tool, tools.map((t) => t.name));
+  return { id: `${agentId}/${parts.tool}`, tool };
+}

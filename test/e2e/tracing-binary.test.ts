@@ -76,4 +76,21 @@ describe("tracing in the compiled daemon", () => {
     const none = await (await fetch(`${d.url}/audit?correlation=${crypto.randomUUID()}`, { headers: { cookie: s.cookie } })).text();
     expect(none).toContain('data-testid="trace-empty"');
   });
+
+  test("an API client's traceparent header: the call's trace nests under the client's span; a malformed one is ignored", async () => {
+    const clientTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const clientSpan = "00f067aa0ba902b7";
+    const call = (headers: Record<string, string>, correlation: string) =>
+      d.api("/api/v1/tools/call", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ tool: `${ECHO}/echo`, arguments: { text: "x" }, correlation_id: correlation }) });
+    const corr = crypto.randomUUID();
+    expect((await call({ traceparent: `00-${clientTrace}-${clientSpan}-01` }, corr)).status).toBe(200);
+    const root = await waitFor(() => receiver.spans.find((s) => s.name === "tool.call" && s.attributes["opensentience.correlation_id"] === corr), { what: "the root span", timeoutMs: 20_000 });
+    expect(root.traceId).toBe(clientTrace);
+    expect(root.parentSpanId).toBe(clientSpan);
+    const bad = crypto.randomUUID();
+    expect((await call({ traceparent: "00-nonsense-01" }, bad)).status).toBe(200);
+    const own = await waitFor(() => receiver.spans.find((s) => s.name === "tool.call" && s.attributes["opensentience.correlation_id"] === bad), { what: "the root span", timeoutMs: 20_000 });
+    expect(own.traceId).toBe(bad.replaceAll("-", ""));
+    expect(own.parentSpanId).toBe("");
+  });
 });

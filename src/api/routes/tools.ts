@@ -85,6 +85,8 @@ export function toolCallRequest(deps: HttpDeps, request: Request, body: ToolCall
     onGone,
     ...(body.timeout_ms ? { timeoutMs: body.timeout_ms } : {}),
     ...(body.correlation_id ? { correlationId: body.correlation_id } : {}),
+    // The client's W3C trace context (docs/tracing.md): the call's trace nests under its span; a malformed one is ignored.
+    ...(request.headers.has("traceparent") ? { traceparent: request.headers.get("traceparent")! } : {}),
   };
 }
 

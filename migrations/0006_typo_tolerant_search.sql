@@ -10,7 +10,8 @@
 --    query (thousands of hits) stops after a bounded candidate window;
 --  * a `facets` column holds the exact filter values as single tokens
 --    ('0fc' + hex(capability), '0fi' + hex(integration point), '0fs' + hex(listing
---    status), '0fo' + hex(source), '0fv' + hex(verification)), so filters are
+--    status), '0fo' + hex(source), '0fv' + hex(verification), '0ft' + the trust
+--    score's tenth, 0..10, by the same comparisons a min-trust filter makes), so filters are
 --    doclist intersections inside the index instead of a row lookup per hit;
 --    queries restrict their words to the text columns (weight 0 in bm25);
 --  * prefix indexes for 2- and 3-character prefixes: a short prefix query
@@ -30,7 +31,7 @@ CREATE VIRTUAL TABLE agents_fts USING fts5(
 INSERT INTO agents_fts(rowid, agent_id, name, description, keywords, tool_summary, facets)
   SELECT (10 - CAST(round(10 * (0.6 * (CASE verification WHEN 'verified' THEN 1.0 WHEN 'community' THEN 0.5 ELSE 0.0 END) + 0.4 * min(max(coalesce(trust_score, 0.0), 0.0), 1.0))) AS INTEGER)) * 1099511627776 + pk,
           coalesce(agent_id,''), name, description, keywords, tool_summary,
-          '0fs' || lower(hex(status)) || ' 0fo' || lower(hex(source)) || coalesce(' 0fv' || lower(hex(verification)), '')
+          '0fs' || lower(hex(status)) || ' 0fo' || lower(hex(source)) || coalesce(' 0fv' || lower(hex(verification)), '') || coalesce(' 0ft' || (CASE WHEN trust_score >= 1.0 THEN 10 WHEN trust_score >= 0.9 THEN 9 WHEN trust_score >= 0.8 THEN 8 WHEN trust_score >= 0.7 THEN 7 WHEN trust_score >= 0.6 THEN 6 WHEN trust_score >= 0.5 THEN 5 WHEN trust_score >= 0.4 THEN 4 WHEN trust_score >= 0.3 THEN 3 WHEN trust_score >= 0.2 THEN 2 WHEN trust_score >= 0.1 THEN 1 WHEN trust_score >= 0.0 THEN 0 END), '')
           || coalesce((SELECT ' ' || group_concat('0fc' || lower(hex(value)), ' ') FROM json_each(CASE WHEN json_valid(capabilities_json) THEN capabilities_json ELSE '[]' END) WHERE type = 'text'), '')
           || coalesce((SELECT ' ' || group_concat('0fi' || lower(hex(value)), ' ') FROM json_each(CASE WHEN json_valid(integration_points_json) THEN integration_points_json ELSE '[]' END) WHERE type = 'text'), '')
   FROM agents ORDER BY pk;
@@ -39,7 +40,7 @@ CREATE TRIGGER agents_fts_ai AFTER INSERT ON agents BEGIN
   INSERT INTO agents_fts(rowid, agent_id, name, description, keywords, tool_summary, facets)
   VALUES ((10 - CAST(round(10 * (0.6 * (CASE new.verification WHEN 'verified' THEN 1.0 WHEN 'community' THEN 0.5 ELSE 0.0 END) + 0.4 * min(max(coalesce(new.trust_score, 0.0), 0.0), 1.0))) AS INTEGER)) * 1099511627776 + new.pk,
           coalesce(new.agent_id,''), new.name, new.description, new.keywords, new.tool_summary,
-          '0fs' || lower(hex(new.status)) || ' 0fo' || lower(hex(new.source)) || coalesce(' 0fv' || lower(hex(new.verification)), '')
+          '0fs' || lower(hex(new.status)) || ' 0fo' || lower(hex(new.source)) || coalesce(' 0fv' || lower(hex(new.verification)), '') || coalesce(' 0ft' || (CASE WHEN new.trust_score >= 1.0 THEN 10 WHEN new.trust_score >= 0.9 THEN 9 WHEN new.trust_score >= 0.8 THEN 8 WHEN new.trust_score >= 0.7 THEN 7 WHEN new.trust_score >= 0.6 THEN 6 WHEN new.trust_score >= 0.5 THEN 5 WHEN new.trust_score >= 0.4 THEN 4 WHEN new.trust_score >= 0.3 THEN 3 WHEN new.trust_score >= 0.2 THEN 2 WHEN new.trust_score >= 0.1 THEN 1 WHEN new.trust_score >= 0.0 THEN 0 END), '')
           || coalesce((SELECT ' ' || group_concat('0fc' || lower(hex(value)), ' ') FROM json_each(CASE WHEN json_valid(new.capabilities_json) THEN new.capabilities_json ELSE '[]' END) WHERE type = 'text'), '')
           || coalesce((SELECT ' ' || group_concat('0fi' || lower(hex(value)), ' ') FROM json_each(CASE WHEN json_valid(new.integration_points_json) THEN new.integration_points_json ELSE '[]' END) WHERE type = 'text'), ''));
 END;
@@ -55,7 +56,7 @@ WHEN old.pk IS NOT new.pk OR old.agent_id IS NOT new.agent_id OR old.name IS NOT
   INSERT INTO agents_fts(rowid, agent_id, name, description, keywords, tool_summary, facets)
   VALUES ((10 - CAST(round(10 * (0.6 * (CASE new.verification WHEN 'verified' THEN 1.0 WHEN 'community' THEN 0.5 ELSE 0.0 END) + 0.4 * min(max(coalesce(new.trust_score, 0.0), 0.0), 1.0))) AS INTEGER)) * 1099511627776 + new.pk,
           coalesce(new.agent_id,''), new.name, new.description, new.keywords, new.tool_summary,
-          '0fs' || lower(hex(new.status)) || ' 0fo' || lower(hex(new.source)) || coalesce(' 0fv' || lower(hex(new.verification)), '')
+          '0fs' || lower(hex(new.status)) || ' 0fo' || lower(hex(new.source)) || coalesce(' 0fv' || lower(hex(new.verification)), '') || coalesce(' 0ft' || (CASE WHEN new.trust_score >= 1.0 THEN 10 WHEN new.trust_score >= 0.9 THEN 9 WHEN new.trust_score >= 0.8 THEN 8 WHEN new.trust_score >= 0.7 THEN 7 WHEN new.trust_score >= 0.6 THEN 6 WHEN new.trust_score >= 0.5 THEN 5 WHEN new.trust_score >= 0.4 THEN 4 WHEN new.trust_score >= 0.3 THEN 3 WHEN new.trust_score >= 0.2 THEN 2 WHEN new.trust_score >= 0.1 THEN 1 WHEN new.trust_score >= 0.0 THEN 0 END), '')
           || coalesce((SELECT ' ' || group_concat('0fc' || lower(hex(value)), ' ') FROM json_each(CASE WHEN json_valid(new.capabilities_json) THEN new.capabilities_json ELSE '[]' END) WHERE type = 'text'), '')
           || coalesce((SELECT ' ' || group_concat('0fi' || lower(hex(value)), ' ') FROM json_each(CASE WHEN json_valid(new.integration_points_json) THEN new.integration_points_json ELSE '[]' END) WHERE type = 'text'), ''));
 END;

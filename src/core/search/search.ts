@@ -170,7 +170,20 @@ function facetTerms(f: SearchFilter): string[] {
   if (f.verification) out.push(facetToken("v", f.verification));
   if (f.source) out.push(facetToken("o", f.source));
   if (f.status && LISTING_ONLY_STATUSES.has(f.status)) out.push(facetToken("s", f.status));
-  return out.map((t) => `{facets}: "${t}"`);
+  const terms = out.map((t) => `{facets}: "${t}"`);
+  const tenth = trustTenth(f.minTrust);
+  if (tenth !== null) terms.push(`{facets}: (${Array.from({ length: 11 - tenth }, (_, i) => `"0ft${tenth + i}"`).join(" OR ")})`);
+  return terms;
+}
+
+/**
+ * k when a min-trust filter is exactly k/10 (0..10): the '0ft' facets (migration 0006) hold each trust score's
+ * tenth by the same `trust_score >= k/10` comparisons, so the filter is those facets alone; else null (the row decides).
+ */
+function trustTenth(minTrust: number | undefined): number | null {
+  if (minTrust === undefined) return null;
+  const k = Math.round(minTrust * 10);
+  return k >= 0 && k <= 10 && k / 10 === minTrust ? k : null;
 }
 
 /** Statuses that only a listing has: no install state maps to them, so they are exactly `no install AND a.status = X`. */
@@ -273,7 +286,8 @@ export class CatalogSearch {
     const textOnly = text && queryWords(f.query!).some((w) => w.startsWith("0")) ? `{${TEXT_COLUMNS}}: (${text})` : text;
     const match = textOnly ? [textOnly, ...facetTerms(f)].join(" AND ") : null;
     // With a query only these still read the row (through agents_filter_cols); without one every filter does.
-    const needsRow = !!(f.minTrust !== undefined || (f.status && (!match || f.status === "local_dev")) || (!match && (f.verification || f.source)));
+    const trustFacet = !!match && trustTenth(f.minTrust) !== null;
+    const needsRow = !!((f.minTrust !== undefined && !trustFacet) || (f.status && (!match || f.status === "local_dev")) || (!match && (f.verification || f.source)));
     const pk = match ? pkOf("f.rowid") : "a.pk";
     const where: string[] = [];
     const params: Array<string | number> = [];
@@ -313,7 +327,7 @@ export class CatalogSearch {
       where.push("a.verification = ?");
       params.push(f.verification);
     }
-    if (f.minTrust !== undefined) {
+    if (f.minTrust !== undefined && !trustFacet) {
       where.push("a.trust_score >= ?");
       params.push(f.minTrust);
     }

@@ -4,6 +4,7 @@ import { AppError, isDomainErrorCode } from "../core/errors.ts";
 import { type Command, intOption, stringOption } from "./command.ts";
 import { clean, printJson, table } from "./output.ts";
 import { resolveAgentId } from "./agent-ref.ts";
+import { argumentsGiven, argumentSummary, checkedArguments } from "./tool-args.ts";
 import { findTool, splitToolRef } from "./tool-ref.ts";
 
 export const toolsList: Command = {
@@ -20,9 +21,9 @@ export const toolsList: Command = {
     else
       ctx.io.out(
         table(
-          ["TOOL", "FLAGS", "STATUS", "DESCRIPTION"],
-          tools.map((t) => [t.id, [t.streaming && "streaming", t.cancellable && "cancellable"].filter(Boolean).join(","), t.surfaceChange ? `blocked: ${t.surfaceChange.kind === "added" ? "new tool" : `${t.surfaceChange.fields.join(", ")} changed`} (re-approve: agents enable)` : t.blockedBy.length ? `blocked: ${t.blockedBy.join(", ")}` : "ok", t.description]),
-          [64, 22, 56, 60],
+          ["TOOL", "ARGUMENTS", "FLAGS", "STATUS", "DESCRIPTION"],
+          tools.map((t) => [t.id, argumentSummary(t.inputSchema), [t.streaming && "streaming", t.cancellable && "cancellable"].filter(Boolean).join(","), t.surfaceChange ? `blocked: ${t.surfaceChange.kind === "added" ? "new tool" : `${t.surfaceChange.fields.join(", ")} changed`} (re-approve: agents enable)` : t.blockedBy.length ? `blocked: ${t.blockedBy.join(", ")}` : "ok", t.description]),
+          [64, 40, 22, 56, 60],
         ),
       );
     return 0;
@@ -32,23 +33,18 @@ export const toolsList: Command = {
 export const toolsCall: Command = {
   path: ["tools", "call"],
   summary: "Call a tool through the router; progress streams to stderr, Ctrl-C cancels",
-  usage: "AGENT_ID/TOOL [--args JSON] [--timeout MS]",
-  options: { args: { type: "string", description: "Tool arguments as a JSON object" }, timeout: { type: "string", description: "Give up after MS milliseconds" } },
+  usage: "AGENT_ID/TOOL [--args JSON | --args-file FILE] [--arg NAME=VALUE ...] [--timeout MS]",
+  options: { args: { type: "string", description: "Tool arguments as a JSON object" }, "args-file": { type: "string", description: "Read the JSON arguments object from FILE (- for stdin)" }, arg: { type: "string", multiple: true, description: "One argument, NAME=VALUE, the value read as the schema's type (repeatable)" }, timeout: { type: "string", description: "Give up after MS milliseconds" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     splitToolRef(ctx.positionals[0]!);
-    let args: unknown = {};
-    const raw = stringOption(ctx.values, "args");
-    if (raw !== undefined) {
-      try {
-        args = JSON.parse(raw);
-      } catch (e) {
-        throw new AppError("usage", `--args is not valid JSON: ${(e as Error).message}`);
-      }
-    }
+    const given = await argumentsGiven(ctx.values);
     const timeout = intOption(ctx.values, "timeout", 1, 3_600_000);
     const client = ctx.daemon();
-    const { id: tool } = await findTool(client, ctx.positionals[0]!);
+    const found = await findTool(client, ctx.positionals[0]!);
+    const tool = found.id;
+    // Checked here against the registered schema so a mistake is named before anything runs; the router checks again.
+    const args = checkedArguments(found.tool ?? { id: tool, inputSchema: {} }, given);
     const ac = new AbortController();
     const onInt = () => {
       ctx.io.err("canceling…");

@@ -13,6 +13,7 @@ import { CatalogSearch, type SearchFilter, type SearchPage } from "../core/searc
 // Inlined at bundle time: importing migrations.ts would load every migration's SQL (CLI start, issue 13).
 import { latestMigrationVersion } from "../db/latest-migration.macro.ts" with { type: "macro" };
 import { type Command, type CommandContext, intOption, stringOption, type Values } from "./command.ts";
+import { daemonGetDirect } from "./daemon-direct.ts";
 import { agentsTable } from "./format-agents.ts";
 import { printJson } from "./output.ts";
 
@@ -46,13 +47,9 @@ export async function localPageDirect(env: Record<string, string | undefined>, f
   }
 }
 
-/** The daemon's catalog when it runs (it owns the state), else the data directory's, read-only. */
-async function searchPage(ctx: CommandContext, filter: SearchFilter): Promise<SearchPage> {
-  const direct = await localPageDirect(ctx.env, filter);
-  if (direct) return direct;
-  const t = await ctx.target({ write: false });
-  if (t.kind === "local") return t.services.search.search(filter);
-  return t.client.listAgents({
+/** `GET /api/v1/agents` query parameters for a filter (the typed client and the direct read send the same). */
+function listQuery(filter: SearchFilter) {
+  return {
     q: filter.query,
     capability: filter.capability,
     integration: filter.integration,
@@ -62,7 +59,28 @@ async function searchPage(ctx: CommandContext, filter: SearchFilter): Promise<Se
     source: filter.source,
     limit: filter.limit,
     offset: filter.offset,
-  });
+  };
+}
+
+/**
+ * The running daemon's page without the typed client (see daemon-direct.ts), or null when the full path must
+ * answer. Only the shape the table needs is checked here; anything else goes the validated way.
+ */
+export async function daemonPageDirect(env: Record<string, string | undefined>, filter: SearchFilter): Promise<SearchPage | null> {
+  const paths = dataPaths(resolveHome(env));
+  const body = await daemonGetDirect(paths.daemonFile, paths.adminToken, env, "/agents", listQuery(filter));
+  const page = body as Partial<SearchPage> | null;
+  if (!page || !Array.isArray(page.agents) || typeof page.total !== "number") return null;
+  return page as SearchPage;
+}
+
+/** The daemon's catalog when it runs (it owns the state), else the data directory's, read-only. */
+async function searchPage(ctx: CommandContext, filter: SearchFilter): Promise<SearchPage> {
+  const direct = (await localPageDirect(ctx.env, filter)) ?? (await daemonPageDirect(ctx.env, filter));
+  if (direct) return direct;
+  const t = await ctx.target({ write: false });
+  if (t.kind === "local") return t.services.search.search(filter);
+  return t.client.listAgents(listQuery(filter));
 }
 
 const FILTER_OPTIONS = {

@@ -10,9 +10,7 @@
 import { DaemonClient } from "../client/daemon-client.ts";
 import type { Config } from "../core/config/load.ts";
 import { AppError } from "../core/errors.ts";
-import { recoverOrphans } from "../core/runtime/orphan-recovery.ts";
-import { RunLedger } from "../core/runtime/run-ledger.ts";
-import { createServices, type Services } from "../core/services.ts";
+import type { Services } from "../core/services.ts";
 import { readDaemonFile } from "../daemon/daemon-file.ts";
 import { acquireLockWaiting, describeHolder, type Lock } from "../daemon/lock.ts";
 
@@ -52,6 +50,13 @@ export class TargetResolver {
       });
       if (!this.lock) return { kind: "daemon", client: this.daemon() };
     }
+    // Loaded only here: the services (drizzle, installer, runtime, …) are most of what a command through the
+    // daemon would otherwise pay to start (issue 13, CLI start).
+    const [{ createServices }, { recoverOrphans }, { RunLedger }] = await Promise.all([
+      import("../core/services.ts"),
+      import("../core/runtime/orphan-recovery.ts"),
+      import("../core/runtime/run-ledger.ts"),
+    ]);
     this.services = createServices(this.config);
     // With the lock held no daemon is alive, so any agent process still recorded
     // as running is an orphan of one that died: end it before this command

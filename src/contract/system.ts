@@ -1,8 +1,7 @@
 /** Health, auth and the error body every failing call answers with. */
 import { z } from "zod";
 
-/** `cli` in this header makes a bearer call's audit actor `cli` instead of `api`. */
-export const CLIENT_HEADER = "x-opensentience-client";
+export { CLIENT_HEADER } from "./headers.ts";
 
 export const healthSchema = z.object({ status: z.literal("ok"), version: z.string(), pid: z.number(), started_at: z.string() });
 export const versionSchema = z.object({ version: z.string(), commit: z.string() });

@@ -4,6 +4,8 @@
  * to AppError codes.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { DaemonClient } from "../../src/client/daemon-client.ts";
 import { loadConfig } from "../../src/core/config/load.ts";
 import { AppError } from "../../src/core/errors.ts";
@@ -62,5 +64,26 @@ test("daemon_not_running when there is no daemon, or it does not answer", async 
     expect(await codeOf(new DaemonClient("http://127.0.0.1:1", "x").health())).toBe("daemon_not_running");
   } finally {
     empty.cleanup();
+  }
+});
+
+test("agents list/search's direct read (no typed client) answers what the client answers, and steps aside otherwise", async () => {
+  const { daemonPageDirect } = await import("../../src/cli/agents-search.ts");
+  const client = DaemonClient.connect(loadConfig({ env: d.home.env }), d.home.env);
+  for (const filter of [{}, { query: "forecast" }, { capability: "weather", limit: 1 }, { status: "available" as const, offset: 1 }]) {
+    const direct = await daemonPageDirect(d.home.env, filter);
+    expect(direct).not.toBeNull();
+    expect(direct).toEqual(
+      await client.listAgents({ q: filter.query, capability: filter.capability, status: filter.status, limit: filter.limit, offset: filter.offset }),
+    );
+  }
+  // A wrong token (401) or a daemon file naming a dead pid: null, so the validated path reports it.
+  expect(await daemonPageDirect({ ...d.home.env, OPENSENTIENCE_ADMIN_TOKEN: "x".repeat(40) }, {})).toBeNull();
+  const other = tempHome();
+  try {
+    writeFileSync(join(other.env.OPENSENTIENCE_HOME!, "daemon.json"), JSON.stringify({ url: d.url, pid: 2 ** 22 + 17, nonce: "x".repeat(16), started_at: "now" }));
+    expect(await daemonPageDirect(other.env, {})).toBeNull();
+  } finally {
+    other.cleanup();
   }
 });

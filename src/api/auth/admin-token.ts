@@ -5,20 +5,20 @@
  * `OPENSENTIENCE_ADMIN_TOKEN`. It is compared in constant time and never logged.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { closeSync, constants, type Stats, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { browserBaseUrl } from "../security/host.ts";
 
-export const ADMIN_TOKEN_ENV = "OPENSENTIENCE_ADMIN_TOKEN";
+import { ADMIN_TOKEN_ENV, readTokenFile } from "./token-file.ts";
 
-/** What the token file holds: exactly 64 lowercase hex characters. */
-const fileTokenSchema = z.string().regex(/^[0-9a-f]{64}$/);
+export { ADMIN_TOKEN_ENV, readTokenFile };
+
 /** A token from the environment: long enough to be unguessable, printable, no whitespace. */
 const envTokenSchema = z.string().min(32, "must be at least 32 characters").max(512).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 
-const { O_CREAT, O_EXCL, O_WRONLY, O_RDONLY, O_NOFOLLOW } = constants;
+const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = constants;
 
 /** Equal-length digests make the comparison constant time whatever the candidate's length. */
 export function tokensEqual(expected: string, candidate: string): boolean {
@@ -39,56 +39,6 @@ export function tokenFingerprint(token: string): string {
 
 export function newTokenValue(): string {
   return randomBytes(32).toString("hex");
-}
-
-/** Refuses anything but a regular file owned by us, with one name and no group/other bits. */
-function checkTokenFile(path: string, st: Stats): void {
-  if (st.isSymbolicLink()) {
-    throw new AppError("forbidden", `refusing the admin token file because it is a symlink (${path}); delete it and run again to create a new token`);
-  }
-  if (!st.isFile()) throw new AppError("forbidden", `refusing the admin token file because it is not a regular file (${path})`);
-  // Another name for the same file (a hard link, possibly in a directory others can list) keeps
-  // the token readable there and survives rotation, which replaces only this name.
-  if (st.nlink > 1) {
-    throw new AppError("forbidden", `refusing the admin token file because it has ${st.nlink} hard links (${path}); delete it and every other link to it, then run again to create a new token`);
-  }
-  if (typeof process.getuid === "function" && st.uid !== process.getuid()) {
-    throw new AppError("forbidden", `refusing the admin token file because another user (uid ${st.uid}) owns it (${path})`);
-  }
-  const mode = Number(st.mode) & 0o777;
-  if ((mode & 0o077) !== 0) {
-    throw new AppError("forbidden", `refusing the admin token file because its mode ${mode.toString(8)} lets other users read it (${path}); delete it to get a new token, or run chmod 600 on it`);
-  }
-}
-
-/** Reads and validates the token file without following a symlink at any step. */
-export function readTokenFile(path: string): string {
-  let st: Stats;
-  try {
-    st = lstatSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new AppError("unauthorized", `there is no admin token file (${path}); if the daemon runs with ${ADMIN_TOKEN_ENV}, set it here too`);
-    }
-    throw new AppError("io", `cannot stat ${path} (${(e as Error).message})`, { cause: e });
-  }
-  checkTokenFile(path, st);
-  let fd: number;
-  try {
-    fd = openSync(path, O_RDONLY | O_NOFOLLOW);
-  } catch (e) {
-    throw new AppError("forbidden", `refusing the admin token file (${path}) because it cannot be opened safely (${(e as Error).message})`, { cause: e });
-  }
-  try {
-    checkTokenFile(path, fstatSync(fd)); // the file we opened, not whatever the path points to now
-    const buf = Buffer.alloc(256);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const parsed = fileTokenSchema.safeParse(buf.subarray(0, n).toString("utf8").trim());
-    if (!parsed.success) throw new AppError("forbidden", `the admin token file is corrupt, expected 64 hex characters (${path}); delete it to create a new token`);
-    return parsed.data;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Writes `token` to a new file that must not exist yet (O_EXCL|O_NOFOLLOW, mode 0600). */

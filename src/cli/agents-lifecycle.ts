@@ -1,5 +1,6 @@
 /** `agents run|stop|restart ID` — through the running daemon, which owns agent processes. */
 import type { RuntimeStatus } from "../core/runtime/runtime-status.ts";
+import { AppError } from "../core/errors.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { keyValues, printJson } from "./output.ts";
 import { resolveAgentId } from "./agent-ref.ts";
@@ -43,7 +44,17 @@ export const agentsStop: Command = {
   args: { min: 1, max: 1 },
   async run(ctx) {
     const client = ctx.daemon();
-    return print(ctx, await client.stopAgent(await resolveAgentId(client, ctx.positionals[0]!)));
+    const id = await resolveAgentId(client, ctx.positionals[0]!);
+    try {
+      return print(ctx, await client.stopAgent(id));
+    } catch (e) {
+      // Already stopped is what was asked for: exit 0 and say so (the API keeps its 409 for callers that care).
+      if (!(e instanceof AppError) || e.code !== "conflict") throw e;
+      const st = await client.agentStatus(id);
+      if (st.state === "running" || st.state === "starting" || st.state === "backoff" || st.intent === "running") throw e;
+      if (!ctx.json) ctx.io.out(`${id} was not running; nothing to stop.`);
+      return print(ctx, st);
+    }
   },
 };
 

@@ -29,6 +29,6 @@ export const agentsLogs: Command = {
     } finally {
       process.off("SIGINT", stop);
     }
-    return 0;
+    return ac.signal.aborted ? 130 : 0; // Ctrl-C ends --follow: 128 + SIGINT, like tail -f
   },
 };

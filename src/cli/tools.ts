@@ -62,7 +62,12 @@ export const toolsCall: Command = {
     } finally {
       process.off("SIGINT", onInt);
     }
-    if (ac.signal.aborted && !last) throw new AppError("canceled", "call canceled");
+    // Ctrl-C: the shell convention for an interrupted command, 128 + SIGINT.
+    if (ac.signal.aborted && (!last || (last.type === "error" && last.error.code === "canceled"))) {
+      const message = "call canceled (Ctrl-C)";
+      ctx.io.err(ctx.json ? JSON.stringify({ error: { code: "canceled", message } }) : `opensentience: ${message}`);
+      return 130;
+    }
     if (!last) throw new AppError("internal", "the daemon closed the stream without a result");
     if (last.type === "error") {
       throw new AppError(isDomainErrorCode(last.error.code) ? last.error.code : "internal", last.error.message);

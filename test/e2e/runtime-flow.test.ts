@@ -56,7 +56,31 @@ describe("runtime through the compiled binary", () => {
     const bad = await runBinary(["tools", "call", `${ECHO}/echo`, "--args", '{"text":5}'], { sandbox: box });
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
-    expect(bad.stderr).toContain("arguments do not match the input schema");
+    // Checked against the registered schema before sending: one line naming the field (issue 17).
+    expect(bad.stderr).toBe(`opensentience: ${ECHO}/echo: argument 'text' must be string, got 5 (see: opensentience tools info ${ECHO}/echo)\n`);
+  });
+
+  test("issue 17: group help, short names, did you mean, tools info, --arg/--args-file", async () => {
+    const help = await run(["tools"]);
+    expect(help.stdout).toMatch(/^  tools info +Show a tool's description/m);
+    const info = await run(["tools", "info", "echo/add"]);
+    expect(info.stdout).toStartWith(`${ECHO}/add\n`);
+    expect(info.stdout).toMatch(/^ {2}a +number +yes/m);
+    expect(info.stdout).toContain(`opensentience tools call ${ECHO}/add --args '{"a":1,"b":1}'`);
+    const list = await run(["tools", "list", "--agent", "echo"]);
+    expect(list.stdout).toMatch(new RegExp(`^${ECHO.replace(/\./g, "\\.")}/add +a b +`, "m"));
+    expect((await run(["tools", "call", "echo/add", "--arg", "a=2", "--arg", "b=3.5", "--json"])).json<{ output: { sum: number } }>().output.sum).toBe(5.5);
+    const viaStdin = await runOk(["tools", "call", "Echo/echo", "--args-file", "-", "--json"], { sandbox: box, stdin: '{"text":"from stdin"}' });
+    expect(viaStdin.json<{ output: { text: string } }>().output.text).toBe("from stdin");
+    const typo = await runBinary(["tools", "call", "echo/ecoh", "--arg", "text=x"], { sandbox: box });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toBe(`opensentience: agent '${ECHO}' has no tool 'ecoh' (did you mean '${ECHO}/echo'?)\n`);
+    const missing = await runBinary(["tools", "call", "echo/add", "--arg", "a=1"], { sandbox: box });
+    expect(missing.stderr).toBe(`opensentience: ${ECHO}/add: missing required argument 'b' (see: opensentience tools info ${ECHO}/add)\n`);
+    const agentTypo = await runBinary(["agents", "info", "ecoh"], { sandbox: box });
+    expect(agentTypo.code).toBe(1);
+    expect(agentTypo.stderr).toBe(`opensentience: no agent 'ecoh' in the catalog (did you mean '${ECHO}'?)\n`);
+    expect((await run(["agents", "info", "echo", "--json"])).json<{ id: string }>().id).toBe(ECHO);
   });
 
   test("streamed call shows progress, then the result", async () => {
@@ -76,7 +100,7 @@ describe("runtime through the compiled binary", () => {
       err += new TextDecoder().decode(value);
     }
     p.kill("SIGINT");
-    expect(await p.exited).toBe(1);
+    expect(await p.exited).toBe(130);
     await waitFor(async () => (await run(["audit", "--agent", ECHO, "--action", "tool.call", "--json"])).json<{ events: Array<{ details: { error?: string } }> }>().events.some((e) => e.details.error === "canceled"), { what: "canceled call in audit" });
   });
 
@@ -100,6 +124,9 @@ describe("runtime through the compiled binary", () => {
     const st = (await run(["agents", "stop", ECHO, "--json"])).json<{ state: string }>();
     expect(st.state).toBe("stopped");
     expect(tree.filter(alive)).toEqual([]);
+    // Stopping a stopped agent is what was asked for: exit 0, and it says so (issue 17).
+    const again = await run(["agents", "stop", "echo"]);
+    expect(again.stdout).toStartWith(`${ECHO} was not running; nothing to stop.\n`);
     const actions = (await run(["audit", "--agent", ECHO, "--limit", "500", "--json"])).json<{ events: Array<{ action: string }> }>().events.map((e) => e.action);
     for (const a of ["agent.install", "agent.enable", "agent.run", "tools.register", "tool.call", "agent.crash", "agent.restart", "agent.stop"]) expect(actions).toContain(a);
   });

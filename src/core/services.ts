@@ -9,6 +9,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config/load.ts";
 import { Discovery } from "./discovery/discovery.ts";
 import { EventBus } from "./events.ts";
+import { metricsReliability } from "./search/reliability.ts";
 import { CatalogSearch } from "./search/search.ts";
 import { sdkPath, toolchainDirs } from "./agent-env.ts";
 import { AgentHooks } from "./approvals/agent-hooks.ts";
@@ -69,6 +70,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const installer = new Installer({ catalog, audit, events, clock, git, paths: config.paths, limits: config.limits, hooks: agentHooks, allowLocalSources: config.allowLocalSources, sdkPath: () => sdkPath(config.paths), sandbox: config.sandbox });
   const updater = new Updater(installer);
   const metrics = new Metrics({ sqlite: store.sqlite, clock, events, retentionDays: config.retention.metrics_max_age_days });
+  search.setReliabilitySource(metricsReliability(metrics)); // observed tool-call failures lower an agent's search rank
   const toolPins = new ToolPins({ sqlite: store.sqlite, audit, clock });
   const approvals = new Approvals({ catalog, audit, events, clock, hooks: agentHooks, pins: toolPins, unapprovable: (p) => unapprovableHere(p, config.paths.home) });
   return {

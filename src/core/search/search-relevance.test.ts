@@ -9,6 +9,7 @@ import { listingValues } from "../catalog/listing.ts";
 import { loadConfig } from "../config/load.ts";
 import { validateManifest } from "../manifest/parse.ts";
 import { createServices, type Services } from "../services.ts";
+import { metricsReliability } from "./reliability.ts";
 import type { SearchFilter } from "./search.ts";
 import { editDistance } from "./typo.ts";
 
@@ -143,6 +144,29 @@ describe("trust and reliability order equal text", () => {
     s.search.setReliabilitySource({ errorRates: () => new Map([["com.trusted.mailer", 0]]) });
     expect(ids({ query: "mailer" })).toEqual(["com.trusted.mailer", "com.community.mailer", "com.plain.mailer"]);
     s.search.setReliabilitySource(undefined);
+  });
+
+  test("the daemon's tool-call metrics feed it: failures and timeouts count, denials and too few calls do not", () => {
+    // The real Metrics; the runtime view only says every tool id is registered (no agent process here).
+    s.metrics.bindRuntime({ isTool: () => true, knowsAgent: () => true, statuses: () => [], connection: () => null, announce: () => {} });
+    const source = metricsReliability(s.metrics);
+    const calls = (agent: string, n: number, code: string | null) => {
+      for (let i = 0; i < n; i++) s.metrics.callDone(`${agent}/send`, code === null ? null : { code, message: "x" }, 3);
+    };
+    calls("com.plain.mailer", 5, "internal"); // 5 calls: no observation yet
+    calls("com.community.mailer", 40, "permission_denied"); // denials are policy, not the agent's fault
+    calls("com.community.mailer", 10, null);
+    calls("com.trusted.mailer", 6, null);
+    calls("com.trusted.mailer", 3, "internal");
+    calls("com.trusted.mailer", 3, "timeout");
+    expect([...source.errorRates()]).toEqual([["com.trusted.mailer", 0.5]]);
+    s.search.setReliabilitySource(source);
+    try {
+      // Half its calls failing: 1.25 (trust) × 0.75 (reliability) < 1 (unverified, not observed) < 1.125 (community).
+      expect(ids({ query: "mailer" })).toEqual(["com.community.mailer", "com.plain.mailer", "com.trusted.mailer"]);
+    } finally {
+      s.search.setReliabilitySource(undefined);
+    }
   });
 
   test("text relevance still comes first: a name match outranks a trusted description-only match", () => {

@@ -5,11 +5,11 @@
  * services are loaded; otherwise they go through `ctx.target()` like every
  * other command (a running daemon owns the state and answers).
  */
-import { Database } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
 import { AGENT_STATUS_VALUES, type AgentStatus } from "../core/catalog/types.ts";
 import { dataPaths, resolveHome } from "../core/config/paths.ts";
 import { AppError } from "../core/errors.ts";
-import { CatalogSearch, type SearchFilter, type SearchPage } from "../core/search/search.ts";
+import type { SearchFilter, SearchPage } from "../core/search/search.ts";
 // Inlined at bundle time: importing migrations.ts would load every migration's SQL (CLI start, issue 13).
 import { latestMigrationVersion } from "../db/latest-migration.macro.ts" with { type: "macro" };
 import { type Command, type CommandContext, intOption, stringOption, type Values } from "./command.ts";
@@ -28,6 +28,8 @@ export async function localPageDirect(env: Record<string, string | undefined>, f
   // Bun.file().exists() rather than node:fs, whose loading alone costs this command a sixth of its start.
   const [daemonFile, config, db0] = await Promise.all([paths.daemonFile, paths.config, paths.db].map((p) => Bun.file(p).exists()));
   if (daemonFile || config || !db0) return null;
+  // Loaded only here: with a daemon running the command never opens the catalog.
+  const [{ Database }, { CatalogSearch }] = await Promise.all([import("bun:sqlite"), import("../core/search/search.ts")]);
   let db: Database;
   try {
     db = new Database(paths.db, { readonly: true });

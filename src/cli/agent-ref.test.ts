@@ -86,6 +86,16 @@ async function checkShortNames() {
   expect(en.errLines.join(" ")).toContain("com.example.weather");
   expect(en.errLines.join(" ")).not.toContain("'weather'");
   expect((await cli("agents", "disable", "wether")).errLines).toEqual(["opensentience: no agent 'wether' in the catalog (did you mean 'com.example.weather'?)"]);
+  // Filters: a short name resolves; an id the catalog no longer knows is kept (its rows outlive it); ambiguity is an error.
+  const audit = await cli("audit", "--agent", "weather", "--json");
+  expect(audit.code).toBe(0);
+  const events = JSON.parse(audit.stdout).events as Array<{ agentId: string }>;
+  expect(events.length).toBeGreaterThan(0);
+  for (const e of events) expect(e.agentId).toBe("com.example.weather");
+  expect((await cli("audit", "--agent", "com.gone.agent", "--json")).code).toBe(0);
+  expect((await cli("stats", "--agent", "com.gone.agent", "--json")).code).toBe(0);
+  expect((await cli("audit", "--agent", "summarizer")).code).toBe(2);
+  expect((await cli("stats", "--agent", "summarizer")).code).toBe(2);
 }
 
 beforeAll(async () => {

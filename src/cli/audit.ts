@@ -2,6 +2,7 @@ import { type AuditEvent, parseSince } from "../core/audit/audit-log.ts";
 import { AppError } from "../core/errors.ts";
 import { type Command, intOption, stringOption } from "./command.ts";
 import { clean, printJson, table } from "./output.ts";
+import { resolveAgentFilter } from "./agent-ref.ts";
 
 export const audit: Command = {
   path: ["audit"],
@@ -26,6 +27,7 @@ export const audit: Command = {
       limit: intOption(ctx.values, "limit", 1, 10_000) ?? 50,
     };
     const t = await ctx.target({ write: false });
+    if (filter.agentId !== undefined) filter.agentId = await resolveAgentFilter(t, filter.agentId);
     let events: AuditEvent[] = [];
     if (t.kind === "local") events = t.services.audit.query(filter);
     else {

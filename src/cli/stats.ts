@@ -8,7 +8,7 @@ import { storedStatsOf } from "../core/metrics/read.ts";
 import type { StatsReport, WindowStats } from "../core/metrics/stats.ts";
 import { type Command, stringOption } from "./command.ts";
 import { clean, printJson, table } from "./output.ts";
-import { resolveAgentId } from "./agent-ref.ts";
+import { resolveAgentFilter } from "./agent-ref.ts";
 
 const msText = (v: number | null) => (v === null ? "-" : v < 10 ? `${v.toFixed(1)}ms` : v < 10_000 ? `${Math.round(v)}ms` : `${(v / 1000).toFixed(1)}s`);
 const rate = (w: WindowStats) => (w.errorRate === null ? "-" : `${(w.errorRate * 100).toFixed(w.errorRate > 0 && w.errorRate < 0.1 ? 1 : 0)}%`);
@@ -54,7 +54,7 @@ export const stats: Command = {
   async run(ctx) {
     const t = await ctx.target({ write: false });
     const typed = stringOption(ctx.values, "agent");
-    const agent = typed === undefined ? undefined : await resolveAgentId(t, typed);
+    const agent = typed === undefined ? undefined : await resolveAgentFilter(t, typed);
     const report = t.kind === "daemon" ? await t.client.stats(agent) : storedStatsOf(t.services.metrics, t.services.clock.now(), agent);
     if (ctx.json) printJson(ctx.io, report);
     else ctx.io.out(formatStats(report));

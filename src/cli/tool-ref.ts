@@ -2,6 +2,7 @@
 import type { DaemonClient } from "../client/daemon-client.ts";
 import { unknownTool } from "../core/catalog/resolve.ts";
 import { AppError } from "../core/errors.ts";
+import { agentNotCallable } from "../core/runtime/not-callable.ts";
 import { resolveAgentId } from "./agent-ref.ts";
 
 export type ToolListing = Awaited<ReturnType<DaemonClient["listTools"]>>["tools"][number];
@@ -13,8 +14,9 @@ export function splitToolRef(ref: string): { agent: string; tool: string } {
 }
 
 /**
- * The registered tool `ref` names, with the agent's full id. `tool` is null when
- * the agent has no tools registered (not running): the router then says why.
+ * The registered tool `ref` names, with the agent's full id. An agent with no
+ * tools registered gets the reason (disabled, not running …) with the next
+ * step; `tool` is null only when the agent runs and registered none.
  */
 export async function findTool(client: DaemonClient, ref: string): Promise<{ id: string; tool: ToolListing | null }> {
   const parts = splitToolRef(ref);
@@ -22,5 +24,11 @@ export async function findTool(client: DaemonClient, ref: string): Promise<{ id:
   const { tools } = await client.listTools(agentId);
   const tool = tools.find((t) => t.name === parts.tool) ?? null;
   if (!tool && tools.length) throw unknownTool(agentId, parts.tool, tools.map((t) => t.name));
+  if (!tool) {
+    // No tools registered: say why, with the next step, rather than the router's bare unknown_tool / agent_unavailable.
+    const [detail, runtime] = await Promise.all([client.getAgent(agentId), client.agentStatus(agentId)]);
+    const why = agentNotCallable(agentId, detail.install, runtime);
+    if (why) throw why;
+  }
   return { id: `${agentId}/${parts.tool}`, tool };
 }

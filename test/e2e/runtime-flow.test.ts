@@ -127,6 +127,9 @@ describe("runtime through the compiled binary", () => {
     // Stopping a stopped agent is what was asked for: exit 0, and it says so (issue 17).
     const again = await run(["agents", "stop", "echo"]);
     expect(again.stdout).toStartWith(`${ECHO} was not running; nothing to stop.\n`);
+    const stopped = await runBinary(["tools", "call", "echo/echo", "--arg", "text=x"], { sandbox: box });
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toBe(`opensentience: agent ${ECHO} is not running (run it: opensentience agents run ${ECHO})\n`);
     const actions = (await run(["audit", "--agent", ECHO, "--limit", "500", "--json"])).json<{ events: Array<{ action: string }> }>().events.map((e) => e.action);
     for (const a of ["agent.install", "agent.enable", "agent.run", "tools.register", "tool.call", "agent.crash", "agent.restart", "agent.stop"]) expect(actions).toContain(a);
   });
@@ -139,6 +142,7 @@ describe("runtime through the compiled binary", () => {
     expect((await status()).state).toBe("stopped");
     const r = await runBinary(["tools", "call", `${ECHO}/echo`, "--args", '{"text":"x"}'], { sandbox: box });
     expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`opensentience: agent ${ECHO} is disabled (enable it: opensentience agents enable ${ECHO})\n`);
     const events = (await run(["audit", "--agent", ECHO, "--action", "agent.kill_switch", "--json"])).json<{ events: unknown[] }>().events;
     expect(events.length).toBe(1);
     await run(["agents", "enable", ECHO, "--approve-all"]);

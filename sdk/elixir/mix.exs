@@ -22,7 +22,7 @@ defmodule OpenSentience.AgentSDK.MixProject do
 
   def application do
     [
-      extra_applications: [:logger, :crypto],
+      extra_applications: [:logger],
       mod: {OpenSentience.Application, []}
     ]
   end

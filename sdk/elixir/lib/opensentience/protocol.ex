@@ -81,7 +81,9 @@ defmodule OpenSentience.Protocol do
   unique, not unpredictable (they are no secrets): 58 random bits drawn once
   per VM, then a VM-unique counter. A frame is built for every call, and
   drawing 16 bytes from the crypto NIF every time cost more than the rest of
-  the id (issue 13).
+  the id (issue 13). The bits come from `:rand`, not `:crypto`: loading the
+  crypto application maps OpenSSL into every agent, ~4 MB of an idle agent's
+  memory, for ids that are no secrets.
   """
   @spec new_id() :: String.t()
   def new_id do
@@ -96,7 +98,7 @@ defmodule OpenSentience.Protocol do
   defp id_prefix do
     case :persistent_term.get(@id_prefix_key, nil) do
       nil ->
-        <<prefix::58, _::6>> = :crypto.strong_rand_bytes(8)
+        <<prefix::58, _::6>> = :rand.bytes(8)
         :persistent_term.put(@id_prefix_key, prefix)
         prefix
 

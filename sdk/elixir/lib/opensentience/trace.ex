@@ -75,8 +75,9 @@ defmodule OpenSentience.Trace do
   def logger_metadata(%__MODULE__{trace_id: t, span_id: s}),
     do: Logger.metadata(trace_id: t, span_id: s)
 
+  # W3C asks span ids to be random, not secret: `:rand` (see Protocol.new_id/0 on why not `:crypto`).
   defp new_span_id do
-    case :crypto.strong_rand_bytes(8) do
+    case :rand.bytes(8) do
       <<0::64>> -> new_span_id()
       bytes -> Base.encode16(bytes, case: :lower)
     end

@@ -10,6 +10,7 @@ import { buildFixtureTree, type FixtureTree, manifest, writeManifest } from "../
 import { AdminToken } from "../api/auth/admin-token.ts";
 import { resolveAgentRef } from "../core/catalog/resolve.ts";
 import { loadConfig } from "../core/config/load.ts";
+import { createServices } from "../core/services.ts";
 import { AppError } from "../core/errors.ts";
 import { type Daemon, startDaemon } from "../daemon/daemon.ts";
 import { httpServer } from "../daemon/http-server.ts";
@@ -103,6 +104,10 @@ beforeAll(async () => {
   writeManifest(tree.root, "other/summarizer", manifest("com.other.summarizer"));
   env = { OPENSENTIENCE_HOME: join(tree.base, "home"), OPENSENTIENCE_SCAN_ROOTS: tree.root, OPENSENTIENCE_EXAMPLES: "0", HOME: tree.base, PATH: process.env.PATH ?? "" };
   expect((await cli("discover")).code).toBe(0);
+  // One audit row about weather, written the way every action writes one (for the audit --agent filter).
+  const services = createServices(loadConfig({ env }));
+  services.audit.record({ actor: "cli", action: "test.marker", agentId: "com.example.weather", outcome: "ok" });
+  services.close();
 });
 afterAll(() => rmSync(tree.base, { recursive: true, force: true }));
 

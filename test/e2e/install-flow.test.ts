@@ -142,6 +142,8 @@ test("registry → install → enable → update with escalation → re-approve 
     "agent.install:ok",
     "agent.enable:denied",
     "agent.enable:denied",
+    // Enabling pins the manifest's declared tool surface (issue 16) until the first registration.
+    "tools.surface_pinned:ok",
     "agent.enable:ok",
     "registry.sync:ok",
     "agent.update:started",

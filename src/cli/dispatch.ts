@@ -79,6 +79,8 @@ export async function runCli(argv: string[], io: Io = processIo, env = process.e
       else io.out(`opensentience ${VERSION} (${COMMIT})`);
       return 0;
     }
+    // The shell completion scripts' helper (src/cli/completion.ts); not a listed command.
+    if (argv[0] === "__complete") return await (await import("./completion.ts")).complete(argv.slice(1), io, env, commands);
     const found = findCommand(argv, commands);
     // `agents`, `agents --help`, `token --help`: the group's commands, like git (a command that is
     // also a group, `token`, keeps running bare; its --help shows the group).

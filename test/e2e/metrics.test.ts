@@ -51,7 +51,7 @@ beforeAll(async () => {
     err += new TextDecoder().decode(value);
   }
   p.kill("SIGINT");
-  expect(await p.exited).toBe(1);
+  expect(await p.exited).toBe(130); // Ctrl-C: 128 + SIGINT (issue 17)
   // The CLI may exit before the daemon has seen the stream close: wait for the call's end in the audit log.
   await waitFor(async () => (await env.api<{ events: Array<{ details: { error?: string } }> }>(`/api/v1/audit?agent=${ECHO}&action=tool.call&limit=100`)).body.events.some((e) => e.details.error === "canceled"), { what: "the canceled call in the audit log" });
 }, 400_000);

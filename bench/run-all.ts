@@ -188,12 +188,27 @@ async function toolCallRows(): Promise<Row[]> {
   ];
 }
 
+/** Tracing on vs off on the real HTTP hot path (bench/observability-cost.ts: three daemons, interleaved), with its A/A noise row. */
+async function observabilityRows(): Promise<Row[]> {
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "observability-cost.ts"), "--calls", values["tool-calls"]!, "--json"], { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`bench/observability-cost.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
+  const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { ratios: import("./observability-cost.ts").CostRatio[] };
+  return out.ratios.map((x) => ({
+    path: `${x.what}: daemon CPU per HTTP tool call`,
+    measured: `${Math.round(x.cpuUs)} µs/call (calls/s ${x.perSecRatio.toFixed(2)}×)`,
+    peer: `${x.what.startsWith("A/A") ? "identical daemon" : "tracing.enabled=false"} ${Math.round(x.refCpuUs)} µs/call`,
+    ratio: x.cpuRatio,
+    note: x.what.startsWith("A/A") ? "noise" : "goal < 1.05; metrics on in both",
+  }));
+}
+
 const SUITES: Record<string, () => Promise<Row[]>> = {
   "cli-start": cliStartRows,
   search: searchRows,
   "registry-sync": registrySyncRows,
   agents: agentRows,
   "tool-calls": toolCallRows,
+  observability: observabilityRows,
 };
 
 const only = values.only?.split(",").map((s) => s.trim());

@@ -28,7 +28,7 @@ import { binaryPath, makeSandbox, runOk, startServe, stopAllDaemons } from "../t
 import { publishExamples } from "../test/helpers/git-fixtures.ts";
 
 const { values } = parseArgs({
-  args: Bun.argv.slice(2),
+  args: import.meta.main ? Bun.argv.slice(2) : [],
   options: { calls: { type: "string", default: "3000" }, inflight: { type: "string", default: "16" }, json: { type: "boolean", default: false } },
 });
 const N = Number(values.calls);
@@ -48,12 +48,12 @@ export interface Measured {
   serverCpuUs?: number;
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const measured: Measured[] = [];
 const log = (s: string) => console.error(s);
 
 /** Nanoseconds of CPU the process has used so far, over all its threads (0 if it is gone). */
-function cpuNs(pid: number): number {
+export function cpuNs(pid: number): number {
   let total = 0;
   try {
     for (const t of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
@@ -63,7 +63,7 @@ function cpuNs(pid: number): number {
   return total;
 }
 
-interface Path {
+export interface Path {
   name: string;
   inflight: number;
   call: (i: number) => Promise<void>;
@@ -72,19 +72,32 @@ interface Path {
   lat: number[];
   ms: number;
   cpuNs: number;
+  /** Per round: calls/s and server CPU µs per call (for per-round ratios between paths). */
+  rounds: Array<{ perSec: number; cpuUs: number }>;
+}
+
+export interface InterleaveOptions {
+  /** Calls per path, spread over the rounds. */
+  calls: number;
+  rounds?: number;
+  warmup?: number;
+  /** Rotate the order of the paths each round, so no path always runs right after the same other one. */
+  rotate?: boolean;
 }
 
 /**
- * Runs every path in ROUNDS interleaved rounds (N/ROUNDS calls each, after
- * WARMUP calls), so each side of a ratio sees the same minutes of machine
+ * Runs every path in interleaved rounds (calls/rounds calls each, after
+ * `warmup` calls), so each side of a ratio sees the same minutes of machine
  * load: on a shared 2-core machine a path measured a minute later can see
- * several times the load.
+ * several times the load. Logs and returns one row per path.
  */
-async function interleaved(paths: Path[]): Promise<void> {
-  for (const p of paths) for (let i = 0; i < WARMUP; i++) await p.call(i);
-  const per = Math.ceil(N / ROUNDS);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const p of paths) {
+export async function interleaved(paths: Path[], o: InterleaveOptions): Promise<Measured[]> {
+  const rounds = o.rounds ?? ROUNDS;
+  for (const p of paths) for (let i = 0; i < (o.warmup ?? WARMUP); i++) await p.call(i);
+  const per = Math.ceil(o.calls / rounds);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < paths.length; k++) {
+      const p = paths[o.rotate ? (k + round) % paths.length : k]!;
       let next = 0;
       const pids = p.pids();
       const c0 = pids.reduce((a, pid) => a + cpuNs(pid), 0);
@@ -99,19 +112,22 @@ async function interleaved(paths: Path[]): Promise<void> {
           }
         }),
       );
-      p.ms += performance.now() - t0;
-      p.cpuNs += pids.reduce((a, pid) => a + cpuNs(pid), 0) - c0;
+      const ms = performance.now() - t0;
+      const cpu = pids.reduce((a, pid) => a + cpuNs(pid), 0) - c0;
+      p.ms += ms;
+      p.cpuNs += cpu;
+      p.rounds.push({ perSec: (per / ms) * 1000, cpuUs: cpu / 1000 / per });
     }
   }
-  for (const p of paths) {
+  return paths.map((p) => {
     const m: Measured = { name: p.name, calls: p.lat.length, perSec: (p.lat.length / p.ms) * 1000, p50Us: pct(p.lat, 50), p99Us: pct(p.lat, 99) };
     if (p.pids().length) m.serverCpuUs = p.cpuNs / 1000 / p.lat.length;
-    measured.push(m);
     log(`${m.name}: ${Math.round(m.perSec)} calls/s, p50 ${m.p50Us.toFixed(0)} µs, p99 ${m.p99Us.toFixed(0)} µs${m.serverCpuUs ? `, server CPU ${m.serverCpuUs.toFixed(0)} µs/call` : ""}`);
-  }
+    return m;
+  });
 }
 
-const path = (name: string, inflight: number, call: Path["call"], pids: Path["pids"]): Path => ({ name, inflight, call, pids, lat: [], ms: 0, cpuNs: 0 });
+export const path = (name: string, inflight: number, call: Path["call"], pids: Path["pids"]): Path => ({ name, inflight, call, pids, lat: [], ms: 0, cpuNs: 0, rounds: [] });
 
 /** The MCP TypeScript SDK, server and client on Bun over stdio (no daemon, no agent). */
 async function sdkPeer(): Promise<{ client: Client; pid: number }> {
@@ -144,7 +160,7 @@ async function bareServer(): Promise<{ url: string; pid: number; stop: () => voi
 }
 
 /** POSTs a tool call; throws on anything but 200. */
-function poster(url: string, headers: Record<string, string>) {
+export function poster(url: string, headers: Record<string, string>) {
   return async (i: number) => {
     const r = await fetch(url, { method: "POST", headers, body: JSON.stringify({ tool: `${ECHO}/echo`, arguments: { text: `hello ${i}` } }) });
     if (r.status !== 200) throw new Error(`${url}: ${r.status} ${await r.text()}`);
@@ -159,87 +175,131 @@ function runtimeRows(): Measured[] {
   return (JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { rows: Measured[] }).rows;
 }
 
-const box = makeSandbox({ prefix: "os-bench-calls-", env: { OPENSENTIENCE_SDK_PATH: join(REPO, "sdk/elixir") } });
-try {
-  const bin = await binaryPath();
-  mkdirSync(box.home, { recursive: true, mode: 0o700 });
-  // Lift the per-agent rate limit (100 calls/s by default) and CPU cap (one core), or they are what gets measured.
-  writeFileSync(
-    join(box.home, "config.json"),
-    JSON.stringify({ scan_roots: [], limits: { calls_per_minute: 1_000_000, max_concurrency: 64, agent_cpu_percent: 100 * navigator.hardwareConcurrency } }),
-  );
-  const run = (args: string[]) => runOk(args, { sandbox: box, timeoutMs: 300_000 });
-  await run(["registry", "add", "local", publishExamples(box.dir, [ECHO]).url]);
-  await run(["registry", "sync"]);
-  await run(["agents", "install", ECHO, "--yes"]);
-  await run(["agents", "enable", ECHO, "--approve-all"]);
-  const daemon = await startServe({ sandbox: box });
-  await run(["agents", "run", ECHO]);
-  const admin = (await Bun.file(join(box.home, "admin.token")).text()).trim();
-  const apiCall = poster(new URL("/api/v1/tools/call", daemon.info.url).href, { authorization: `Bearer ${admin}`, "content-type": "application/json" });
-  const bare = await bareServer();
-  const bareCall = poster(bare.url, { "content-type": "application/json" });
-
-  const peerSeq = await sdkPeer();
-  const peerPar = await sdkPeer();
-  await interleaved([
-    path("MCP SDK stdio (Bun↔Bun), sequential", 1, sdkCall(peerSeq.client), () => [peerSeq.pid]),
-    path("HTTP API tool call, sequential keep-alive", 1, apiCall, () => [daemon.pid]),
-    path("bare Bun.serve JSON, sequential keep-alive", 1, bareCall, () => [bare.pid]),
-    path(`MCP SDK stdio (Bun↔Bun), ${INFLIGHT} in flight`, INFLIGHT, sdkCall(peerPar.client), () => [peerPar.pid]),
-    path(`HTTP API tool call, ${INFLIGHT} in flight`, INFLIGHT, apiCall, () => [daemon.pid]),
-    path(`bare Bun.serve JSON, ${INFLIGHT} in flight`, INFLIGHT, bareCall, () => [bare.pid]),
-  ]);
-  await peerSeq.client.close();
-  await peerPar.client.close();
-  bare.stop();
-  await daemon.stop();
-  for (const m of runtimeRows()) {
-    measured.push(m);
-    log(`${m.name}: ${Math.round(m.perSec)} calls/s, p50 ${m.p50Us.toFixed(0)} µs, p99 ${m.p99Us.toFixed(0)} µs`);
-  }
-} finally {
-  await stopAllDaemons();
-  box.cleanup();
+export interface EchoDaemon {
+  /** POSTs one echo tool call through the daemon's HTTP API (keep-alive). */
+  call: Path["call"];
+  pid: number;
+  /** Stops the daemon (and its agent) and removes its data directory. */
+  stop: () => Promise<void>;
 }
 
-const by = (prefix: string) => measured.find((m) => m.name.startsWith(prefix))!;
-const sdkSeq = by("MCP SDK stdio (Bun↔Bun), sequential");
-const sdkPar = by(`MCP SDK stdio (Bun↔Bun), ${INFLIGHT}`);
-const apiSeq = by("HTTP API tool call, sequential");
-const apiPar = by(`HTTP API tool call, ${INFLIGHT}`);
-const bareSeq = by("bare Bun.serve JSON, sequential");
-const raw = by("raw Bun↔Elixir ping-pong");
-const rawSdk = by("raw tool.call → Elixir SDK echo");
-const routerSeq = by("router → Elixir echo (sequential)");
+/**
+ * The compiled daemon (`serve`) in its own data directory with the real Elixir
+ * echo agent installed, enabled and running. `config` is merged over the
+ * bench's config.json, which lifts the per-agent rate limit (100 calls/s by
+ * default) and CPU cap (one core), or they are what gets measured.
+ */
+export async function echoDaemon(prefix: string, config: Record<string, unknown> = {}): Promise<EchoDaemon> {
+  const box = makeSandbox({ prefix, env: { OPENSENTIENCE_SDK_PATH: join(REPO, "sdk/elixir") } });
+  let daemon: Awaited<ReturnType<typeof startServe>> | undefined;
+  try {
+    await binaryPath();
+    mkdirSync(box.home, { recursive: true, mode: 0o700 });
+    writeFileSync(
+      join(box.home, "config.json"),
+      JSON.stringify({ scan_roots: [], limits: { calls_per_minute: 1_000_000, max_concurrency: 64, agent_cpu_percent: 100 * navigator.hardwareConcurrency }, ...config }),
+    );
+    const run = (args: string[]) => runOk(args, { sandbox: box, timeoutMs: 300_000 });
+    await run(["registry", "add", "local", publishExamples(box.dir, [ECHO]).url]);
+    await run(["registry", "sync"]);
+    await run(["agents", "install", ECHO, "--yes"]);
+    await run(["agents", "enable", ECHO, "--approve-all"]);
+    daemon = await startServe({ sandbox: box });
+    await run(["agents", "run", ECHO]);
+    const admin = (await Bun.file(join(box.home, "admin.token")).text()).trim();
+    const d = daemon;
+    const call = poster(new URL("/api/v1/tools/call", d.info.url).href, { authorization: `Bearer ${admin}`, "content-type": "application/json" });
+    return {
+      call,
+      pid: d.pid,
+      stop: async () => {
+        await d.stop().catch(() => d.stop("SIGKILL"));
+        box.cleanup();
+      },
+    };
+  } catch (e) {
+    await daemon?.stop("SIGKILL").catch(() => {});
+    box.cleanup();
+    throw e;
+  }
+}
 
-/** Ratios against the goals of issue 13 (higher is better unless `lowerIsBetter`). */
-export const checks = [
-  { what: "HTTP API ÷ MCP SDK, sequential calls/s", value: apiSeq.perSec / sdkSeq.perSec, goal: "floor 1×, goal 2×", ok: apiSeq.perSec / sdkSeq.perSec >= 2 },
-  { what: `HTTP API ÷ MCP SDK, ${INFLIGHT} in flight calls/s`, value: apiPar.perSec / sdkPar.perSec, goal: "floor 1×, goal 2×", ok: apiPar.perSec / sdkPar.perSec >= 2 },
-  { what: "bare Bun.serve ÷ MCP SDK, sequential (ceiling)", value: bareSeq.perSec / sdkSeq.perSec, goal: "reference", ok: true },
-  { what: "HTTP API ÷ bare Bun.serve, sequential", value: apiSeq.perSec / bareSeq.perSec, goal: "reference", ok: true },
-  {
-    what: "daemon CPU per HTTP call ÷ MCP SDK server CPU per call, sequential (the agent's own CPU not included)",
-    value: (apiSeq.serverCpuUs ?? NaN) / (sdkSeq.serverCpuUs ?? NaN),
-    goal: "≤ 1 is at least as cheap",
-    ok: (apiSeq.serverCpuUs ?? Infinity) <= (sdkSeq.serverCpuUs ?? 0),
-  },
-  { what: "in-process router ÷ raw SDK echo (no router), calls/s", value: routerSeq.perSec / rawSdk.perSec, goal: "reference: the router's own share", ok: true },
-  { what: "in-process router ÷ raw ping-pong, calls/s", value: routerSeq.perSec / raw.perSec, goal: "≥ 0.5", ok: routerSeq.perSec / raw.perSec >= 0.5 },
-  { what: "HTTP API sequential p99 ÷ p50", value: apiSeq.p99Us / apiSeq.p50Us, goal: "≤ 3 (quiet run)", ok: apiSeq.p99Us / apiSeq.p50Us <= 3 },
-  { what: `HTTP API ${INFLIGHT} in flight ÷ sequential, calls/s`, value: apiPar.perSec / apiSeq.perSec, goal: "≥ 2", ok: apiPar.perSec / apiSeq.perSec >= 2 },
-  { what: "Elixir SDK per-call cost (raw SDK echo p50 − ping-pong p50, µs)", value: rawSdk.p50Us - raw.p50Us, goal: "half of ~30 µs", ok: rawSdk.p50Us - raw.p50Us <= 15 },
-];
+if (import.meta.main) await main();
 
-const fmtUs = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`);
-const table = [
-  ["path", "calls/s", "p50", "p99", "server CPU/call"],
-  ...measured.map((m) => [m.name, Math.round(m.perSec).toLocaleString("en-US"), fmtUs(m.p50Us), fmtUs(m.p99Us), m.serverCpuUs === undefined ? "-" : fmtUs(m.serverCpuUs)]),
-];
-const w = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-console.log(table.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join("  ")).join("\n"));
-console.log("");
-for (const c of checks) console.log(`${c.ok ? "ok  " : "MISS"} ${c.what}: ${c.value.toFixed(2)} (${c.goal})`);
-console.log(`\n(every API call is authenticated, Host/Origin-checked, body-limited, permission- and schema-checked and audited)\nreproduce: bun bench/tool-calls.ts --calls ${N} --inflight ${INFLIGHT}`);
-if (values.json) console.log(JSON.stringify({ rows: measured, checks }));
+async function main(): Promise<void> {
+  try {
+    const daemon = await echoDaemon("os-bench-calls-");
+    const apiCall = daemon.call;
+    const bare = await bareServer();
+    const bareCall = poster(bare.url, { "content-type": "application/json" });
+
+    const peerSeq = await sdkPeer();
+    const peerPar = await sdkPeer();
+    measured.push(
+      ...(await interleaved(
+        [
+          path("MCP SDK stdio (Bun↔Bun), sequential", 1, sdkCall(peerSeq.client), () => [peerSeq.pid]),
+          path("HTTP API tool call, sequential keep-alive", 1, apiCall, () => [daemon.pid]),
+          path("bare Bun.serve JSON, sequential keep-alive", 1, bareCall, () => [bare.pid]),
+          path(`MCP SDK stdio (Bun↔Bun), ${INFLIGHT} in flight`, INFLIGHT, sdkCall(peerPar.client), () => [peerPar.pid]),
+          path(`HTTP API tool call, ${INFLIGHT} in flight`, INFLIGHT, apiCall, () => [daemon.pid]),
+          path(`bare Bun.serve JSON, ${INFLIGHT} in flight`, INFLIGHT, bareCall, () => [bare.pid]),
+        ],
+        { calls: N },
+      )),
+    );
+    await peerSeq.client.close();
+    await peerPar.client.close();
+    bare.stop();
+    await daemon.stop();
+    for (const m of runtimeRows()) {
+      measured.push(m);
+      log(`${m.name}: ${Math.round(m.perSec)} calls/s, p50 ${m.p50Us.toFixed(0)} µs, p99 ${m.p99Us.toFixed(0)} µs`);
+    }
+  } finally {
+    await stopAllDaemons();
+  }
+
+  const by = (prefix: string) => measured.find((m) => m.name.startsWith(prefix))!;
+  const sdkSeq = by("MCP SDK stdio (Bun↔Bun), sequential");
+  const sdkPar = by(`MCP SDK stdio (Bun↔Bun), ${INFLIGHT}`);
+  const apiSeq = by("HTTP API tool call, sequential");
+  const apiPar = by(`HTTP API tool call, ${INFLIGHT}`);
+  const bareSeq = by("bare Bun.serve JSON, sequential");
+  const raw = by("raw Bun↔Elixir ping-pong");
+  const rawSdk = by("raw tool.call → Elixir SDK echo");
+  const routerSeq = by("router → Elixir echo (sequential)");
+
+  /** Ratios against the goals of issue 13 (higher is better unless `lowerIsBetter`). */
+  const checks = [
+    { what: "HTTP API ÷ MCP SDK, sequential calls/s", value: apiSeq.perSec / sdkSeq.perSec, goal: "floor 1×, goal 2×", ok: apiSeq.perSec / sdkSeq.perSec >= 2 },
+    { what: `HTTP API ÷ MCP SDK, ${INFLIGHT} in flight calls/s`, value: apiPar.perSec / sdkPar.perSec, goal: "floor 1×, goal 2×", ok: apiPar.perSec / sdkPar.perSec >= 2 },
+    { what: "bare Bun.serve ÷ MCP SDK, sequential (ceiling)", value: bareSeq.perSec / sdkSeq.perSec, goal: "reference", ok: true },
+    { what: "HTTP API ÷ bare Bun.serve, sequential", value: apiSeq.perSec / bareSeq.perSec, goal: "reference", ok: true },
+    {
+      what: "daemon CPU per HTTP call ÷ MCP SDK server CPU per call, sequential (the agent's own CPU not included)",
+      value: (apiSeq.serverCpuUs ?? NaN) / (sdkSeq.serverCpuUs ?? NaN),
+      goal: "≤ 1 is at least as cheap",
+      ok: (apiSeq.serverCpuUs ?? Infinity) <= (sdkSeq.serverCpuUs ?? 0),
+    },
+    { what: "in-process router ÷ raw SDK echo (no router), calls/s", value: routerSeq.perSec / rawSdk.perSec, goal: "reference: the router's own share", ok: true },
+    { what: "in-process router ÷ raw ping-pong, calls/s", value: routerSeq.perSec / raw.perSec, goal: "≥ 0.5", ok: routerSeq.perSec / raw.perSec >= 0.5 },
+    { what: "HTTP API sequential p99 ÷ p50", value: apiSeq.p99Us / apiSeq.p50Us, goal: "≤ 3 (quiet run)", ok: apiSeq.p99Us / apiSeq.p50Us <= 3 },
+    { what: `HTTP API ${INFLIGHT} in flight ÷ sequential, calls/s`, value: apiPar.perSec / apiSeq.perSec, goal: "≥ 2", ok: apiPar.perSec / apiSeq.perSec >= 2 },
+    { what: "Elixir SDK per-call cost (raw SDK echo p50 − ping-pong p50, µs)", value: rawSdk.p50Us - raw.p50Us, goal: "half of ~30 µs", ok: rawSdk.p50Us - raw.p50Us <= 15 },
+  ];
+
+  const fmtUs = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`);
+  const table = [
+    ["path", "calls/s", "p50", "p99", "server CPU/call"],
+    ...measured.map((m) => [m.name, Math.round(m.perSec).toLocaleString("en-US"), fmtUs(m.p50Us), fmtUs(m.p99Us), m.serverCpuUs === undefined ? "-" : fmtUs(m.serverCpuUs)]),
+  ];
+  const w = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  console.log(table.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join("  ")).join("\n"));
+  console.log("");
+  for (const c of checks) console.log(`${c.ok ? "ok  " : "MISS"} ${c.what}: ${c.value.toFixed(2)} (${c.goal})`);
+  console.log(
+    `\n(every API call is authenticated, Host/Origin-checked, body-limited, permission- and schema-checked and audited)\nreproduce: bun bench/tool-calls.ts --calls ${N} --inflight ${INFLIGHT}`,
+  );
+  if (values.json) console.log(JSON.stringify({ rows: measured, checks }));
+}

@@ -12,7 +12,9 @@
  *
  * The figure that matters is the daemon's CPU per call (all its threads, from
  * /proc schedstat), which a loaded machine distorts far less than calls/s;
- * each ratio is the median over rounds of the per-round ratio. Metrics have
+ * each ratio is the median over rounds of the per-round ratio. The agent's CPU
+ * (every process below the daemon) is reported beside it: with tracing on the
+ * Elixir SDK also reports its own span. Metrics have
  * no off switch and stay on in every daemon (their in-process cost:
  * bench/metrics.ts).
  *
@@ -20,7 +22,7 @@
  */
 import { parseArgs } from "node:util";
 import { stopAllDaemons } from "../test/helpers/binary.ts";
-import { type EchoDaemon, echoDaemon, interleaved, type Measured, type Path, path } from "./tool-calls.ts";
+import { descendants, type EchoDaemon, echoDaemon, interleaved, type Measured, type Path, path } from "./tool-calls.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -45,6 +47,10 @@ export interface CostRatio {
   /** Daemon CPU µs per call of each side, over all rounds. */
   cpuUs: number;
   refCpuUs: number;
+  /** The same three for the daemon and its agent together (the agent's SDK also does tracing work: it reports its own span). */
+  totalCpuRatio: number;
+  totalCpuUs: number;
+  refTotalCpuUs: number;
 }
 
 const daemons: Array<{ label: string; d: EchoDaemon }> = [];
@@ -64,7 +70,17 @@ try {
     ["sequential", 1],
     [`${INFLIGHT} in flight`, INFLIGHT],
   ] as const) {
-    for (const { label, d } of daemons) paths.set(`${label}|${mode}`, path(`HTTP API tool call, ${label}, ${mode}`, inflight, d.call, () => [d.pid]));
+    for (const { label, d } of daemons)
+      paths.set(
+        `${label}|${mode}`,
+        path(
+          `HTTP API tool call, ${label}, ${mode}`,
+          inflight,
+          d.call,
+          () => [d.pid],
+          () => descendants(d.pid),
+        ),
+      );
   }
   rows.push(...(await interleaved([...paths.values()], { calls: N, rounds: ROUNDS, rotate: true })));
 
@@ -75,6 +91,9 @@ try {
     perSecRatio: median(a.rounds.map((r, i) => r.perSec / b.rounds[i]!.perSec)),
     cpuUs: a.cpuNs / 1000 / a.lat.length,
     refCpuUs: b.cpuNs / 1000 / b.lat.length,
+    totalCpuRatio: median(a.rounds.map((r, i) => (r.cpuUs + r.backendCpuUs) / (b.rounds[i]!.cpuUs + b.rounds[i]!.backendCpuUs))),
+    totalCpuUs: (a.cpuNs + a.backendCpuNs) / 1000 / a.lat.length,
+    refTotalCpuUs: (b.cpuNs + b.backendCpuNs) / 1000 / b.lat.length,
   });
   for (const mode of ["sequential", `${INFLIGHT} in flight`]) {
     const p = (label: string) => paths.get(`${label}|${mode}`)!;
@@ -88,14 +107,21 @@ try {
 
 const fmtUs = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`);
 const table = [
-  ["path", "calls/s", "p50", "p99", "daemon CPU/call"],
-  ...rows.map((m) => [m.name, Math.round(m.perSec).toLocaleString("en-US"), fmtUs(m.p50Us), fmtUs(m.p99Us), m.serverCpuUs === undefined ? "-" : fmtUs(m.serverCpuUs)]),
+  ["path", "calls/s", "p50", "p99", "daemon CPU/call", "agent CPU/call"],
+  ...rows.map((m) => [
+    m.name,
+    Math.round(m.perSec).toLocaleString("en-US"),
+    fmtUs(m.p50Us),
+    fmtUs(m.p99Us),
+    m.serverCpuUs === undefined ? "-" : fmtUs(m.serverCpuUs),
+    m.backendCpuUs === undefined ? "-" : fmtUs(m.backendCpuUs),
+  ]),
 ];
 const w = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
 console.log(table.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join("  ")).join("\n"));
 console.log("");
 const pct = (x: number) => `${x >= 1 ? "+" : ""}${((x - 1) * 100).toFixed(1)} %`;
-for (const r of ratios) console.log(`${r.what}: daemon CPU/call ${pct(r.cpuRatio)}, calls/s ${pct(r.perSecRatio)}`);
+for (const r of ratios) console.log(`${r.what}: daemon CPU/call ${pct(r.cpuRatio)}, daemon + agent CPU/call ${pct(r.totalCpuRatio)}, calls/s ${pct(r.perSecRatio)}`);
 console.log(`\n(median of ${ROUNDS} per-round ratios; goal: tracing on costs < 5 % more CPU per call; metrics on in every daemon)`);
 console.log(`reproduce: bun bench/observability-cost.ts --calls ${N} --inflight ${INFLIGHT} --rounds ${ROUNDS}`);
 if (values.json) console.log(JSON.stringify({ calls: N, inflight: INFLIGHT, rounds: ROUNDS, rows, ratios }));

@@ -195,7 +195,7 @@ async function observabilityRows(): Promise<Row[]> {
   const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { ratios: import("./observability-cost.ts").CostRatio[] };
   return out.ratios.map((x) => ({
     path: `${x.what}: daemon CPU per HTTP tool call`,
-    measured: `${Math.round(x.cpuUs)} µs/call (calls/s ${x.perSecRatio.toFixed(2)}×)`,
+    measured: `${Math.round(x.cpuUs)} µs/call (daemon + agent ${x.totalCpuRatio.toFixed(2)}×, calls/s ${x.perSecRatio.toFixed(2)}×)`,
     peer: `${x.what.startsWith("A/A") ? "identical daemon" : "tracing.enabled=false"} ${Math.round(x.refCpuUs)} µs/call`,
     ratio: x.cpuRatio,
     note: x.what.startsWith("A/A") ? "noise" : "goal < 1.05; metrics on in both",

@@ -46,6 +46,8 @@ export interface Measured {
   p99Us: number;
   /** CPU time the serving process(es) spent per call (all threads, from each thread's /proc schedstat), when measured. */
   serverCpuUs?: number;
+  /** CPU time per call of the processes behind the server (e.g. the agent), when measured. */
+  backendCpuUs?: number;
 }
 
 export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -69,11 +71,14 @@ export interface Path {
   call: (i: number) => Promise<void>;
   /** The serving processes whose CPU time is charged to this path. */
   pids: () => number[];
+  /** Processes behind the server (e.g. the agent) whose CPU is reported beside it. */
+  backendPids?: () => number[];
+  backendCpuNs: number;
   lat: number[];
   ms: number;
   cpuNs: number;
   /** Per round: calls/s and server CPU µs per call (for per-round ratios between paths). */
-  rounds: Array<{ perSec: number; cpuUs: number }>;
+  rounds: Array<{ perSec: number; cpuUs: number; backendCpuUs: number }>;
 }
 
 export interface InterleaveOptions {
@@ -100,7 +105,9 @@ export async function interleaved(paths: Path[], o: InterleaveOptions): Promise<
       const p = paths[o.rotate ? (k + round) % paths.length : k]!;
       let next = 0;
       const pids = p.pids();
+      const back = p.backendPids?.() ?? [];
       const c0 = pids.reduce((a, pid) => a + cpuNs(pid), 0);
+      const b0 = back.reduce((a, pid) => a + cpuNs(pid), 0);
       const t0 = performance.now();
       await Promise.all(
         Array.from({ length: p.inflight }, async () => {
@@ -114,20 +121,61 @@ export async function interleaved(paths: Path[], o: InterleaveOptions): Promise<
       );
       const ms = performance.now() - t0;
       const cpu = pids.reduce((a, pid) => a + cpuNs(pid), 0) - c0;
+      const backCpu = back.reduce((a, pid) => a + cpuNs(pid), 0) - b0;
       p.ms += ms;
       p.cpuNs += cpu;
-      p.rounds.push({ perSec: (per / ms) * 1000, cpuUs: cpu / 1000 / per });
+      p.backendCpuNs += backCpu;
+      p.rounds.push({ perSec: (per / ms) * 1000, cpuUs: cpu / 1000 / per, backendCpuUs: backCpu / 1000 / per });
     }
   }
   return paths.map((p) => {
     const m: Measured = { name: p.name, calls: p.lat.length, perSec: (p.lat.length / p.ms) * 1000, p50Us: pct(p.lat, 50), p99Us: pct(p.lat, 99) };
     if (p.pids().length) m.serverCpuUs = p.cpuNs / 1000 / p.lat.length;
-    log(`${m.name}: ${Math.round(m.perSec)} calls/s, p50 ${m.p50Us.toFixed(0)} µs, p99 ${m.p99Us.toFixed(0)} µs${m.serverCpuUs ? `, server CPU ${m.serverCpuUs.toFixed(0)} µs/call` : ""}`);
+    if (p.backendPids) m.backendCpuUs = p.backendCpuNs / 1000 / p.lat.length;
+    log(
+      `${m.name}: ${Math.round(m.perSec)} calls/s, p50 ${m.p50Us.toFixed(0)} µs, p99 ${m.p99Us.toFixed(0)} µs${m.serverCpuUs ? `, server CPU ${m.serverCpuUs.toFixed(0)} µs/call` : ""}${m.backendCpuUs !== undefined ? `, behind it ${m.backendCpuUs.toFixed(0)} µs/call` : ""}`,
+    );
     return m;
   });
 }
 
-export const path = (name: string, inflight: number, call: Path["call"], pids: Path["pids"]): Path => ({ name, inflight, call, pids, lat: [], ms: 0, cpuNs: 0, rounds: [] });
+export const path = (name: string, inflight: number, call: Path["call"], pids: Path["pids"], backendPids?: Path["backendPids"]): Path => ({
+  name,
+  inflight,
+  call,
+  pids,
+  ...(backendPids ? { backendPids } : {}),
+  lat: [],
+  ms: 0,
+  cpuNs: 0,
+  backendCpuNs: 0,
+  rounds: [],
+});
+
+/** Every process below `pid` (children, grandchildren, …), from /proc: e.g. a daemon's agents behind bwrap. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // Field 4 of /proc/PID/stat is the parent; the command name (field 2) may hold spaces, so split after its ")".
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
 
 /** The MCP TypeScript SDK, server and client on Bun over stdio (no daemon, no agent). */
 async function sdkPeer(): Promise<{ client: Client; pid: number }> {

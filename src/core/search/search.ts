@@ -162,18 +162,22 @@ const TEXT_COLUMNS = "agent_id name description keywords tool_summary";
 /** A facet token of migration 0006: kind letter + hex of the UTF-8 value, lower case. */
 export const facetToken = (kind: "c" | "i" | "s" | "o" | "v", value: string) => `0f${kind}${Buffer.from(value, "utf8").toString("hex")}`;
 
+/** The facet tokens of the exact filters a facet answers, one group per filter (a group's tokens are OR-ed). */
+function facetGroups(f: SearchFilter): string[][] {
+  const out: string[][] = [];
+  if (f.capability) out.push([facetToken("c", f.capability)]);
+  if (f.integration) out.push([facetToken("i", f.integration)]);
+  if (f.verification) out.push([facetToken("v", f.verification)]);
+  if (f.source) out.push([facetToken("o", f.source)]);
+  if (f.status && LISTING_ONLY_STATUSES.has(f.status)) out.push([facetToken("s", f.status)]);
+  const tenth = trustTenth(f.minTrust);
+  if (tenth !== null) out.push(Array.from({ length: 11 - tenth }, (_, i) => `0ft${tenth + i}`));
+  return out;
+}
+
 /** FTS terms for the exact filters a facet answers; the effective status still checks installs (see search()). */
 function facetTerms(f: SearchFilter): string[] {
-  const out: string[] = [];
-  if (f.capability) out.push(facetToken("c", f.capability));
-  if (f.integration) out.push(facetToken("i", f.integration));
-  if (f.verification) out.push(facetToken("v", f.verification));
-  if (f.source) out.push(facetToken("o", f.source));
-  if (f.status && LISTING_ONLY_STATUSES.has(f.status)) out.push(facetToken("s", f.status));
-  const terms = out.map((t) => `{facets}: "${t}"`);
-  const tenth = trustTenth(f.minTrust);
-  if (tenth !== null) terms.push(`{facets}: (${Array.from({ length: 11 - tenth }, (_, i) => `"0ft${tenth + i}"`).join(" OR ")})`);
-  return terms;
+  return facetGroups(f).map((g) => (g.length === 1 ? `{facets}: "${g[0]}"` : `{facets}: (${g.map((t) => `"${t}"`).join(" OR ")})`));
 }
 
 /**
@@ -219,6 +223,8 @@ export class CatalogSearch {
   private readonly typos: TypoCorrector;
   private reliability: ReliabilitySource | undefined;
   private list: ListMarks | null = null;
+  /** Documents per facet token, for the catalog version they were read at (see facetCost). */
+  private facetDocs: { version: string; docs: Map<string, number> } | null = null;
 
   constructor(
     private readonly sqlite: Database,
@@ -257,6 +263,33 @@ export class CatalogSearch {
       list.marks.push(row);
     }
     return list;
+  }
+
+  /**
+   * How selective facet filters are: the share of agents all groups keep (taken as independent) and the
+   * documents of their tokens (what bm25 would read for them). Counts are cached while the catalog is unchanged.
+   */
+  private facetCost(groups: string[][]): { share: number; docs: number } {
+    const version = this.catalogVersion();
+    if (this.facetDocs?.version !== version) this.facetDocs = { version, docs: new Map() };
+    const cache = this.facetDocs;
+    const agents = this.listMarks(0).total;
+    let share = 1;
+    let docs = 0;
+    for (const group of groups) {
+      let n = 0;
+      for (const token of group) {
+        let d = cache.docs.get(token);
+        if (d === undefined) {
+          d = this.sqlite.query<{ doc: number }, [string]>("SELECT doc FROM agents_fts_vocab WHERE term = ?").get(token)?.doc ?? 0;
+          cache.docs.set(token, d);
+        }
+        n += d;
+      }
+      share *= agents > 0 ? Math.min(n / agents, 1) : 0;
+      docs += n;
+    }
+    return { share, docs };
   }
 
   /** The capability/integration filters' agent_tags values, the one with fewer agents (the one to start from) first. */
@@ -343,7 +376,7 @@ export class CatalogSearch {
     const byName = "a.name COLLATE NOCASE, a.agent_id, a.key";
 
     // Total: exact for the plain list (count(*) reads the narrowest index), else capped.
-    let total: number;
+    let total = 0;
     let totalCapped = false;
     const plain = !match && where.length === 0;
     // Only capability/integration filters: agent_tags answers alone, starting from the tag (a rare tag would
@@ -351,19 +384,24 @@ export class CatalogSearch {
     const tagsOnly = !match && !needsRow && where.length > 0;
     const tags = tagsOnly ? this.tagsByRarity(f) : [];
     const tagCount = `agent_tags t0 WHERE t0.tag = ?${tags.length > 1 ? " AND EXISTS (SELECT 1 FROM agent_tags t1 WHERE t1.tag = ? AND t1.pk = t0.pk)" : ""}`;
-    if (plain) {
-      total = this.listMarks(offset).total;
-    } else {
-      const cap = Math.max(COUNT_CAP, offset + limit);
-      total = tagsOnly
-        ? (this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${tagCount} LIMIT ?)`).get(...tags, cap + 1)?.n ?? 0)
-        : (this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${whereSql} LIMIT ?)`).get(...params, cap + 1)?.n ?? 0);
-      if (total > cap) {
+    const cap = Math.max(COUNT_CAP, offset + limit);
+    /** Rows of `from ... where` (only the full-text hits past `afterRowid` when given), counted up to `max`. */
+    const countUpTo = (max: number, afterRowid?: number) =>
+      afterRowid === undefined
+        ? (this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${whereSql} LIMIT ?)`).get(...params, max)?.n ?? 0)
+        : (this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} ${whereSql} AND f.rowid > ? LIMIT ?)`).get(...params, afterRowid, max)?.n ?? 0);
+    if (!match) {
+      if (plain) total = this.listMarks(offset).total;
+      else
+        total = tagsOnly
+          ? (this.sqlite.query<{ n: number }, Array<string | number>>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${tagCount} LIMIT ?)`).get(...tags, cap + 1)?.n ?? 0)
+          : countUpTo(cap + 1);
+      if (total > cap && !plain) {
         total = cap;
         totalCapped = true;
       }
+      if (offset >= total && !totalCapped) return { total, totalCapped, limit, offset, agents: [] };
     }
-    if (offset >= total && !totalCapped) return { total, totalCapped, limit, offset, agents: [] };
 
     let rows: SummaryRow[];
     if (match) {
@@ -379,16 +417,44 @@ export class CatalogSearch {
       const scored = rates
         ? `SELECT r.pk AS pk, ${score} AS score FROM m JOIN agents r INDEXED BY agents_filter_cols ON r.pk = ${pkOf("m.rid")}`
         : `SELECT ${pkOf("m.rid")} AS pk, ${score} AS score FROM m`;
-      rows = this.sqlite
-        .query<SummaryRow, Array<string | number>>(
-          `WITH m AS MATERIALIZED (SELECT f.rowid AS rid, ${BM25_SQL} AS r FROM ${from} ${whereSql} ORDER BY f.rowid LIMIT ?),
-           s AS MATERIALIZED (${scored}),
+      // The window's size and last rowid ride along on every row: a window that is not full holds every hit,
+      // so the total needs no second MATCH; a full one is counted on from its last rowid.
+      const page = `s AS MATERIALIZED (${scored}),
            t AS (SELECT score FROM s ORDER BY score LIMIT 1 OFFSET ?)
-           SELECT ${SELECT_COLUMNS} FROM s JOIN agents a ON a.pk = s.pk LEFT JOIN installs i ON i.agent_id = a.agent_id
+           SELECT ${SELECT_COLUMNS}, (SELECT count(*) FROM w) AS w_n, (SELECT max(rid) FROM w) AS w_last
+           FROM s JOIN agents a ON a.pk = s.pk LEFT JOIN installs i ON i.agent_id = a.agent_id
            WHERE s.score <= coalesce((SELECT score FROM t), 1e308)
-           ORDER BY s.score, ${byName} LIMIT ? OFFSET ?`,
-        )
-        .all(...params, window, ...(rates ? [rates] : []), offset + limit - 1, limit, offset);
+           ORDER BY s.score, ${byName} LIMIT ? OFFSET ?`;
+      const tail = [...(rates ? [rates] : []), offset + limit - 1, limit, offset];
+      type Ranked = SummaryRow & { w_n: number; w_last: number };
+      // With facet filters in the MATCH, bm25 first reads each facet term's whole doclist (for its document count,
+      // though facets weigh 0; "tools" is in 70% of agents). So when the filters keep a good share of the text
+      // hits, the window is found without scores, then scored by the text alone over the window's rowid range:
+      // the same bm25, as facets add nothing to it. A rare filter spreads the window over many more text hits
+      // than its own doclist holds: then scoring together is cheaper.
+      const groups = facetGroups(f);
+      const cost = groups.length ? this.facetCost(groups) : null;
+      const apart = !!cost && cost.share > 0 && window / cost.share < cost.docs;
+      const ranked = apart
+        ? this.sqlite
+            .query<Ranked, Array<string | number>>(
+              `WITH w AS MATERIALIZED (SELECT f.rowid AS rid FROM ${from} ${whereSql} ORDER BY f.rowid LIMIT ?),
+               m AS MATERIALIZED (SELECT g.rowid AS rid, ${BM25_SQL} AS r FROM agents_fts g
+                 WHERE agents_fts MATCH ? AND g.rowid >= (SELECT min(rid) FROM w) AND g.rowid <= (SELECT max(rid) FROM w) AND +g.rowid IN (SELECT rid FROM w)), ${page}`,
+            )
+            .all(...params, window, textOnly!, ...tail)
+        : this.sqlite
+            .query<Ranked, Array<string | number>>(`WITH m AS MATERIALIZED (SELECT f.rowid AS rid, ${BM25_SQL} AS r FROM ${from} ${whereSql} ORDER BY f.rowid LIMIT ?), w AS (SELECT rid FROM m), ${page}`)
+            .all(...params, window, ...tail);
+      const first = ranked[0];
+      if (first && first.w_n < window) total = first.w_n;
+      else if (first) total = window + countUpTo(cap + 1 - window, first.w_last);
+      else total = countUpTo(cap + 1); // an empty page: the offset is past the hits
+      if (total > cap) {
+        total = cap;
+        totalCapped = true;
+      }
+      rows = ranked;
     } else if (plain && offset >= LIST_STRIDE) {
       // Seek to the nearest mark before the offset, then step over less than LIST_STRIDE entries.
       const marks = this.listMarks(offset).marks;

@@ -151,6 +151,9 @@ export const COUNT_CAP = 1000;
  */
 export const RANK_WINDOW = 400;
 
+/** Facet doclists this long (a share of all agents) cost bm25 more than walking the text hits twice (see search()). */
+const APART_MIN_SHARE = 0.3;
+
 export interface SearchOptions {
   /** Observed reliability (error rates) as a ranking input; without it every agent is neutral. */
   reliability?: ReliabilitySource;
@@ -269,7 +272,7 @@ export class CatalogSearch {
    * How selective facet filters are: the share of agents all groups keep (taken as independent) and the
    * documents of their tokens (what bm25 would read for them). Counts are cached while the catalog is unchanged.
    */
-  private facetCost(groups: string[][]): { share: number; docs: number } {
+  private facetCost(groups: string[][]): { share: number; docs: number; agents: number } {
     const version = this.catalogVersion();
     if (this.facetDocs?.version !== version) this.facetDocs = { version, docs: new Map() };
     const cache = this.facetDocs;
@@ -289,7 +292,7 @@ export class CatalogSearch {
       share *= agents > 0 ? Math.min(n / agents, 1) : 0;
       docs += n;
     }
-    return { share, docs };
+    return { share, docs, agents };
   }
 
   /** The capability/integration filters' agent_tags values, the one with fewer agents (the one to start from) first. */
@@ -428,13 +431,14 @@ export class CatalogSearch {
       const tail = [...(rates ? [rates] : []), offset + limit - 1, limit, offset];
       type Ranked = SummaryRow & { w_n: number; w_last: number };
       // With facet filters in the MATCH, bm25 first reads each facet term's whole doclist (for its document count,
-      // though facets weigh 0; "tools" is in 70% of agents). So when the filters keep a good share of the text
-      // hits, the window is found without scores, then scored by the text alone over the window's rowid range:
-      // the same bm25, as facets add nothing to it. A rare filter spreads the window over many more text hits
-      // than its own doclist holds: then scoring together is cheaper.
+      // though facets weigh 0; "tools" is in 70% of agents). So when those doclists are long and the filters keep
+      // a good share of the text hits, the window is found without scores, then scored by the text alone over
+      // the window's rowid range: the same bm25, as facets add nothing to it. That walks the text hits a second
+      // time, so a short facet doclist (under APART_MIN_SHARE of the agents), or a rare filter that spreads the
+      // window over more text hits than its doclist holds, is cheaper scored together.
       const groups = facetGroups(f);
       const cost = groups.length ? this.facetCost(groups) : null;
-      const apart = !!cost && cost.share > 0 && window / cost.share < cost.docs;
+      const apart = !!cost && cost.docs >= APART_MIN_SHARE * cost.agents && cost.share > 0 && window / cost.share < cost.docs;
       const ranked = apart
         ? this.sqlite
             .query<Ranked, Array<string | number>>(

@@ -453,7 +453,7 @@ export class CatalogSearch {
       const first = ranked[0];
       if (first && first.w_n < window) total = first.w_n;
       else if (first) total = window + countUpTo(cap + 1 - window, first.w_last);
-      else total = countUpTo(cap + 1); // an empty page: the offset is past the hits
+      else total = offset === 0 ? 0 : countUpTo(cap + 1); // an empty page: no hits, or the offset is past them
       if (total > cap) {
         total = cap;
         totalCapped = true;

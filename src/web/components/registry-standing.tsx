@@ -14,11 +14,11 @@ export function RegistryStanding({ agent }: { agent: AgentDetail }) {
         <div class={q.overriddenAt ? "callout callout-warning" : "callout callout-danger"} role="alert" data-testid="quarantine">
           <strong>{q.overriddenAt ? "Yanked by its registry, enabled anyway" : "Quarantined: its registry withdrew (yanked) this agent"}</strong>
           <p class="break" safe>{`Reason given: ${q.reason}`}</p>
-          <p safe>
-            {q.overriddenAt
-              ? `You overrode the yank at ${q.overriddenAt.slice(0, 19).replace("T", " ")} (audited).`
-              : "It was stopped and disabled. It can be enabled again once the registry un-yanks it, or now with an explicit override (audited)."}
-          </p>
+          {q.overriddenAt ? (
+            <p safe>{`You overrode the yank at ${q.overriddenAt.slice(0, 19).replace("T", " ")} (audited).`}</p>
+          ) : (
+            <p>It was stopped and disabled. It can be enabled again once the registry un-yanks it, or now with an explicit override (audited).</p>
+          )}
         </div>
       ) : agent.yanked ? (
         <div class="callout callout-danger" role="alert" data-testid="yanked">

@@ -57,13 +57,13 @@ const nb = (t: string) => t.replace(/ /g, "\u00a0");
 function Cells({ w, which }: { w: WindowStats; which: string }) {
   return (
     <>
-      <td class="num" data-col={`${which}-calls`}>{String(w.calls)}</td>
-      <td class="num" data-col={`${which}-errors`} title={`error ${w.error}, denied ${w.denied}, canceled ${w.canceled}, timeout ${w.timeout}`}>
+      <td class="num" data-col={`${which}-calls`} safe>{String(w.calls)}</td>
+      <td class="num" data-col={`${which}-errors`} title={`error ${w.error}, denied ${w.denied}, canceled ${w.canceled}, timeout ${w.timeout}`} safe>
         {pct(w)}
       </td>
-      <td class="num" data-col={`${which}-p50`}>{nb(ms(w.p50Ms))}</td>
-      <td class="num" data-col={`${which}-p95`}>{nb(ms(w.p95Ms))}</td>
-      <td class="num" data-col={`${which}-p99`}>{nb(ms(w.p99Ms))}</td>
+      <td class="num" data-col={`${which}-p50`} safe>{nb(ms(w.p50Ms))}</td>
+      <td class="num" data-col={`${which}-p95`} safe>{nb(ms(w.p95Ms))}</td>
+      <td class="num" data-col={`${which}-p99`} safe>{nb(ms(w.p99Ms))}</td>
     </>
   );
 }

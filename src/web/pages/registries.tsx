@@ -211,11 +211,11 @@ function RegistryCard({ r, csrf }: { r: RegistryInfo; csrf: string }) {
           <p class="break" safe>
             {r.lastError ?? ""}
           </p>
-          <p safe>
-            {r.lastCommit
-              ? `The catalog keeps the last good snapshot (${r.lastCommit.slice(0, 12)}). Ask the registry's maintainer to sign the head with an allowed key; to trust other keys, remove and re-add the registry.`
-              : "Nothing from this registry is in the catalog. Ask the registry's maintainer to sign the head with an allowed key."}
-          </p>
+          {r.lastCommit ? (
+            <p safe>{`The catalog keeps the last good snapshot (${r.lastCommit.slice(0, 12)}). Ask the registry's maintainer to sign the head with an allowed key; to trust other keys, remove and re-add the registry.`}</p>
+          ) : (
+            <p>Nothing from this registry is in the catalog. Ask the registry's maintainer to sign the head with an allowed key.</p>
+          )}
         </div>
       ) : rewritten ? (
         <div class="callout callout-danger history-rewritten" role="alert">

@@ -139,7 +139,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         if (running) return;
         running = true;
         try {
-          const r = s.discovery.run({ actor: "system" });
+          const r = s.discovery.run({ actor: "system", quietWhenUnchanged: true });
           if (r.added.length || r.updated.length || r.missing.length) {
             log.info(`rescan: ${r.added.length} new, ${r.updated.length} updated, ${r.missing.length} missing`);
             s.events.emit({ type: "catalog.changed", reason: "discovery" });

@@ -90,6 +90,21 @@ describe("discovery over the hostile fixture tree", () => {
     expect(ev).toMatchObject({ actor: "cli", outcome: "ok", correlationId: "c-1" });
     expect(ev!.details).toMatchObject({ found: 12, added: 12, invalid: 7, duplicates: ["org.team.summarizer"] });
   });
+
+  test("a watcher's rescan (quietWhenUnchanged) is audited only when it changed something; an asked-for rescan always is", () => {
+    const { s, tree } = setup();
+    const count = () => s.audit.query({ action: "discovery.run" }).length;
+    s.discovery.run({ quietWhenUnchanged: true });
+    expect(count()).toBe(1); // the first scan added every listing
+    s.discovery.run({ quietWhenUnchanged: true });
+    s.discovery.run({ quietWhenUnchanged: true });
+    expect(count()).toBe(1);
+    writeManifest(tree.root, "later", manifest("com.example.later"));
+    expect(s.discovery.run({ quietWhenUnchanged: true }).added).toHaveLength(1);
+    expect(count()).toBe(2);
+    s.discovery.run({ actor: "cli" });
+    expect(count()).toBe(3);
+  });
 });
 
 describe("rescans keep the catalog consistent", () => {

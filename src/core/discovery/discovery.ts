@@ -32,6 +32,11 @@ export interface DiscoverOptions {
   paths?: string[];
   actor?: Actor;
   correlationId?: string;
+  /**
+   * A rescan nobody asked for (the daemon's watcher): audited only when it changed
+   * something, so an idle machine does not write a row a minute (issue 17).
+   */
+  quietWhenUnchanged?: boolean;
 }
 
 const localKey = (dir: string) => `local:${dir}`;
@@ -161,6 +166,8 @@ export class Discovery {
       report.duplicates = this.markDuplicates();
     });
     report.durationMs = Math.round(performance.now() - started);
+    const changed = report.added.length + report.updated.length + report.missing.length > 0 || writes.length > 0;
+    if (opts.quietWhenUnchanged && !changed) return report;
     this.audit.record({
       actor: opts.actor ?? "system",
       action: "discovery.run",

@@ -216,6 +216,33 @@ export function checkDisk(paths: DataPaths, deps: Pick<DoctorDeps, "diskSpace">,
   return result("disk", t, "ok", `${free} free for ${paths.home}${held}`);
 }
 
+/**
+ * Scan roots that are not directories: discovery skips them silently on every rescan, so a typo in
+ * `scan_roots` (or the default ~/Projects on a machine without one) would otherwise go unnoticed.
+ * The data directory's own agents/ folder is created on first install and is not reported.
+ */
+export function checkScanRoots(roots: string[], paths: DataPaths): CheckResult {
+  const t = "scan roots";
+  const missing = roots.filter((r) => r !== paths.agentsDir && !isDir(r));
+  if (!roots.length) return result("scan_roots", t, "ok", "no scan roots (local discovery is off)");
+  if (!missing.length) return result("scan_roots", t, "ok", roots.join(", "));
+  return result(
+    "scan_roots",
+    t,
+    "warn",
+    `${missing.length === 1 ? "scan root" : "scan roots"} ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not a directory; local discovery skips ${missing.length === 1 ? "it" : "them"}`,
+    `create ${missing.length === 1 ? "it" : "them"}, or set scan_roots in ${paths.config} (or OPENSENTIENCE_SCAN_ROOTS) to the folders holding your agents`,
+  );
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** The catalog with its WAL (what SQLite holds on disk); 0 when there is none yet. */
 function catalogBytes(paths: DataPaths): number {
   let n = 0;

@@ -10,6 +10,7 @@ import {
   checkAdminToken,
   checkDataDir,
   checkDisk,
+  checkScanRoots,
   checkElixir,
   checkGit,
   checkLandlock,
@@ -210,6 +211,20 @@ describe("file checks (real temp files)", () => {
     expect(checkDisk(paths, { diskSpace: () => null }).status).toBe("warn");
   });
 
+  test("scan roots that are not directories are named, with the config key to fix; the data dir's agents/ is not", () => {
+    const home = temp();
+    const paths = dataPaths(home);
+    const present = temp();
+    const file = join(present, "a-file");
+    writeFileSync(file, "");
+    expect(checkScanRoots([present, paths.agentsDir], paths).status).toBe("ok");
+    expect(checkScanRoots([], paths).message).toContain("local discovery is off");
+    const r = checkScanRoots([present, join(home, "Projects"), file], paths);
+    expect(r.status).toBe("warn");
+    expect(r.message).toBe(`scan roots ${join(home, "Projects")}, ${file} are not a directory; local discovery skips them`);
+    expect(r.fix).toContain("scan_roots");
+  });
+
   test("retention.min_free_disk_mb moves the warning; the catalog's size is named", () => {
     const home = temp();
     const paths = dataPaths(home);
@@ -301,8 +316,8 @@ describe("sandbox checks", () => {
 describe("runDoctor", () => {
   test("a healthy machine: every check ok, in a stable order", async () => {
     const home = join(temp(), "home");
-    const r = await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home, OPENSENTIENCE_SDK_PATH: join(import.meta.dir, "../../../sdk/elixir") } }));
-    expect(r.checks.map((c) => c.id)).toEqual(["config", "git", "ssh_keygen", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "port", "admin_token", "disk", "sandbox_tool", "landlock", "limits", "sandbox_policy"]);
+    const r = await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home, OPENSENTIENCE_SCAN_ROOTS: temp(), OPENSENTIENCE_SDK_PATH: join(import.meta.dir, "../../../sdk/elixir") } }));
+    expect(r.checks.map((c) => c.id)).toEqual(["config", "git", "ssh_keygen", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "port", "admin_token", "disk", "scan_roots", "sandbox_tool", "landlock", "limits", "sandbox_policy"]);
     expect(r.checks.filter((c) => c.status !== "ok" && c.id !== "sdk")).toEqual([]);
     expect(r.ok).toBe(true);
     for (const c of r.checks) if (c.status !== "ok") expect(c.fix).toBeTruthy();

@@ -17,7 +17,7 @@ import { listingValues } from "../catalog/listing.ts";
 import { loadConfig } from "../config/load.ts";
 import { validateManifest } from "../manifest/parse.ts";
 import { createServices, type Services } from "../services.ts";
-import { BM25_SQL, boostOf, TIER_SHIFT, tierSql } from "./rank.ts";
+import { BM25_SQL, boostOf, RELIABILITY_WEIGHT, TIER_SHIFT, tierSql } from "./rank.ts";
 import { COUNT_CAP, EFFECTIVE_STATUS_SQL, ftsQuery, RANK_WINDOW, type SearchFilter } from "./search.ts";
 
 const N = 2500;
@@ -60,8 +60,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The reference: one statement, everything joined, filters on the JSON columns, exact count, full sort. */
-function reference(f: SearchFilter, window: number): { total: number; keys: string[] } {
+/** The reference: one statement, everything joined, filters on the JSON columns, exact count, full sort (error `rates`: a JSON object by agent id). */
+function reference(f: SearchFilter, window: number, rates?: string): { total: number; keys: string[] } {
   const where: string[] = [];
   const params: Array<string | number> = [];
   const match = f.query ? ftsQuery(f.query) : null;
@@ -85,12 +85,12 @@ function reference(f: SearchFilter, window: number): { total: number; keys: stri
   }
   const hits = s.store.sqlite
     .query<{ key: string; rid: number; expected: number; rn: number }, Array<string | number>>(
-      `WITH h AS (SELECT a.key, a.name, a.agent_id, f.rowid AS rid, ${tierSql("a")} * ${TIER_SHIFT} + a.pk AS expected, ${BM25_SQL} * ${boostOf("f.rowid")} AS score
+      `WITH h AS (SELECT a.key, a.name, a.agent_id, f.rowid AS rid, ${tierSql("a")} * ${TIER_SHIFT} + a.pk AS expected, ${BM25_SQL} * ${boostOf("f.rowid")}${rates ? ` * (1.0 - ${RELIABILITY_WEIGHT} * coalesce((SELECT j.value FROM json_each(?) j WHERE j.key = a.agent_id), 0.0))` : ""} AS score
                   FROM ${from} LEFT JOIN installs i ON i.agent_id = a.agent_id ${whereSql}),
             w AS (SELECT *, row_number() OVER (ORDER BY expected) AS rn FROM h)
        SELECT key, rid, expected, rn FROM w ORDER BY rn > ${window}, score, ${byName}`,
     )
-    .all(...params);
+    .all(...(rates ? [rates] : []), ...params);
   for (const h of hits) expect(h.rid).toBe(h.expected); // the index's rowid carries the tier the columns give
   return { total: hits.length, keys: hits.filter((h) => h.rn <= window).map((h) => h.key) };
 }
@@ -149,6 +149,28 @@ describe("search at scale matches the exact one-statement query", () => {
       });
     }
   }
+
+  // Filters whose facet doclists are long are scored apart from the text (tools, local_uninstalled), others together.
+  test("observed reliability ranks the same with and without filters", () => {
+    const rates = new Map<string, number>();
+    for (let i = 0; i < N; i++) rates.set(`com.t.${WORDS[i % WORDS.length]}_${i}`, (i % 7) / 7 + 0.1);
+    s.search.setReliabilitySource({ errorRates: () => rates });
+    try {
+      const json = JSON.stringify(Object.fromEntries(rates));
+      const reordered: boolean[] = [];
+      const cases: SearchFilter[] = [{ query: "things" }, { query: "things", capability: "tools" }, { query: "review", status: "local_uninstalled" }, { query: "git", capability: "chat" }, { query: "things", source: "remote", minTrust: 0.3 }];
+      for (const f of cases) {
+        for (const [offset, limit] of [[0, 50], [37, 13]] as const) {
+          const ref = reference(f, Math.max(RANK_WINDOW, offset + limit), json);
+          expect(s.search.search({ ...f, offset, limit }).agents.map((a) => a.key)).toEqual(ref.keys.slice(offset, offset + limit));
+          if (offset === 0) reordered.push(JSON.stringify(ref.keys.slice(0, limit)) !== JSON.stringify(reference(f, RANK_WINDOW).keys.slice(0, limit)));
+        }
+      }
+      expect(reordered).toEqual(cases.map(() => true)); // the rates do change every first page
+    } finally {
+      s.search.setReliabilitySource(undefined);
+    }
+  });
 
   test("the plain list's remembered positions follow inserts, renames and deletes (this and other connections)", () => {
     const keysAt = (offset: number) => s.search.search({ offset, limit: 20 }).agents.map((a) => a.key);

@@ -22,6 +22,7 @@ import type { EventBus } from "../events.ts";
 import { scopeAllows, type ToolScope } from "../client-tokens/scope.ts";
 import { allowsInvoke } from "../manifest/permissions.ts";
 import { shapeOf } from "../redact.ts";
+import { closest } from "../suggest.ts";
 import type { AgentConnection } from "./agent-connection.ts";
 import { type CallLimiter, Deadline } from "./call-limits.ts";
 import { type CallTrace, PHASE } from "../tracing/call-trace.ts";
@@ -78,6 +79,8 @@ export type ChatOutcome = { ok: true; text: string } | { ok: false; error: CallE
 export interface AgentPolicy {
   enabled: boolean;
   approved: Set<string>;
+  /** Installed (state `installed`), for the message when its tools are missing; unknown when absent. */
+  installed?: boolean;
 }
 
 /** What the router needs to know about a running agent (provided by the supervisor). */
@@ -184,9 +187,14 @@ export class Router {
     const tool = this.tools.get(req.tool);
     const policy = this.deps.policy(agentId);
     if (!tool) {
-      if (agentId && this.deps.link(agentId)) return fail("unknown_tool", `agent ${agentId} has no tool '${req.tool.slice(slash + 1)}'`);
-      if (agentId && policy.enabled) return fail("agent_unavailable", `agent ${agentId} is not running`);
-      return fail("unknown_tool", `no tool '${req.tool}' is registered`);
+      // One vocabulary with a next step, whoever calls (CLI, API, MCP, chat): issue 17, finding 7.
+      if (agentId && this.deps.link(agentId)) {
+        const near = closest(req.tool, this.tools.list(agentId).map((t) => t.globalId));
+        return fail("unknown_tool", `agent ${agentId} has no tool '${req.tool.slice(slash + 1)}'${near ? ` (did you mean '${near}'?)` : ""}`);
+      }
+      if (agentId && policy.enabled) return fail("agent_unavailable", `agent ${agentId} is not running (run it: opensentience agents run ${agentId})`);
+      if (agentId && policy.installed) return fail("agent_unavailable", `agent ${agentId} is disabled (enable it: opensentience agents enable ${agentId})`);
+      return fail("unknown_tool", `no tool '${req.tool}' is registered${agentId ? ` (is ${agentId} installed? see: opensentience agents info ${agentId})` : ""}`);
     }
     if (!policy.enabled) return fail("permission_denied", `agent ${agentId} is not enabled`);
     if (tool.blocked) return fail("permission_denied", tool.blocked.message, { tool_surface: tool.blocked.change });

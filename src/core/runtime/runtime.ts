@@ -34,8 +34,8 @@ export class Runtime {
   constructor(private readonly s: Services) {
     const L = s.config.limits;
     // One prepared statement per call: enabled flag and approvals together (hot path).
-    const policyQuery = s.store.sqlite.query<{ enabled: number; approved: string }, [string]>(
-      `SELECT (i.state = 'installed' AND i.enabled = 1) AS enabled,
+    const policyQuery = s.store.sqlite.query<{ enabled: number; installed: number; approved: string }, [string]>(
+      `SELECT (i.state = 'installed' AND i.enabled = 1) AS enabled, (i.state = 'installed') AS installed,
               (SELECT json_group_array(permission) FROM approvals WHERE agent_id = i.agent_id) AS approved
        FROM installs i WHERE i.agent_id = ?`,
     );
@@ -46,7 +46,7 @@ export class Runtime {
       link: (id) => this.supervisor.link(id),
       policy: (id) => {
         const row = policyQuery.get(id);
-        return { enabled: row?.enabled === 1, approved: new Set(row ? (JSON.parse(row.approved) as string[]) : []) };
+        return { enabled: row?.enabled === 1, approved: new Set(row ? (JSON.parse(row.approved) as string[]) : []), installed: row?.installed === 1 };
       },
       requestedPermissions: (id) => new Set(s.catalog.installedManifest(id)?.permissions ?? []),
       maxTimeoutMs: L.max_tool_timeout_ms,

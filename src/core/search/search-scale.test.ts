@@ -129,6 +129,9 @@ const FILTERS: SearchFilter[] = [
   { query: "things", status: "local_dev" },
   { query: "git", status: "install_failed" },
   { query: "things", status: "missing" },
+  // Scored apart from a long facet doclist (tools) while a row filter or the installs also decide.
+  { query: "things", capability: "tools", minTrust: 0.35 },
+  { query: "things", capability: "tools", status: "installed" },
   { status: "installed" },
   { status: "local_dev" },
 ];

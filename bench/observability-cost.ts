@@ -18,7 +18,7 @@
  * no off switch and stay on in every daemon (their in-process cost:
  * bench/metrics.ts).
  *
- *   bun bench/observability-cost.ts [--calls 6000] [--inflight 16] [--rounds 10] [--json]
+ *   bun bench/observability-cost.ts [--calls 6000] [--inflight 16] [--rounds 10] [--warmup 2000] [--json]
  */
 import { parseArgs } from "node:util";
 import { stopAllDaemons } from "../test/helpers/binary.ts";
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     calls: { type: "string", default: "6000" },
     inflight: { type: "string", default: "16" },
     rounds: { type: "string", default: "10" },
+    // Per path, before the rounds: the JIT of each daemon must be warm, or the first daemons measured look cheaper or dearer than the rest.
+    warmup: { type: "string", default: "2000" },
     json: { type: "boolean", default: false },
   },
 });
@@ -82,7 +84,7 @@ try {
         ),
       );
   }
-  rows.push(...(await interleaved([...paths.values()], { calls: N, rounds: ROUNDS, rotate: true })));
+  rows.push(...(await interleaved([...paths.values()], { calls: N, rounds: ROUNDS, warmup: Number(values.warmup), rotate: true })));
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const ratio = (what: string, a: Path, b: Path): CostRatio => ({
@@ -123,5 +125,5 @@ console.log("");
 const pct = (x: number) => `${x >= 1 ? "+" : ""}${((x - 1) * 100).toFixed(1)} %`;
 for (const r of ratios) console.log(`${r.what}: daemon CPU/call ${pct(r.cpuRatio)}, daemon + agent CPU/call ${pct(r.totalCpuRatio)}, calls/s ${pct(r.perSecRatio)}`);
 console.log(`\n(median of ${ROUNDS} per-round ratios; goal: tracing on costs < 5 % more CPU per call; metrics on in every daemon)`);
-console.log(`reproduce: bun bench/observability-cost.ts --calls ${N} --inflight ${INFLIGHT} --rounds ${ROUNDS}`);
+console.log(`reproduce: bun bench/observability-cost.ts --calls ${N} --inflight ${INFLIGHT} --rounds ${ROUNDS} --warmup ${values.warmup}`);
 if (values.json) console.log(JSON.stringify({ calls: N, inflight: INFLIGHT, rounds: ROUNDS, rows, ratios }));

@@ -63,10 +63,10 @@
           groups.set(t.agentId, g);
           sel.append(g);
         }
-        const blocked = t.blockedBy && t.blockedBy.length > 0;
-        groups.get(t.agentId).append(el("option", { value: t.id, text: blocked ? `${t.name} (blocked: permission not approved)` : t.name, disabled: blocked }));
+        const why = t.surfaceChanged ? "changed since you approved it; re-approve on its agent page" : t.blockedBy && t.blockedBy.length > 0 ? "permission not approved" : "";
+        groups.get(t.agentId).append(el("option", { value: t.id, text: why ? `${t.name} (blocked: ${why})` : t.name, disabled: !!why }));
       }
-      const usable = tools.filter((t) => !(t.blockedBy && t.blockedBy.length));
+      const usable = tools.filter((t) => !t.surfaceChanged && !(t.blockedBy && t.blockedBy.length));
       const next = usable.find((t) => t.id === keep) || usable.find((t) => t.agentId === this.agentId) || usable[0] || null;
       sel.value = next ? next.id : "";
       if (!next || next.id !== keep) this.buildToolForm(next);

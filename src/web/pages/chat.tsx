@@ -29,7 +29,19 @@ export interface ChatPageProps {
 }
 
 /** Only what the browser needs from a tool. */
-const toolView = (t: ToolInfo) => ({ id: t.id, agentId: t.agentId, name: t.name, description: t.description, inputSchema: t.inputSchema, streaming: t.streaming, cancellable: t.cancellable, blockedBy: t.blockedBy });
+// A tool whose surface changed since the operator approved it (issue 16) is listed but not callable, and its
+// new, unapproved description is not shown.
+const toolView = (t: ToolInfo) => ({
+  id: t.id,
+  agentId: t.agentId,
+  name: t.name,
+  description: t.surfaceChange ? "" : t.description,
+  inputSchema: t.inputSchema,
+  streaming: t.streaming,
+  cancellable: t.cancellable,
+  blockedBy: t.blockedBy,
+  surfaceChanged: !!t.surfaceChange,
+});
 
 export function ChatPage(p: ChatPageProps) {
   const initial = JSON.stringify({ sessions: p.sessions, activeId: p.activeId, messages: p.messages, agents: p.agents, tools: p.tools.map(toolView), preferAgent: p.preferAgent });

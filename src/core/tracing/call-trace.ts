@@ -85,7 +85,8 @@ export class CallTrace {
   agentSpan(raw: { span_id: string; start_us: number; end_us: number } | undefined): void {
     if (!raw) return;
     const { span_id: spanId, start_us: s, end_us: e } = raw;
-    if (!isSpanId(spanId) || spanId === this.execId || spanId === this.rootId) return;
+    // rootId_, not rootId: comparing must not make the root's id (most traces never need it).
+    if (!isSpanId(spanId) || spanId === this.execId || spanId === this.rootId_) return;
     if (!Number.isFinite(s) || !Number.isFinite(e) || e < s) return;
     this.agentId_ = spanId;
     this.agentStartMs = s / 1000;

@@ -26,7 +26,6 @@ export function resolvePath(...parts: string[]): string {
 }
 
 const join = (dir: string, name: string): string => (dir.endsWith("/") ? dir + name : `${dir}/${name}`);
-const resolve = (p: string): string => resolvePath(p);
 
 /** Layout of the data directory. Everything the daemon writes lives under `home`. */
 export interface DataPaths {
@@ -51,7 +50,7 @@ export function expandHome(p: string, home = homedir()): string {
 
 export function resolveHome(env: Record<string, string | undefined> = process.env): string {
   const fromEnv = env.OPENSENTIENCE_HOME?.trim();
-  return resolve(fromEnv ? expandHome(fromEnv) : join(homedir(), ".opensentience"));
+  return resolvePath(fromEnv ? expandHome(fromEnv) : join(homedir(), ".opensentience"));
 }
 
 export function dataPaths(home: string): DataPaths {

@@ -166,8 +166,8 @@ export class Discovery {
       report.duplicates = this.markDuplicates();
     });
     report.durationMs = Math.round(performance.now() - started);
-    const changed = report.added.length + report.updated.length + report.missing.length > 0 || writes.length > 0;
-    if (opts.quietWhenUnchanged && !changed) return report;
+    // Every added, updated or missing listing is a write; so is a stat refresh.
+    if (opts.quietWhenUnchanged && writes.length === 0) return report;
     this.audit.record({
       actor: opts.actor ?? "system",
       action: "discovery.run",

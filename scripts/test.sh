@@ -17,6 +17,9 @@ command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 # ssh-keygen verifies signed registries (git verify-commit with gpg.format=ssh); the tests make keys with it.
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+# zsh and fish load the `opensentience completion` scripts in the completion tests.
+command -v zsh >/dev/null 2>&1 || need+=(zsh)
+command -v fish >/dev/null 2>&1 || need+=(fish)
 # The official Prometheus Python client's text parser checks /metrics in the metrics tests.
 /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 || need+=(python3-prometheus-client)
 if [ ${#need[@]} -gt 0 ]; then

@@ -11,12 +11,19 @@ export function runtimeStatusText(s: RuntimeStatus): string {
     ["state", `${s.state}${s.state === "running" ? (s.healthy ? " (healthy)" : " (UNHEALTHY)") : ""}`],
     ["intent", s.intent === "running" ? (s.autostart ? "running (starts with the daemon)" : "running (not at daemon start: --no-autostart)") : "stopped (stays stopped)"],
     ["pid", s.pid],
-    ["tools", s.tools],
+    ["tools", toolsLine(s)],
     ["last heartbeat", s.lastHeartbeatAt],
     ["restarts", s.restarts],
     ["next restart", s.nextRestartAt ?? undefined],
     ["last exit", s.lastExit ? `${s.lastExit.reason} (${s.lastExit.signal ?? `code ${s.lastExit.code}`}) at ${s.lastExit.at}` : undefined],
   ]);
+}
+
+/** `1`, or `1 (1 rejected: write_file — permission '…' is not requested by the agent's manifest)`. */
+function toolsLine(s: RuntimeStatus): string | number {
+  const rejected = s.rejectedTools ?? [];
+  if (!rejected.length) return s.tools;
+  return `${s.tools} (${rejected.length} rejected: ${rejected.map((r) => `${r.name} — ${r.reason}`).join("; ")})`;
 }
 
 function print(ctx: CommandContext, st: RuntimeStatus): number {

@@ -21,8 +21,11 @@ export function splitToolRef(ref: string): { agent: string; tool: string } {
 export async function findTool(client: DaemonClient, ref: string): Promise<{ id: string; tool: ToolListing | null }> {
   const parts = splitToolRef(ref);
   const agentId = await resolveAgentId(client, parts.agent);
-  const { tools } = await client.listTools(agentId);
+  const { tools, rejected = [] } = await client.listTools(agentId);
   const tool = tools.find((t) => t.name === parts.tool) ?? null;
+  const refused = tool ? undefined : rejected.find((r) => r.name === parts.tool);
+  // The same words as the router's (router.ts): a tool refused at registration names why.
+  if (refused) throw new AppError("unknown_tool", `tool ${agentId}/${parts.tool} was rejected when ${agentId} registered it: ${refused.reason}`);
   if (!tool && tools.length) throw unknownTool(agentId, parts.tool, tools.map((t) => t.name));
   if (!tool) {
     // No tools registered: say why, with the next step, rather than the router's bare unknown_tool / agent_unavailable.

@@ -15,15 +15,19 @@ export const toolsList: Command = {
   async run(ctx) {
     const client = ctx.daemon();
     const agent = stringOption(ctx.values, "agent");
-    const { tools } = await client.listTools(agent === undefined ? undefined : await resolveAgentId(client, agent));
-    if (ctx.json) printJson(ctx.io, { tools });
-    else if (tools.length === 0) ctx.io.out("No tools registered (start an agent with: opensentience agents run ID).");
+    const { tools, rejected = [] } = await client.listTools(agent === undefined ? undefined : await resolveAgentId(client, agent));
+    if (ctx.json) printJson(ctx.io, { tools, rejected });
+    else if (tools.length === 0 && rejected.length === 0) ctx.io.out("No tools registered (start an agent with: opensentience agents run ID).");
     else
       ctx.io.out(
         table(
           ["TOOL", "ARGUMENTS", "FLAGS", "STATUS", "DESCRIPTION"],
-          tools.map((t) => [t.id, argumentSummary(t.inputSchema), [t.streaming && "streaming", t.cancellable && "cancellable"].filter(Boolean).join(","), t.surfaceChange ? `blocked: ${t.surfaceChange.kind === "added" ? "new tool" : `${t.surfaceChange.fields.join(", ")} changed`} (re-approve: agents enable)` : t.blockedBy.length ? `blocked: ${t.blockedBy.join(", ")}` : "ok", t.description]),
-          [64, 40, 22, 56, 60],
+          [
+            ...tools.map((t) => [t.id, argumentSummary(t.inputSchema), [t.streaming && "streaming", t.cancellable && "cancellable"].filter(Boolean).join(","), t.surfaceChange ? `blocked: ${t.surfaceChange.kind === "added" ? "new tool" : `${t.surfaceChange.fields.join(", ")} changed`} (re-approve: agents enable)` : t.blockedBy.length ? `blocked: ${t.blockedBy.join(", ")}` : "ok", t.description]),
+            // Refused at registration (issue 17, finding 3): listed with the reason, in full, so it is not a silent gap.
+            ...rejected.map((r) => [`${r.agentId}/${r.name}`, "", "", "rejected (not callable)", r.reason]),
+          ],
+          [64, 40, 22, 56, Math.max(60, ...rejected.map((r) => Math.min(r.reason.length, 200)))],
         ),
       );
     return 0;

@@ -4,6 +4,8 @@ import { surfaceChangeSchema } from "./trust.ts";
 
 export const runtimeStateSchema = z.enum(["stopped", "starting", "running", "stopping", "backoff", "failed", "exited"]);
 
+export const rejectedToolSchema = z.object({ name: z.string(), reason: z.string() });
+
 export const runtimeStatusSchema = z.object({
   agentId: z.string(),
   state: runtimeStateSchema,
@@ -17,6 +19,8 @@ export const runtimeStatusSchema = z.object({
   nextRestartAt: z.string().nullable(),
   lastExit: z.object({ code: z.number().nullable(), signal: z.string().nullable(), reason: z.string(), at: z.string() }).nullable(),
   tools: z.number(),
+  /** Tools the agent offered in this run that registration refused, with why; absent from daemons before issue 17. */
+  rejectedTools: z.array(rejectedToolSchema).optional(),
   inflight: z.number(),
   devMode: z.boolean(),
   /** Desired state, persisted: what the daemon brings back after a restart (when `autostart`). */
@@ -42,7 +46,11 @@ export const toolInfoSchema = z.object({
   /** New or changed since the approved (pinned) tool surface: calls are denied until re-approved. */
   surfaceChange: surfaceChangeSchema.nullable().optional(),
 });
-export const toolListSchema = z.object({ tools: z.array(toolInfoSchema) });
+export const toolListSchema = z.object({
+  tools: z.array(toolInfoSchema),
+  /** Tools running agents offered but registration refused, with why; absent from daemons before issue 17. */
+  rejected: z.array(rejectedToolSchema.extend({ agentId: z.string() })).optional(),
+});
 
 export const logLineSchema = z.object({
   at: z.string(),

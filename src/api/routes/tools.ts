@@ -25,7 +25,7 @@ const TOOL_EVENTS_PING_MS = 20_000;
 
 export const toolsRoutes = (deps: HttpDeps) =>
   new Elysia({ name: "api.tools", prefix: "/tools" })
-    .get("/", ({ query }) => ({ tools: deps.runtime.tools(query.agent) }), { query: toolsQuerySchema })
+    .get("/", ({ query }) => ({ tools: deps.runtime.tools(query.agent), rejected: deps.runtime.rejectedTools(query.agent) }), { query: toolsQuerySchema })
     .get("/events", ({ request }) =>
       ndjsonStream<ToolEvent>(request.signal, (push) => {
         const off = deps.services.events.on((e) => {

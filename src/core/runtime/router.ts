@@ -189,6 +189,9 @@ export class Router {
     if (!tool) {
       // One vocabulary with a next step, whoever calls (CLI, API, MCP, chat): issue 17, finding 7.
       if (agentId && this.deps.link(agentId)) {
+        // A tool the agent offered but registration refused: say why, not just "no tool" (issue 17, finding 3).
+        const refused = this.tools.rejected(agentId).find((r) => r.name === req.tool.slice(slash + 1));
+        if (refused) return fail("unknown_tool", `tool ${req.tool} was rejected when ${agentId} registered it: ${refused.reason}`, { rejected: refused.reason });
         const near = closest(req.tool, this.tools.list(agentId).map((t) => t.globalId));
         return fail("unknown_tool", `agent ${agentId} has no tool '${req.tool.slice(slash + 1)}'${near ? ` (did you mean '${near}'?)` : ""}`);
       }
@@ -394,6 +397,7 @@ export class Router {
       if (p.agentId === agentId) p.finish({ ok: false, error: { code: "agent_unavailable", message: `agent ${agentId} went away: ${reason}`, retryable: true } });
     }
     for (const [k, ac] of this.invokes) if (k.startsWith(`${agentId}\0`)) ac.abort();
+    this.tools.forgetRejected(agentId);
     if (this.tools.list(agentId).length) {
       this.tools.removeAgent(agentId);
       this.deps.events.emit({ type: "tools.changed", agentId });

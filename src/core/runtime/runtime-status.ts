@@ -1,3 +1,5 @@
+import type { RejectedTool } from "./tool-registry.ts";
+
 /** What the CLI, API and UI show about a running (or not) agent. */
 export type RuntimeState = "stopped" | "starting" | "running" | "stopping" | "backoff" | "failed" | "exited";
 
@@ -24,6 +26,8 @@ export interface RuntimeStatus {
   nextRestartAt: string | null;
   lastExit: LastExit | null;
   tools: number;
+  /** Tools the agent offered in this run that registration refused, with why (a permission its manifest never requested, …). */
+  rejectedTools?: RejectedTool[];
   inflight: number;
   devMode: boolean;
   /** Desired state, kept across daemon restarts: "running" after run, "stopped" after stop or a kill switch. */

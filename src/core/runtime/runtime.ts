@@ -15,7 +15,7 @@ import { type AutostartReport, autostartAll } from "./autostart.ts";
 import { RunIntents } from "./run-intent.ts";
 import { Supervisor } from "./supervisor.ts";
 import { Tracer } from "../tracing/tracer.ts";
-import type { ToolInfo } from "./tool-registry.ts";
+import type { RejectedTool, ToolInfo } from "./tool-registry.ts";
 
 export type { Actor, RunOptions };
 
@@ -175,6 +175,11 @@ export class Runtime {
 
   tools(agentId?: string): ToolInfo[] {
     return this.router.listTools(agentId);
+  }
+
+  /** Tools running agents offered but registration refused, with why (cleared when the agent registers again or goes away). */
+  rejectedTools(agentId?: string): Array<RejectedTool & { agentId: string }> {
+    return this.router.tools.rejectedAll(agentId);
   }
 
   call(req: CallRequest): Promise<CallOutcome> {

@@ -8,6 +8,7 @@ import type { Subprocess } from "bun";
 import type { SandboxView } from "../sandbox/launcher.ts";
 import type { AgentLog } from "./agent-log.ts";
 import type { AgentLink } from "./router.ts";
+import type { RejectedTool } from "./tool-registry.ts";
 import type { LastExit, RunIntent, RuntimeState, RuntimeStatus } from "./runtime-status.ts";
 
 export interface Slot {
@@ -73,6 +74,7 @@ export const isDown = (s: RuntimeState): boolean => s === "stopped" || s === "fa
 /** What the router and the catalog know about the agent, added to a slot's own fields for its status. */
 export interface StatusExtras {
   tools: number;
+  rejectedTools: RejectedTool[];
   inflight: number;
   intent: RunIntent;
   autostart: boolean;
@@ -94,6 +96,7 @@ export function slotStatus(agentId: string, slot: Slot | undefined, extras: Stat
     nextRestartAt: slot?.nextRestartAt ? new Date(slot.nextRestartAt).toISOString() : null,
     lastExit: slot?.lastExit ?? null,
     tools: extras.tools,
+    rejectedTools: extras.rejectedTools,
     inflight: extras.inflight,
     devMode: slot?.devMode ?? false,
     intent: extras.intent,

@@ -134,7 +134,7 @@ export class Supervisor {
 
   status(agentId: string): RuntimeStatus {
     const intent = this.intents.get(agentId) ?? NO_INTENT;
-    return slotStatus(agentId, this.slots.get(agentId), { tools: this.router.tools.list(agentId).length, inflight: this.router.pendingCount(agentId), ...intent });
+    return slotStatus(agentId, this.slots.get(agentId), { tools: this.router.tools.list(agentId).length, rejectedTools: [...this.router.tools.rejected(agentId)], inflight: this.router.pendingCount(agentId), ...intent });
   }
 
   statuses(): RuntimeStatus[] {

@@ -41,6 +41,12 @@ export interface ToolInfo {
   surfaceChange?: (SurfaceChange & { message: string }) | null;
 }
 
+/** A tool the agent offered that was refused at registration, and why (kept for the agent's current run). */
+export interface RejectedTool {
+  name: string;
+  reason: string;
+}
+
 export interface ArgumentProblem {
   path: string;
   message: string;
@@ -48,14 +54,16 @@ export interface ArgumentProblem {
 
 export class ToolRegistry {
   private readonly tools = new Map<string, RegisteredTool>();
+  /** Per agent, the tools its latest registration refused: shown by run/info/tools list and named when one is called. */
+  private readonly refused = new Map<string, RejectedTool[]>();
   /** Set by the runtime: marks tools whose surface differs from the pinned one. */
   surfaceGate: SurfaceGate | null = null;
 
   /** Replaces all tools of an agent; returns accepted names and per-tool rejections. */
-  register(agentId: string, specs: ToolSpec[], requested: ReadonlySet<string>): { accepted: string[]; rejected: Array<{ name: string; reason: string }> } {
+  register(agentId: string, specs: ToolSpec[], requested: ReadonlySet<string>): { accepted: string[]; rejected: RejectedTool[] } {
     this.removeAgent(agentId);
     const accepted: string[] = [];
-    const rejected: Array<{ name: string; reason: string }> = [];
+    const rejected: RejectedTool[] = [];
     for (const spec of specs) {
       const globalId = `${agentId}/${spec.name}`;
       if (this.tools.has(globalId)) {
@@ -84,6 +92,8 @@ export class ToolRegistry {
       accepted.push(spec.name);
     }
     this.applySurfaceGate(agentId);
+    if (rejected.length) this.refused.set(agentId, rejected);
+    else this.refused.delete(agentId);
     return { accepted, rejected };
   }
 
@@ -98,6 +108,24 @@ export class ToolRegistry {
 
   removeAgent(agentId: string): void {
     for (const [id, t] of this.tools) if (t.agentId === agentId) this.tools.delete(id);
+  }
+
+  /** What the agent's latest registration refused (empty when it refused nothing or the agent went away). */
+  rejected(agentId: string): readonly RejectedTool[] {
+    return this.refused.get(agentId) ?? [];
+  }
+
+  /** The rejected tools of every agent (or one), by agent. */
+  rejectedAll(agentId?: string): Array<RejectedTool & { agentId: string }> {
+    return [...this.refused]
+      .filter(([id]) => !agentId || id === agentId)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([id, list]) => list.map((r) => ({ agentId: id, ...r })));
+  }
+
+  /** The agent's run ended: its rejections go with it. */
+  forgetRejected(agentId: string): void {
+    this.refused.delete(agentId);
   }
 
   get(globalId: string): RegisteredTool | undefined {

@@ -14,6 +14,7 @@ import { LiveBadges } from "../components/live-badges.tsx";
 import { RuntimeControls } from "../components/runtime-controls.tsx";
 import { ToolStatsCard } from "../components/tool-stats.tsx";
 import { SandboxCard } from "../components/sandbox-card.tsx";
+import { RejectedTools } from "../components/rejected-tools.tsx";
 import { TrustCard } from "../components/trust-card.tsx";
 import type { AgentTrust } from "../../core/approvals/agent-trust.ts";
 import type { SandboxView } from "../../core/sandbox/launcher.ts";
@@ -199,6 +200,7 @@ export function AgentDetailPage({
               </ul>
             )}
           </Card>
+          <RejectedTools runtime={runtime} />
           {toolStats ? <ToolStatsCard {...toolStats} /> : ""}
           <section class="card" x-data="copyBox">
             <div class="card-title-row">

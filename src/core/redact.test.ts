@@ -200,3 +200,13 @@ test("cutOutsideToken keeps whole words and drops a token cut in half", () => {
   expect(cutOutsideToken("a:b,c", 3)).toBe("a:b");
   expect(cutOutsideToken("short", 99)).toBe("short");
 });
+
+test("a short input redacted again (answered from memory) is masked the same way, and plain text is kept", () => {
+  const secret = `token=ghp_${"a1B2c3D4e5".repeat(4).slice(0, 36)}`;
+  const first = redactText(secret);
+  expect(first).toContain(REDACTED);
+  for (let i = 0; i < 3; i++) expect(redactText(secret)).toBe(first);
+  for (let i = 0; i < 5000; i++) redactText(`plain text number ${i}`); // past the memory's cap: it starts over
+  expect(redactText(secret)).toBe(first);
+  expect(redactText("com.opensentience.examples.echo/echo")).toBe("com.opensentience.examples.echo/echo");
+});

@@ -52,9 +52,29 @@ function compile(rule: SecretRule): CompiledRule {
 
 const RULES: readonly CompiledRule[] = SECRET_RULES.map(compile);
 
+/**
+ * Short strings recur constantly (tool ids, caller kinds, argument shapes in every tool call's audit row), and
+ * redaction is a pure function of its input: remember the answers for short inputs instead of running ~200 rules
+ * again. Bounded: cleared when full, so hostile variety costs memory only up to the cap.
+ */
+const MEMO_MAX_INPUT = 256;
+const MEMO_MAX_ENTRIES = 4096;
+const memo = new Map<string, string>();
+
 /** Masks secrets inside free text (stateless: a PEM block is masked whole only when all of it is in `input`). */
 export function redactText(input: string): string {
   if (input.length === 0) return input;
+  if (input.length > MEMO_MAX_INPUT) return redactUncached(input);
+  let out = memo.get(input);
+  if (out === undefined) {
+    out = redactUncached(input);
+    if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
+    memo.set(input, out);
+  }
+  return out;
+}
+
+function redactUncached(input: string): string {
   // Keyword prefilter: a rule runs only if the text holds one of its keywords. Replacements only
   // add "[REDACTED]", which holds no keyword, so the lower-cased original stays a valid filter.
   const lower = input.toLowerCase();

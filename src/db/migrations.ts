@@ -14,6 +14,7 @@ import m0007 from "../../migrations/0007_audit_chain.sql" with { type: "text" };
 import m0008 from "../../migrations/0008_tool_call_rollups.sql" with { type: "text" };
 import m0009 from "../../migrations/0009_tool_surface_pins_and_test_runs.sql" with { type: "text" };
 import m0010 from "../../migrations/0010_registry_signing_and_yanks.sql" with { type: "text" };
+import m0011 from "../../migrations/0011_policy_epoch.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "0008_tool_call_rollups", sql: m0008 },
   { version: 9, name: "0009_tool_surface_pins_and_test_runs", sql: m0009 },
   { version: 10, name: "0010_registry_signing_and_yanks", sql: m0010 },
+  { version: 11, name: "0011_policy_epoch", sql: m0011 },
 ];

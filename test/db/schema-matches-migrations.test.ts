@@ -23,6 +23,7 @@ const NOT_MODELLED: Record<string, string> = {
   agents_fts_vocab: "fts5vocab view of agents_fts's terms, read by the typo-tolerant search (src/core/search/typo.ts)",
   search_terms: "vocabulary for typo-tolerant search, maintained by triggers on agents and read by raw search SQL",
   search_terms_trigram: "FTS5 trigram index over search_terms, maintained by a trigger and queried with raw MATCH SQL",
+  policy_epoch: "one counter bumped by triggers on installs and approvals, read with raw SQL by the runtime's policy cache",
 };
 
 interface ColumnShape {

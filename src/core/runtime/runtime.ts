@@ -15,6 +15,7 @@ import { type AutostartReport, autostartAll } from "./autostart.ts";
 import { RunIntents } from "./run-intent.ts";
 import { Supervisor } from "./supervisor.ts";
 import { Tracer } from "../tracing/tracer.ts";
+import { PolicyCache } from "./policy-cache.ts";
 import type { RejectedTool, ToolInfo } from "./tool-registry.ts";
 
 export type { Actor, RunOptions };
@@ -33,21 +34,14 @@ export class Runtime {
 
   constructor(private readonly s: Services) {
     const L = s.config.limits;
-    // One prepared statement per call: enabled flag and approvals together (hot path).
-    const policyQuery = s.store.sqlite.query<{ enabled: number; installed: number; approved: string }, [string]>(
-      `SELECT (i.state = 'installed' AND i.enabled = 1) AS enabled, (i.state = 'installed') AS installed,
-              (SELECT json_group_array(permission) FROM approvals WHERE agent_id = i.agent_id) AS approved
-       FROM installs i WHERE i.agent_id = ?`,
-    );
+    // Enabled flag and approvals, cached until installs/approvals change (one counter read per call).
+    const policies = new PolicyCache(s.store.sqlite);
     this.tracer = new Tracer(s.config.tracing);
     this.router = new Router({
       audit: s.audit,
       events: s.events,
       link: (id) => this.supervisor.link(id),
-      policy: (id) => {
-        const row = policyQuery.get(id);
-        return { enabled: row?.enabled === 1, approved: new Set(row ? (JSON.parse(row.approved) as string[]) : []), installed: row?.installed === 1 };
-      },
+      policy: (id) => policies.get(id),
       requestedPermissions: (id) => new Set(s.catalog.installedManifest(id)?.permissions ?? []),
       maxTimeoutMs: L.max_tool_timeout_ms,
       tracer: this.tracer,

@@ -100,8 +100,10 @@ describe("bad configuration: one clear line naming the file and field", () => {
   });
 
   test.each([
-    ['{"prot": 6767}', "config.json: prot: unknown field"],
-    ['{"limits": {"max_scan_dept": 3}}', "config.json: limits.max_scan_dept: unknown field"],
+    ['{"prot": 6767}', "config.json: prot: unknown field (did you mean 'port'?)"],
+    ['{"limits": {"max_scan_dept": 3}}', "config.json: limits.max_scan_dept: unknown field (did you mean 'max_scan_depth'?)"],
+    ['{"registries": [{"name": "a", "git_url": "x", "reff": "main"}]}', "config.json: registries.0.reff: unknown field (did you mean 'ref'?)"],
+    ['{"zzzzzzzz": 1}', "config.json: zzzzzzzz: unknown field"],
     ['{"__proto__": {"polluted": true}}', "config.json: __proto__: unknown field"],
   ])("unknown field %s is named", (text, expected) => {
     const e = configError(text);

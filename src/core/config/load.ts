@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { z } from "zod";
 import { AppError } from "../errors.ts";
+import { closest } from "../suggest.ts";
 import { type DataPaths, dataPaths, expandHome, resolveHome } from "./paths.ts";
 import { type ConfigFile, configSchema, type Limits, type Retention } from "./schema.ts";
 import { type TracingSettings, tracingSettings } from "../tracing/settings.ts";
@@ -27,17 +28,45 @@ export interface Config {
   sources: Record<string, "default" | "file" | "env">;
 }
 
-/** Formats the first zod issue as `field.path: reason` (one line, no stack). */
-export function formatZodIssue(err: z.ZodError, prefix = ""): string {
+/**
+ * Formats the first zod issue as `field.path: reason` (one line, no stack).
+ * With the schema, an unknown field gets the closest known one at its level.
+ */
+export function formatZodIssue(err: z.ZodError, prefix = "", schema?: z.ZodType): string {
   const issue = err.issues[0];
   if (!issue) return `${prefix}invalid`;
   if (issue.code === "unrecognized_keys") {
     // Name the misspelt field itself rather than its parent object.
-    const field = [...issue.path.map(String), issue.keys[0] ?? "?"].join(".");
-    return `${prefix}${field}: unknown field`;
+    const key = issue.keys[0] ?? "?";
+    const field = [...issue.path.map(String), key].join(".");
+    const near = schema ? closest(key, knownKeysAt(schema, issue.path)) : null;
+    return `${prefix}${field}: unknown field${near ? ` (did you mean '${near}'?)` : ""}`;
   }
   const path = issue.path.map(String).join(".") || "(root)";
   return `${prefix}${path}: ${issue.message}`;
+}
+
+type SchemaDef = { type?: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; element?: z.ZodType; in?: z.ZodType };
+
+/** The keys an object schema allows at `path` (through defaults, optionals, arrays and pipes); [] when it is not an object. */
+export function knownKeysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
+  let s: z.ZodType | undefined = schema;
+  let rest = [...path];
+  for (let guard = 0; s && guard < 64; guard++) {
+    const def: SchemaDef | undefined = (s as unknown as { _zod?: { def?: SchemaDef } })._zod?.def;
+    if (!def) return [];
+    if (def.innerType) s = def.innerType;
+    else if (def.type === "pipe") s = def.in;
+    else if (def.type === "array" && typeof rest[0] === "number") {
+      s = def.element;
+      rest = rest.slice(1);
+    } else if (def.type === "object" && def.shape) {
+      if (rest.length === 0) return Object.keys(def.shape);
+      s = def.shape[String(rest[0])];
+      rest = rest.slice(1);
+    } else return [];
+  }
+  return [];
 }
 
 /** Creates the data directory with mode 0700 and refuses one others can write to. */
@@ -87,7 +116,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     for (const k of Object.keys(raw)) sources[k] = "file";
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new AppError("invalid_config", formatZodIssue(parsed.error, `${paths.config}: `));
+  if (!parsed.success) throw new AppError("invalid_config", formatZodIssue(parsed.error, `${paths.config}: `, configSchema));
   const file = parsed.data;
 
   let scanRoots = (file.scan_roots ?? [join(homedir(), "Projects"), paths.agentsDir]).map((p) => resolve(expandHome(p)));

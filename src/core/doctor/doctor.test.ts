@@ -327,12 +327,18 @@ describe("runDoctor", () => {
     const home = join(temp(), "home");
     mkdirSync(home, { mode: 0o700 });
     writeFileSync(join(home, "config.json"), '{"prot": 1}');
-    const r = await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home } }));
+    let probed = 0;
+    const r = await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home }, probePort: async () => (probed++, { state: "in_use" }) }));
+    expect(probed).toBe(0);
     expect(r.ok).toBe(false);
     expect(r.counts.fail).toBe(1);
     expect(r.checks[0]).toMatchObject({ id: "config", status: "fail" });
-    expect(r.checks[0]!.message).toContain("prot: unknown field");
-    expect(r.checks.find((c) => c.id === "port")!.message).toContain("6767");
+    expect(r.checks[0]!.message).toContain("prot: unknown field (did you mean 'port'?)");
+    // The port serve would use is unknown: not probed (a default port held by another program is no finding).
+    const port = r.checks.find((c) => c.id === "port")!;
+    expect(port.status).toBe("warn");
+    expect(port.message).toContain("not checked");
+    expect(port.message).toContain("6767");
   });
 
   test("doctor never creates the data dir", async () => {

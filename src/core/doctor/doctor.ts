@@ -81,7 +81,11 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const host = config?.host ?? "127.0.0.1";
   const port = config?.port ?? 6767;
   // The two checks that start programs run concurrently.
-  const [git, elixir, portResult] = await Promise.all([checkGit(deps), checkElixir(deps), checkPort(host, port, paths, deps)]);
+  // An invalid config.json leaves the port serve would use unknown: probing the default could report a false "in use".
+  const portCheck: Promise<CheckResult> = config
+    ? checkPort(host, port, paths, deps)
+    : Promise.resolve({ id: "port", title: "port", status: "warn", message: `not checked: ${paths.config} is invalid, so the port serve would use is unknown (the default is ${port})`, fix: "fix config.json first (see the config line above), then run doctor again" });
+  const [git, elixir, portResult] = await Promise.all([checkGit(deps), checkElixir(deps), portCheck]);
   const sandbox = deps.sandbox();
   const sandboxChecks = [
     checkSandboxTool(sandbox),

@@ -2,6 +2,7 @@ import { sdkPath } from "../core/agent-env.ts";
 import { ensureDataDir } from "../core/config/load.ts";
 import { dataPaths, resolveHome } from "../core/config/paths.ts";
 import { scaffoldAgent } from "../core/scaffold/scaffold.ts";
+import { linkStableSdk, type StableSdk } from "../core/scaffold/sdk-link.ts";
 import { type Command, stringOption } from "./command.ts";
 import { printJson } from "./output.ts";
 
@@ -14,11 +15,15 @@ export const agentsNew: Command = {
   run(ctx) {
     const home = resolveHome(ctx.env);
     ensureDataDir(home);
-    // The fallback written into mix.exs: this checkout's SDK, or the one the binary carries (written out now).
-    const sdk = sdkPath(dataPaths(home), { ...ctx.env, OPENSENTIENCE_SDK_PATH: undefined });
+    const paths = dataPaths(home);
+    // The SDK this binary uses (a checkout's, or the one it carries, written out now); mix.exs never names it directly.
+    const sdk = sdkPath(paths, { ...ctx.env, OPENSENTIENCE_SDK_PATH: undefined });
     const r = scaffoldAgent({ name: ctx.positionals[0]!, id: stringOption(ctx.values, "id"), parentDir: stringOption(ctx.values, "dir") ?? process.cwd(), sdkPath: sdk });
+    // Outside a checkout, mix.exs falls back to $OPENSENTIENCE_HOME/sdk/elixir: make it lead to that SDK.
+    const link: StableSdk | null = r.sdk_fallback.kind === "data_dir" ? linkStableSdk(paths, sdk) : null;
+    const fallback = r.sdk_fallback.kind === "relative" ? r.sdk_fallback.path : link!.path;
     if (ctx.json) {
-      printJson(ctx.io, { id: r.names.id, name: r.names.title, path: r.path, app: r.names.app, module: r.names.module, sdk_path: r.sdk_path, files: r.files });
+      printJson(ctx.io, { id: r.names.id, name: r.names.title, path: r.path, app: r.names.app, module: r.names.module, sdk_path: r.sdk_path, sdk_fallback: { ...r.sdk_fallback, resolved: fallback }, files: r.files });
       return 0;
     }
     ctx.io.out(
@@ -26,9 +31,13 @@ export const agentsNew: Command = {
         `Created ${r.names.id} in ${r.path}`,
         ...r.files.map((f) => `  ${f}`),
         "",
+        r.sdk_fallback.kind === "relative"
+          ? `SDK: $OPENSENTIENCE_SDK_PATH, else ${r.sdk_fallback.path} (relative to the project, inside this checkout)`
+          : `SDK: $OPENSENTIENCE_SDK_PATH, else $OPENSENTIENCE_HOME/sdk/elixir (here ${link!.path}${link!.state === "own" ? ", your own SDK" : ` -> ${link!.target}`})`,
+        "",
         "Next:",
         `  cd ${r.path}`,
-        "  mix test                          # the tool's tests, no core needed",
+        "  mix test                          # the tools' tests, no core needed",
         "  opensentience agents validate     # check the manifest",
         "  opensentience discover            # once the directory is under a scan root (~/Projects by default)",
       ].join("\n"),

@@ -6,6 +6,7 @@
  */
 import { AppError } from "../core/errors.ts";
 import type { AgentTestPlan, AgentTestRun } from "../core/installer/agent-test.ts";
+import { MANIFEST_FILENAME } from "../core/manifest/schema.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { confirmer, detachOnInterrupt, requireConfirmable, stopChildrenOnInterrupt } from "./confirm.ts";
 import { testRunText } from "./format-trust.ts";
@@ -74,7 +75,8 @@ export const agentsTest: Command = {
     if (ctx.json) printJson(ctx.io, r);
     else {
       const lines = [`Tests of ${r.agentId}: ${testRunText(r)}`];
-      if (r.outcome !== "passed" && r.logTail.length) lines.push("Last output:", ...r.logTail.slice(-15).map((l) => `  | ${clean(l)}`));
+      if (r.toolCheck) lines.push(`Tool summary: ${clean(r.toolCheck.message)}${r.toolCheck.status === "mismatch" ? ` (fix ${MANIFEST_FILENAME} or the agent's tools: list)` : ""}`);
+      if (r.outcome !== "passed" && r.toolCheck?.status !== "mismatch" && r.logTail.length) lines.push("Last output:", ...r.logTail.slice(-15).map((l) => `  | ${clean(l)}`));
       ctx.io.out(lines.join("\n"));
     }
     return r.outcome === "passed" ? 0 : 1;

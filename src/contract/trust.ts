@@ -33,6 +33,13 @@ export const pinnedSurfaceSchema = z.object({
   pending: z.object({ hash: z.string(), since: z.string(), tools: z.array(surfaceToolSchema), diff: surfaceDiffSchema }).nullable(),
 });
 
+export const toolSummaryCheckSchema = z.object({
+  status: z.enum(["matches", "mismatch", "unchecked"]),
+  missing: z.array(z.string()),
+  extra: z.array(z.string()),
+  message: z.string(),
+});
+
 export const agentTestRunSchema = z.object({
   agentId: z.string(),
   outcome: z.enum(["passed", "failed", "error", "timeout"]),
@@ -46,6 +53,7 @@ export const agentTestRunSchema = z.object({
   logTail: z.array(z.string()),
   actor: z.string(),
   ranAt: z.string(),
+  toolCheck: toolSummaryCheckSchema.nullable(),
 });
 
 export const agentTestPlanSchema = z.object({

@@ -52,6 +52,10 @@ test("a passing suite whose output prints a key: counted, and the key never reac
   testFile(`  test "greets" do\n    IO.puts("-----BEGIN PRIVATE KEY-----\\n${body}\\n-----END PRIVATE KEY-----")\n    assert HelloAgent.hello("x") == "hello, x"\n  end\n  test "second" do\n    :ok\n  end`);
   const r = await s.agentTests.run(ID, { actor: "cli", confirm: true });
   expect(r).toMatchObject({ outcome: "passed", tests: 2, failures: 0, skipped: 0, version: "1.2.3", actor: "cli" });
+  // No SDK here, so no tool listing: the tool_summary check says so and does not fail the run.
+  expect(r.toolCheck).toMatchObject({ status: "unchecked", missing: [], extra: [] });
+  expect(r.toolCheck!.message).toContain("'mix opensentience.agent --list-tools' failed");
+  expect(r.logTail.at(-1)).toBe(r.toolCheck!.message);
   const audited = JSON.stringify(s.audit.query({ agentId: ID, action: "agent.test", limit: 1 })[0]);
   const log = readFileSync(join(s.config.paths.agentsDir, ID, "test.log"), "utf8");
   expect(log).toContain("2 tests, 0 failures");

@@ -8,6 +8,12 @@
  * removed afterwards), so the installed build is never touched, under the
  * agent's lock (no update or uninstall meanwhile).
  *
+ * When the tests pass, `mix opensentience.agent --list-tools` (same sandbox,
+ * same copy) lists the tools the compiled agent registers, and they are
+ * compared with the manifest's `tool_summary`: a tool in one and not the other
+ * makes the run `failed`, naming each (`toolCheck`; the message is also the
+ * last line of the stored log tail).
+ *
  * The result (pass/fail counts, duration, redacted log tail) is stored as the
  * agent's last test run and audited as `agent.test`. It is a local fact about
  * this machine, separate from any registry's verification level.
@@ -23,8 +29,10 @@ import { prepareBuildSandbox } from "../sandbox/build-sandbox.ts";
 import { runBuild } from "./build.ts";
 import { agentDirs, lockAgent } from "./agent-dirs.ts";
 import { type Confirm, confirmed, type InstallerContext } from "./context.ts";
+import { readLocalManifest } from "./read-manifest.ts";
 import { parseExUnitSummary, type TestCounts } from "./exunit-summary.ts";
 import { assertNotSymlink, childDir, removePath } from "./safe-paths.ts";
+import { compareToolSummary, LIST_TOOLS_COMMAND, ToolListing, type ToolSummaryCheck, uncheckedToolSummary } from "../scaffold/tool-summary-check.ts";
 
 export const TEST_COMMAND: readonly string[] = ["mix", "test"];
 
@@ -58,6 +66,8 @@ export interface AgentTestRun {
   logTail: string[];
   actor: string;
   ranAt: string;
+  /** tool_summary against the registered tools; null when not made (tests did not pass, or a run recorded before). */
+  toolCheck: ToolSummaryCheck | null;
 }
 
 export interface AgentTestOptions {
@@ -88,6 +98,7 @@ const toRun = (r: Row): AgentTestRun => ({
   })(),
   actor: r.actor,
   ranAt: r.ranAt,
+  toolCheck: null, // not stored; the stored tail ends with its message
 });
 
 export class AgentTests {
@@ -110,7 +121,7 @@ export class AgentTests {
       commitSha: i.commitSha,
       installPath: i.installPath,
       workDirectory: join(agentDirs(this.d.paths.agentsDir, id).root, "test"),
-      commands: [TEST_COMMAND.join(" ")],
+      commands: [TEST_COMMAND.join(" "), LIST_TOOLS_COMMAND.join(" ")],
       env: { ...this.ctx.buildVars(), MIX_ENV: "test" },
       timeoutMs: Math.min(timeoutMs ?? max, max),
       sandboxPolicy: this.d.sandbox ?? "auto",
@@ -174,7 +185,15 @@ export class AgentTests {
       });
       const c = counts as TestCounts | null;
       const exit = r.steps[0]?.exitCode ?? null;
-      const outcome: AgentTestRun["outcome"] = r.timedOut ? "timeout" : c && exit === 0 && c.failures === 0 ? "passed" : c && c.failures > 0 ? "failed" : "error";
+      let outcome: AgentTestRun["outcome"] = r.timedOut ? "timeout" : c && exit === 0 && c.failures === 0 ? "passed" : c && c.failures > 0 ? "failed" : "error";
+      let toolCheck: ToolSummaryCheck | null = null;
+      let tail = r.tail; // runBuild keeps the last 20 lines, redacted
+      if (outcome === "passed") {
+        toolCheck = await this.checkTools(id, work, { ...this.ctx.buildEnv(), MIX_ENV: "test", ...sandbox.env }, sandbox, plan.timeoutMs - r.durationMs, join(dirs.root, "test-tools.log"));
+        this.progress(id, "test.tools", toolCheck.message);
+        if (toolCheck.status === "mismatch") outcome = "failed";
+        tail = [...tail.slice(-19), toolCheck.message];
+      }
       const run: AgentTestRun = {
         agentId: id,
         outcome,
@@ -185,11 +204,13 @@ export class AgentTests {
         version: plan.version,
         commitSha: plan.commitSha,
         sandboxed: sandbox.sandboxed,
-        logTail: r.tail, // runBuild keeps the last 20 lines, redacted
+        logTail: tail,
         actor: opts.actor,
         ranAt: this.d.clock.iso(),
+        toolCheck,
       };
-      const values = { ...run, logTail: JSON.stringify(run.logTail) };
+      const { toolCheck: _notStored, ...stored } = run;
+      const values = { ...stored, logTail: JSON.stringify(run.logTail) };
       this.d.catalog.db.insert(agentTestRuns).values(values).onConflictDoUpdate({ target: agentTestRuns.agentId, set: values }).run();
       audit(outcome === "passed" ? "ok" : "error", {
         outcome,
@@ -205,6 +226,7 @@ export class AgentTests {
         ...(sandbox.warning ? { sandbox_warning: sandbox.warning } : {}),
         log_path: logPath,
         tail: run.logTail.slice(-20),
+        ...(toolCheck ? { tool_check: toolCheck } : {}),
       });
       this.progress(id, "done", `${outcome}: ${run.tests ?? "?"} tests, ${run.failures ?? "?"} failures`, { ok: outcome === "passed" });
       this.d.events.emit({ type: "catalog.changed", reason: `agent ${id} tested` });
@@ -216,5 +238,28 @@ export class AgentTests {
       removePath(work);
       release();
     }
+  }
+
+  /** Lists the tools the compiled copy registers (its own code: same sandbox, rest of the deadline) and compares them with tool_summary. */
+  private async checkTools(id: string, work: string, env: Record<string, string>, sandbox: { wrap: (cmd: readonly string[]) => string[]; notes: string[] }, timeoutMs: number, logPath: string): Promise<ToolSummaryCheck> {
+    if (timeoutMs < 1) return uncheckedToolSummary("no time left before the deadline");
+    const listing = new ToolListing();
+    this.progress(id, "test.step", LIST_TOOLS_COMMAND.join(" "));
+    const r = await runBuild({ dir: work, env, wrap: sandbox.wrap, notes: sandbox.notes, commands: [LIST_TOOLS_COMMAND], timeoutMs, logPath, onLine: (line) => listing.line(line) });
+    const step = r.steps[0];
+    if (!r.ok || !step || step.exitCode !== 0) {
+      const last = r.tail.filter((l) => l.trim()).at(-1);
+      return uncheckedToolSummary(`'${LIST_TOOLS_COMMAND.join(" ")}' ${r.timedOut ? "timed out" : `failed (exit ${step?.exitCode ?? step?.error ?? "?"})`}${last ? `: ${last.slice(0, 300)}` : ""}`);
+    }
+    const found = listing.result();
+    if ("error" in found) return uncheckedToolSummary(found.error);
+    // The manifest of the copy that was tested (for a local install it may be newer than the recorded one).
+    let listed: string[];
+    try {
+      listed = readLocalManifest(work, this.d.limits.max_manifest_bytes).tool_summary.map((t) => t.name);
+    } catch (e) {
+      return uncheckedToolSummary((e as Error).message);
+    }
+    return compareToolSummary(listed, found.names, found.agent);
   }
 }

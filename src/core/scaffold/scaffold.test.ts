@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateManifest } from "../manifest/parse.ts";
 import { MANIFEST_FILENAME } from "../manifest/schema.ts";
 import { agentNames, elixirString } from "./names.ts";
+import { MARKER_FILE } from "../bundled/bundled.ts";
+import { dataPaths } from "../config/paths.ts";
 import { scaffoldAgent } from "./scaffold.ts";
+import { linkStableSdk, sdkFallbackFor } from "./sdk-link.ts";
 import { manifestFor, scaffoldFiles } from "./templates.ts";
 import { unknownFields, validateManifestFile } from "./validate.ts";
 import { manifestSchema } from "../manifest/schema.ts";
@@ -57,14 +60,21 @@ describe("templates", () => {
     if (!r.ok) return;
     expect(r.manifest).toMatchObject({ id: "local.my-agent", entrypoint: { type: "mix", task: "opensentience.agent" }, tool_summary: [{ name: "greet" }] });
     expect(r.extra).toEqual({});
-    const files = scaffoldFiles(n, "/sdk path/elixir");
+    const files = scaffoldFiles(n, { kind: "data_dir" });
     expect(Object.keys(files).sort()).toEqual([".formatter.exs", ".gitignore", "README.md", "lib/my_agent.ex", "lib/my_agent/tools/greet.ex", "mix.exs", MANIFEST_FILENAME, "test/my_agent_test.exs", "test/test_helper.exs"].sort());
-    expect(files["mix.exs"]).toContain('{:opensentience_agent_sdk,\n       path: System.get_env("OPENSENTIENCE_SDK_PATH") || "/sdk path/elixir"}');
+    expect(files["mix.exs"]).toContain("[{:opensentience_agent_sdk, path: sdk_path()}]");
+    expect(files["mix.exs"]).toContain('default = Path.expand("sdk/elixir", System.get_env("OPENSENTIENCE_HOME", "~/.opensentience"))\n    path = System.get_env("OPENSENTIENCE_SDK_PATH", default)');
+    // No path of the machine that made it.
+    for (const text of Object.values(files)) expect(text).not.toMatch(/"\/(home|root|tmp|opt|work)\//);
+    expect(scaffoldFiles(n, { kind: "relative", path: "../../sdk/elixir" })["mix.exs"]).toContain('default = Path.expand("../../sdk/elixir", __DIR__)');
     expect(files["mix.exs"]).toContain("app: :my_agent,");
     expect(files["lib/my_agent.ex"]).toContain("use OpenSentience.Agent, tools: [MyAgent.Tools.Greet]");
     expect(files["lib/my_agent/tools/greet.ex"]).toContain("use OpenSentience.Tool,");
     expect(files["lib/my_agent/tools/greet.ex"]).toContain('"Hello, #{name}!"');
     expect(files["test/my_agent_test.exs"]).toContain("OpenSentience.Testing");
+    // Every declared tool, not one by name.
+    expect(files["test/my_agent_test.exs"]).toContain("Testing.check_tool_summary(MyAgent,");
+    expect(files["test/my_agent_test.exs"]).toContain("for tool <- tools do");
   });
 });
 
@@ -74,7 +84,8 @@ describe("scaffoldAgent", () => {
     const r = scaffoldAgent({ name: "notes", parentDir: parent, sdkPath: "/opt/sdk" });
     expect(r.path).toBe(join(parent, "notes"));
     expect(readdirSync(parent)).toEqual(["notes"]); // no temp dir left over
-    expect(readFileSync(join(r.path, "mix.exs"), "utf8")).toContain('"/opt/sdk"');
+    expect(readFileSync(join(r.path, "mix.exs"), "utf8")).not.toContain("/opt/sdk");
+    expect(r.sdk_fallback).toEqual({ kind: "data_dir" });
     expect(r.files).toContain("lib/notes/tools/greet.ex");
     for (const f of r.files) expect(existsSync(join(r.path, f))).toBe(true);
 
@@ -89,6 +100,37 @@ describe("scaffoldAgent", () => {
     const parent = temp();
     expect(() => scaffoldAgent({ name: "Bad", parentDir: parent, sdkPath: "/x" })).toThrow();
     expect(readdirSync(parent)).toEqual([]);
+  });
+});
+
+describe("sdk fallback", () => {
+  test("relative inside a checkout (<root>/sdk/elixir, not a written-out copy); the data dir elsewhere", () => {
+    const root = temp();
+    const sdk = join(root, "sdk", "elixir");
+    mkdirSync(sdk, { recursive: true });
+    writeFileSync(join(sdk, "mix.exs"), "");
+    expect(sdkFallbackFor(join(root, "examples", "mine"), sdk)).toEqual({ kind: "relative", path: "../../sdk/elixir" });
+    expect(sdkFallbackFor(join(root, "a", "b", "c"), sdk)).toEqual({ kind: "relative", path: "../../../sdk/elixir" });
+    expect(sdkFallbackFor(join(temp(), "mine"), sdk)).toEqual({ kind: "data_dir" });
+    writeFileSync(join(sdk, MARKER_FILE), "{}"); // a copy written out of the binary moves with releases: never relative
+    expect(sdkFallbackFor(join(root, "examples", "mine"), sdk)).toEqual({ kind: "data_dir" });
+  });
+
+  test("the stable link: made, kept when current, moved atomically, a real directory left alone", () => {
+    const home = temp();
+    const paths = dataPaths(home);
+    mkdirSync(join(home, "sdk"), { recursive: true });
+    const a = join(home, "sdk", "elixir-1-a");
+    const b = join(home, "sdk", "elixir-2-b");
+    expect(linkStableSdk(paths, a)).toEqual({ path: join(home, "sdk", "elixir"), target: a, state: "linked" });
+    expect(readlinkSync(join(home, "sdk", "elixir"))).toBe(a);
+    expect(linkStableSdk(paths, a).state).toBe("current");
+    expect(linkStableSdk(paths, b).state).toBe("linked");
+    expect(readlinkSync(join(home, "sdk", "elixir"))).toBe(b);
+    expect(readdirSync(join(home, "sdk")).filter((f) => f.startsWith("."))).toEqual([]); // no temp link left
+    rmSync(join(home, "sdk", "elixir"));
+    mkdirSync(join(home, "sdk", "elixir"));
+    expect(linkStableSdk(paths, a)).toEqual({ path: join(home, "sdk", "elixir"), target: join(home, "sdk", "elixir"), state: "own" });
   });
 });
 

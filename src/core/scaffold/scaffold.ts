@@ -7,7 +7,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, stat
 import { dirname, join, resolve } from "node:path";
 import { AppError } from "../errors.ts";
 import { type AgentNames, agentNames } from "./names.ts";
-import { scaffoldFiles } from "./templates.ts";
+import { sdkFallbackFor } from "./sdk-link.ts";
+import { type SdkFallback, scaffoldFiles } from "./templates.ts";
 
 export interface ScaffoldOptions {
   name: string;
@@ -15,7 +16,7 @@ export interface ScaffoldOptions {
   id?: string;
   /** Directory the project directory is created in. */
   parentDir: string;
-  /** Absolute SDK path written into mix.exs as the fallback for OPENSENTIENCE_SDK_PATH. */
+  /** The SDK this machine uses; only decides the fallback (mix.exs never names it when outside a checkout). */
   sdkPath: string;
 }
 
@@ -25,6 +26,8 @@ export interface ScaffoldResult {
   /** Relative paths, sorted. */
   files: string[];
   sdk_path: string;
+  /** What mix.exs falls back to when OPENSENTIENCE_SDK_PATH is unset. */
+  sdk_fallback: SdkFallback;
 }
 
 export function scaffoldAgent(opts: ScaffoldOptions): ScaffoldResult {
@@ -38,7 +41,8 @@ export function scaffoldAgent(opts: ScaffoldOptions): ScaffoldResult {
     throw new AppError("io", `cannot create ${parent}: ${(e as Error).message}`, { cause: e });
   }
   if (!statSync(parent).isDirectory()) throw new AppError("invalid_argument", `${parent} is not a directory`);
-  const files = scaffoldFiles(names, opts.sdkPath);
+  const fallback = sdkFallbackFor(target, opts.sdkPath);
+  const files = scaffoldFiles(names, fallback);
   const tmp = mkdtempSync(join(parent, `.${names.dir}.new-`));
   try {
     for (const [rel, text] of Object.entries(files)) {
@@ -51,5 +55,5 @@ export function scaffoldAgent(opts: ScaffoldOptions): ScaffoldResult {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  return { path: target, names, files: Object.keys(files).sort(), sdk_path: opts.sdkPath };
+  return { path: target, names, files: Object.keys(files).sort(), sdk_path: opts.sdkPath, sdk_fallback: fallback };
 }

@@ -118,6 +118,20 @@ defmodule OpenSentience.Agent do
   def running?(name \\ OpenSentience.Agent.Connection), do: GenServer.whereis(name) != nil
 
   @doc """
+  The tools `agent` declares, as the `tools.register` descriptors the core
+  receives (atom keys, in declaration order), or what is wrong with the
+  declaration. `OpenSentience.Testing.check_tool_summary/2` and
+  `mix opensentience.agent --list-tools` use it.
+  """
+  @spec tools(module()) :: {:ok, [map()]} | {:error, String.t()}
+  def tools(agent) do
+    case Spec.load(agent) do
+      {:ok, spec} -> {:ok, spec.descriptors}
+      {:error, {:invalid_agent, message}} -> {:error, message}
+    end
+  end
+
+  @doc """
   Finds the modules that use `OpenSentience.Agent` among `app`'s modules.
   """
   @spec find_agents(atom()) :: [module()]

@@ -87,6 +87,66 @@ defmodule OpenSentience.Testing do
     end
   end
 
+  @doc """
+  Checks that the manifest's `tool_summary` names exactly the tools `agent`
+  declares (`use OpenSentience.Agent, tools: [...]`). Returns `:ok`, or
+  `{:error, message}` naming the missing and the extra tools:
+
+      test "the manifest lists every tool" do
+        assert OpenSentience.Testing.check_tool_summary(MyAgent) == :ok
+      end
+
+  `manifest_path` defaults to `opensentience.agent.json` in the current
+  directory (the project root under `mix test`). `opensentience agents test`
+  makes the same check against the compiled agent.
+  """
+  @spec check_tool_summary(module(), Path.t()) :: :ok | {:error, String.t()}
+  def check_tool_summary(agent, manifest_path \\ "opensentience.agent.json") do
+    with {:ok, tools} <- OpenSentience.Agent.tools(agent),
+         {:ok, listed} <- summary_names(manifest_path) do
+      declared = Enum.map(tools, & &1.name)
+      missing = declared -- listed
+      extra = listed -- declared
+
+      if missing == [] and extra == [] do
+        :ok
+      else
+        parts =
+          Enum.reject(
+            [
+              missing != [] &&
+                "missing #{Enum.join(missing, ", ")} (declared, not in tool_summary)",
+              extra != [] && "extra #{Enum.join(extra, ", ")} (in tool_summary, not declared)"
+            ],
+            &(&1 == false)
+          )
+
+        {:error,
+         "tool_summary in #{manifest_path} does not match the tools #{inspect(agent)} declares: " <>
+           Enum.join(parts, "; ")}
+      end
+    end
+  end
+
+  defp summary_names(path) do
+    with {:ok, text} <- File.read(path),
+         {:ok, %{} = manifest} <- JSON.decode(text),
+         summary when is_list(summary) <- Map.get(manifest, "tool_summary", []),
+         names = for(%{"name" => name} when is_binary(name) <- summary, do: name),
+         true <- length(names) == length(summary) do
+      {:ok, names}
+    else
+      {:error, reason} when is_atom(reason) ->
+        {:error, "cannot read #{path}: #{:file.format_error(reason)}"}
+
+      {:error, %JSON.DecodeError{} = e} ->
+        {:error, "#{path} is not valid JSON: #{Exception.message(e)}"}
+
+      _ ->
+        {:error, "#{path}: tool_summary must be a list of {\"name\", \"description\"} objects"}
+    end
+  end
+
   @doc "A context whose frames are sent to the calling process (see the module doc)."
   @spec context(keyword(), keyword()) :: Context.t()
   def context(opts \\ [], fields \\ [kind: :tool]) do

@@ -24,6 +24,22 @@ defmodule Mix.Tasks.Opensentience.Agent do
 
   The agent is the module given with `--agent`, else the single module of the
   project's application that uses `OpenSentience.Agent`.
+
+  ## Listing the tools
+
+      mix opensentience.agent --list-tools [--agent MyApp.Agent]
+
+  compiles the project, loads the agent module (without starting the
+  application or connecting) and prints the tools it would register, one
+  line each, then a line with their count and the agent module:
+
+      OPENSENTIENCE_TOOL {"description":"Greets someone.","name":"greet","permissions":[]}
+      OPENSENTIENCE_TOOLS 1 MyApp.Agent
+
+  for
+  `opensentience agents test` and `opensentience agents validate --tools`,
+  which compare them with the manifest's `tool_summary`. It needs none of the
+  environment variables.
   """
 
   use Mix.Task
@@ -32,7 +48,33 @@ defmodule Mix.Tasks.Opensentience.Agent do
 
   @impl Mix.Task
   def run(args) do
-    agent_name = parse_args(args)
+    case parse_args(args) do
+      {agent_name, true} -> list_tools(agent_name)
+      {agent_name, false} -> run_agent(agent_name)
+    end
+  end
+
+  # The markers let the caller find the lines among compiler output; the count
+  # tells it the listing is complete.
+  defp list_tools(agent_name) do
+    Mix.Task.run("compile")
+    agent = find_agent(agent_name)
+
+    case OpenSentience.Agent.tools(agent) do
+      {:ok, tools} ->
+        for tool <- tools do
+          summary = Map.take(tool, [:name, :description, :permissions])
+          Mix.shell().info("OPENSENTIENCE_TOOL " <> OpenSentience.JSON.encode!(summary))
+        end
+
+        Mix.shell().info("OPENSENTIENCE_TOOLS #{length(tools)} #{inspect(agent)}")
+
+      {:error, message} ->
+        fail(1, message)
+    end
+  end
+
+  defp run_agent(agent_name) do
     {socket, agent_id, token} = read_env()
 
     Mix.Task.run("app.start")
@@ -47,9 +89,9 @@ defmodule Mix.Tasks.Opensentience.Agent do
   end
 
   defp parse_args(args) do
-    case OptionParser.parse(args, strict: [agent: :string]) do
-      {opts, [], []} -> opts[:agent]
-      _ -> fail(2, "usage: mix opensentience.agent [--agent MyApp.Agent]")
+    case OptionParser.parse(args, strict: [agent: :string, list_tools: :boolean]) do
+      {opts, [], []} -> {opts[:agent], Keyword.get(opts, :list_tools, false)}
+      _ -> fail(2, "usage: mix opensentience.agent [--agent MyApp.Agent] [--list-tools]")
     end
   end
 
@@ -72,7 +114,8 @@ defmodule Mix.Tasks.Opensentience.Agent do
   defp find_agent(name) do
     app = Mix.Project.config()[:app]
 
-    if is_nil(app) and is_nil(name), do: fail(2, "no application in this project; pass --agent MyApp.Agent")
+    if is_nil(app) and is_nil(name),
+      do: fail(2, "no application in this project; pass --agent MyApp.Agent")
 
     case OpenSentience.Boot.find_agent(app, name) do
       {:ok, agent} -> agent

@@ -7,17 +7,19 @@ import { parseSince } from "../core/audit/audit-log.ts";
 import { AppError } from "../core/errors.ts";
 import type { AuditFilter } from "../core/audit/audit-log.ts";
 import type { SearchFilter } from "../core/search/search.ts";
+import { isRuntimeFilter, type RuntimeFilter } from "../core/search/runtime-filter.ts";
 import type { z } from "zod";
 import type { AgentQuery, AuditQuery } from "../contract/requests.ts";
 
 export * from "../contract/requests.ts";
 
-export function toSearchFilter(q: AgentQuery, defaultLimit = 50): SearchFilter {
+/** `status` may name a runtime state (running, stopped, crashed): that becomes `runtime` (see searchWithRuntime). */
+export function toSearchFilter(q: AgentQuery, defaultLimit = 50): SearchFilter & { runtime?: RuntimeFilter } {
   return {
     query: q.q,
     capability: q.capability,
     integration: q.integration,
-    status: q.status,
+    ...(isRuntimeFilter(q.status) ? { runtime: q.status } : { status: q.status }),
     verification: q.verification,
     minTrust: q["min-trust"],
     source: q.source,

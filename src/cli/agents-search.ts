@@ -10,6 +10,8 @@ import { AGENT_STATUS_VALUES, type AgentStatus } from "../core/catalog/types.ts"
 import { dataPaths, resolveHome } from "../core/config/paths.ts";
 import { AppError } from "../core/errors.ts";
 import type { SearchFilter, SearchPage } from "../core/search/search.ts";
+// Constants and a type guard only: runtime-filter.ts has no runtime imports (CLI start, issue 13).
+import { isRuntimeFilter, RUNTIME_FILTER_VALUES, type RuntimeFilter } from "../core/search/runtime-filter.ts";
 // Inlined at bundle time: importing migrations.ts would load every migration's SQL (CLI start, issue 13).
 import { latestMigrationVersion } from "../db/latest-migration.macro.ts" with { type: "macro" };
 import { type Command, type CommandContext, intOption, stringOption, type Values } from "./command.ts";
@@ -77,7 +79,8 @@ export async function daemonPageDirect(env: Record<string, string | undefined>, 
 }
 
 /** The daemon's catalog when it runs (it owns the state), else the data directory's, read-only. */
-async function searchPage(ctx: CommandContext, filter: SearchFilter): Promise<SearchPage> {
+async function searchPage(ctx: CommandContext, filter: SearchFilter & { runtime?: RuntimeFilter }): Promise<SearchPage> {
+  if (filter.runtime) return runtimePage(ctx, filter as SearchFilter & { runtime: RuntimeFilter });
   const direct = (await localPageDirect(ctx.env, filter)) ?? (await daemonPageDirect(ctx.env, filter));
   if (direct) return direct;
   const t = await ctx.target({ write: false });
@@ -85,10 +88,19 @@ async function searchPage(ctx: CommandContext, filter: SearchFilter): Promise<Se
   return t.client.listAgents(listQuery(filter));
 }
 
+/** `--status running|stopped|crashed`: the daemon's runtime state; without a daemon nothing runs, and the user is told so. */
+async function runtimePage(ctx: CommandContext, filter: SearchFilter & { runtime: RuntimeFilter }): Promise<SearchPage> {
+  const t = await ctx.target({ write: false });
+  if (t.kind === "daemon") return t.client.listAgents({ ...listQuery(filter), status: filter.runtime });
+  const { searchWithRuntime } = await import("../core/search/runtime-filter.ts");
+  ctx.io.err(`note: no daemon is running, so no agent is running${filter.runtime === "stopped" ? ": every installed agent is stopped" : ""} (start one with: opensentience serve)`);
+  return searchWithRuntime(t.services.search, filter, null);
+}
+
 const FILTER_OPTIONS = {
   capability: { type: "string", description: "Only agents declaring this capability" },
   integration: { type: "string", description: "Only agents with this integration" },
-  status: { type: "string", description: `Only agents in this state: ${AGENT_STATUS_VALUES.join(", ")}` },
+  status: { type: "string", description: `Only agents in this state: ${AGENT_STATUS_VALUES.join(", ")}; or, as the running daemon knows it, ${RUNTIME_FILTER_VALUES.join(", ")} (installed agents; without a daemon none is running)` },
   verification: { type: "string", description: "Only agents with this verification level" },
   "min-trust": { type: "string", description: "Only agents with a trust score of at least N (0 to 1)" },
   source: { type: "string", description: "local (found on disk) or remote (from a registry)" },
@@ -96,10 +108,10 @@ const FILTER_OPTIONS = {
   offset: { type: "string", description: "Rows to skip (for paging)" },
 } as const;
 
-function filterFrom(values: Values): SearchFilter {
+function filterFrom(values: Values): SearchFilter & { runtime?: RuntimeFilter } {
   const status = stringOption(values, "status");
-  if (status && !AGENT_STATUS_VALUES.includes(status as AgentStatus)) {
-    throw new AppError("usage", `--status must be one of ${AGENT_STATUS_VALUES.join(", ")}`);
+  if (status && !AGENT_STATUS_VALUES.includes(status as AgentStatus) && !isRuntimeFilter(status)) {
+    throw new AppError("usage", `--status must be one of ${[...AGENT_STATUS_VALUES, ...RUNTIME_FILTER_VALUES].join(", ")}`);
   }
   const source = stringOption(values, "source");
   if (source && source !== "local" && source !== "remote") throw new AppError("usage", "--source must be local or remote");
@@ -111,7 +123,7 @@ function filterFrom(values: Values): SearchFilter {
   return {
     capability: stringOption(values, "capability"),
     integration: stringOption(values, "integration"),
-    status: status as AgentStatus | undefined,
+    ...(isRuntimeFilter(status) ? { runtime: status } : { status: status as AgentStatus | undefined }),
     verification: stringOption(values, "verification"),
     minTrust,
     source: source as "local" | "remote" | undefined,

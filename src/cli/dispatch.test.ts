@@ -72,7 +72,7 @@ describe("group help (issue 17, finding 6)", () => {
       for (const [k, o] of Object.entries(c.options ?? {})) expect({ cmd: c.path.join(" "), opt: k, description: o.description ?? "" }).toMatchObject({ description: expect.stringMatching(/\w{3}/) });
     }
     const r = await cli("agents", "list", "--help");
-    expect(r.stdout).toMatch(/^  --status VALUE +Only agents in this state: .*installed, install_failed$/m);
+    expect(r.stdout).toMatch(/^  --status VALUE +Only agents in this state: .*installed, install_failed; or, as the running daemon knows it, running, stopped, crashed .*$/m);
     expect(r.stdout).toMatch(/^  --json +Machine-readable output$/m);
     expect((await cli("agents", "logs", "--help")).stdout).toMatch(/^  --follow, -f +Keep streaming/m);
   });

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { OPERATION_WAIT_MAX_S } from "./operations.ts";
 import { AGENT_STATUS_VALUES, type AgentStatus } from "../core/catalog/types.ts";
+import { RUNTIME_FILTER_VALUES, type RuntimeFilter } from "../core/search/runtime-filter.ts";
 
 const dropEmpty = (v: unknown) =>
   v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== "" && x !== undefined)) : v;
@@ -25,7 +26,8 @@ export const agentFilterShape = {
   q: text(512).optional(),
   capability: text(64).optional(),
   integration: text(64).optional(),
-  status: z.enum(AGENT_STATUS_VALUES as [AgentStatus, ...AgentStatus[]]).optional(),
+  /** A catalog status, or a runtime state as the daemon knows it (running, stopped, crashed: installed agents only). */
+  status: z.enum([...AGENT_STATUS_VALUES, ...RUNTIME_FILTER_VALUES] as readonly string[] as [AgentStatus | RuntimeFilter, ...Array<AgentStatus | RuntimeFilter>]).optional(),
   verification: text(64).optional(),
   "min-trust": z.coerce.number().min(0).max(1).optional(),
   source: z.enum(["local", "remote"]).optional(),
@@ -79,7 +81,8 @@ export const installPlanQuerySchema = queryObject({
   registry: installSelectShape.registry,
   local: z.enum(["1", "true", "0", "false"]).optional(),
 });
-export const installBodySchema = z.object({ ...installSelectShape, confirm: z.boolean().optional() }).strict();
+/** `expect_commit`: the plan's headCommit the user reviewed; the install refuses if the fetch gets another. */
+export const installBodySchema = z.object({ ...installSelectShape, confirm: z.boolean().optional(), expect_commit: z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-hex commit id").optional() }).strict();
 /** 40-hex commit the client reviewed (from the update plan's `toCommit`). */
 export const updateBodySchema = z
   .object({ confirm: z.boolean().optional(), expect_commit: z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-hex commit id").optional() })

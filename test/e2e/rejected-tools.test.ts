@@ -5,6 +5,8 @@
  * dropped from its manifest, so `read_secret` is refused), installed from a
  * file:// registry and run by the compiled daemon: `agents run`, `agents info`,
  * `tools list`, `tools call`, the API and the agent page all name the reason.
+ * Also finding 6: `agents list --status running|stopped|crashed` by the daemon's
+ * runtime state, and without a daemon (nothing runs, and the CLI says so).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
@@ -81,10 +83,36 @@ describe("rejected tools, with their reason", () => {
     expect(card).toContain("permission &#x27;env:read:ECHO_EXAMPLE_SECRET&#x27; is not requested by the agent&#x27;s manifest");
   });
 
+  test("agents list --status running lists it while it runs (finding 6)", async () => {
+    const running = await runBin(["agents", "list", "--status", "running", "--json"], env);
+    expect(running.stderr).toBe("");
+    expect(running.json.agents.map((a: { id: string }) => a.id)).toEqual([ID]);
+    expect((await runBin(["agents", "list", "--status", "stopped", "--json"], env)).json.agents).toEqual([]);
+    expect((await runBin(["agents", "list", "--status", "crashed", "--json"], env)).json.agents).toEqual([]);
+    const help = await runBin(["agents", "list", "--help"], env);
+    expect(help.stdout).toContain("running, stopped, crashed");
+    const bad = await runBin(["agents", "list", "--status", "runing"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("running, stopped, crashed");
+  });
+
   test("the run's rejections go with it", async () => {
     expect((await runBin(["agents", "stop", ID], env)).code).toBe(0);
     const info = await runBin(["agents", "info", ID, "--json"], env);
     expect(info.json.runtime.rejectedTools).toEqual([]);
     expect((await runBin(["tools", "list", "--json"], env)).json.rejected).toEqual([]);
+  });
+
+  test("after stop it is stopped; without a daemon nothing is running, and the CLI says so", async () => {
+    expect((await runBin(["agents", "list", "--status", "stopped", "--json"], env)).json.agents.map((a: { id: string }) => a.id)).toEqual([ID]);
+    expect((await runBin(["agents", "list", "--status", "running", "--json"], env)).json.total).toBe(0);
+    await daemon.stop();
+    const none = await runBin(["agents", "list", "--status", "running"], env);
+    expect(none.code).toBe(0);
+    expect(none.stdout.trim()).toBe("No agents found.");
+    expect(none.stderr).toBe("note: no daemon is running, so no agent is running (start one with: opensentience serve)\n");
+    const stopped = await runBin(["agents", "list", "--status", "stopped", "--json"], env);
+    expect(stopped.json.agents.map((a: { id: string }) => a.id)).toEqual([ID]);
+    expect(stopped.stderr).toContain("every installed agent is stopped");
   });
 });

@@ -21,6 +21,7 @@ import { eventRoutes } from "../sse.ts";
 import { livePageRoutes } from "./live-pages.tsx";
 import { agentToolStats } from "./tool-stats.tsx";
 import { agentTrust } from "../../core/approvals/agent-trust.ts";
+import { searchWithRuntime } from "../../core/search/runtime-filter.ts";
 
 const PAGE_SIZE = 25;
 const flag = z.literal("1").optional();
@@ -47,7 +48,7 @@ export const pageRoutes = (deps: HttpDeps) =>
       "/agents",
       ({ query, request }) => {
         const { rescanned, ...filters } = query;
-        const page = deps.services.search.search(toSearchFilter(filters, PAGE_SIZE));
+        const page = searchWithRuntime(deps.services.search, toSearchFilter(filters, PAGE_SIZE), deps.runtime.statuses());
         return htmlResponse(<AgentsListPage page={page} query={filters} csrf={csrfOf(request)} notice={rescanned ? "Rescan finished: the catalog is up to date." : undefined} runtime={new Map(deps.runtime.statuses().map((r) => [r.agentId, r]))} />);
       },
       { query: agentsPageQuery },

@@ -179,8 +179,13 @@ document.addEventListener("alpine:init", () => {
   }
 
   // The Enable form: live label with how many permissions are ticked.
+  // Enable / approve: the primary button names exactly what it approves and
+  // stays disabled while nothing is ticked, unless "enable with none" is
+  // confirmed (a primary button never silently approves nothing).
   Alpine.data("enableForm", () => ({
     checked: 0,
+    total: 0,
+    noneConfirmed: false,
     init() {
       this.count();
     },
@@ -188,17 +193,34 @@ document.addEventListener("alpine:init", () => {
       return [...this.$root.querySelectorAll('input[name="approve"]:not(:disabled)')];
     },
     count() {
-      this.checked = this.boxes().filter((b) => b.checked).length;
+      const boxes = this.boxes();
+      this.total = boxes.length;
+      this.checked = boxes.filter((b) => b.checked).length;
+      if (this.checked > 0) this.noneConfirmed = false;
     },
-    selectAll() {
-      for (const b of this.boxes()) b.checked = true;
+    toggleAll(e) {
+      for (const b of this.boxes()) b.checked = e.target.checked;
       this.count();
     },
+    confirmNone(e) {
+      this.noneConfirmed = e.target.checked;
+    },
+    get allChecked() {
+      return this.total > 0 && this.checked === this.total;
+    },
+    get noneTicked() {
+      return this.checked === 0;
+    },
+    get submitDisabled() {
+      if (this.total === 0) return false;
+      if (this.$root.dataset.mode === "approve") return this.checked === 0;
+      return this.checked === 0 && !this.noneConfirmed;
+    },
     get submitLabel() {
-      const total = this.boxes().length;
       if (this.$root.dataset.mode === "approve") return this.checked ? `Approve ${plural(this.checked, "permission", "permissions")}` : "Approve selected";
-      if (total === 0) return "Enable";
-      return this.checked ? `Enable with ${this.checked} of ${total}` : "Enable without permissions";
+      if (this.total === 0) return "Enable";
+      if (this.checked === 0) return this.noneConfirmed ? "Enable with no permissions" : "Enable";
+      return this.checked === this.total ? `Enable with all ${this.total} approved` : `Enable with ${this.checked} of ${this.total} approved`;
     },
   }));
 
@@ -280,7 +302,7 @@ document.addEventListener("alpine:init", () => {
         try {
           const body =
             this.kind === "install"
-              ? { confirm: true, ...(this.registry ? { registry: this.registry } : {}), ...(this.local ? { local: true } : {}) }
+              ? { confirm: true, ...(this.registry ? { registry: this.registry } : {}), ...(this.local ? { local: true } : {}), ...(this.plan.headCommit ? { expect_commit: this.plan.headCommit } : {}) }
               : { confirm: true, expect_commit: this.plan.toCommit };
           this.op = await api("POST", `/api/v1/agents/${enc(this.agent)}/${this.kind}`, body);
           end = await follow(this.op);
@@ -354,8 +376,11 @@ document.addEventListener("alpine:init", () => {
         const p = this.plan;
         if (!p) return "";
         if (p.commit) return p.pinnedCommit && p.commit === p.pinnedCommit ? `${p.commit} (verified: the registry pins this commit)` : p.commit;
+        // headCommit: what the ref names at the source now (git ls-remote); the install refuses any other commit.
+        if (p.headCommit && p.pinnedCommit) return p.headCommit === p.pinnedCommit ? `${p.headCommit} (the registry pins this commit)` : `${p.headCommit} (the registry pins ${p.pinnedCommit}: the install will refuse this)`;
+        if (p.headCommit) return `${p.headCommit} (what ${p.ref ?? "the ref"} names now; installed only if it still does)`;
         if (p.pinnedCommit) return `${p.pinnedCommit} (pinned by the registry, verified after fetching)`;
-        return p.source === "remote" ? "the latest commit of the ref (shown when fetched)" : "the files as they are now";
+        return p.source === "remote" ? "unknown: the source could not be asked (see the warnings)" : "the files as they are now";
       },
       // Update plans: the registry's pin, which the fetched commit was verified against.
       get hasPinnedCommit() {

@@ -19,6 +19,8 @@ export const installPlanSchema = z.object({
   commands: strings,
   env,
   permissionsRequested: strings,
+  /** The commit the ref names at the source when the plan was made (git ls-remote); null for a local checkout or an unreachable source. */
+  headCommit: z.string().nullable(),
   commit: z.string().nullable(),
   permissionDiff: diff.nullable(),
   rebuild: z.boolean(),

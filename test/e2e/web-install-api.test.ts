@@ -98,6 +98,9 @@ test("registry → sync → install → enable subset → update with escalation
     buildDirectory: join(d.home.home, "agents", ID, "next"),
     installPath: join(d.home.home, "agents", ID, "src"),
     permissionsRequested: ["env:read:HELLO_NAME", "filesystem:read:~/Documents"],
+    // The exact commit the ref names now (git ls-remote, nothing fetched): what the confirmation shows.
+    headCommit: agent.sha,
+    commit: null,
   });
   expect((await call("GET", "/api/v1/agents/com.example.nope/install-plan")).status).toBe(404);
 
@@ -109,7 +112,13 @@ test("registry → sync → install → enable subset → update with escalation
   expect((await call("POST", "/api/v1/agents/com.example.nope/install", { confirm: true })).status).toBe(404);
   expect(existsSync(join(d.home.home, "agents", ID))).toBe(false);
 
-  const inst = await accepted("POST", `/api/v1/agents/${ID}/install`, { confirm: true });
+  // A commit other than the one the source has (the plan was reviewed, then the ref moved): refused, nothing installed.
+  const stale = await accepted("POST", `/api/v1/agents/${ID}/install`, { confirm: true, expect_commit: "0".repeat(40) });
+  expect(stale).toMatchObject({ status: "failed", error: { code: "conflict" } });
+  expect(stale.error.message).toContain("the source moved");
+  expect(existsSync(join(d.home.home, "agents", ID))).toBe(false);
+
+  const inst = await accepted("POST", `/api/v1/agents/${ID}/install`, { confirm: true, expect_commit: agent.sha });
   expect(inst).toMatchObject({ kind: "agent.install", target: ID, status: "succeeded", progressTopic: `progress:install:${ID}`, error: null });
   expect(inst.result).toMatchObject({ agentId: ID, state: "installed", source: "remote", registry: "fx", commit: agent.sha, enabled: false, correlationId: inst.correlationId });
   expect(existsSync(join(d.home.home, "agents", ID, "src/_build/prod/lib/hello_agent/ebin/Elixir.HelloAgent.beam"))).toBe(true);
@@ -178,6 +187,9 @@ test("registry → sync → install → enable subset → update with escalation
     "registry.add:error",
     "registry.add:error",
     "registry.sync:ok",
+    "agent.install:started",
+    "agent.fetch:ok",
+    "agent.install:error", // expect_commit was not the fetched commit
     "agent.install:started",
     "agent.fetch:ok",
     "agent.build:ok",

@@ -4,8 +4,8 @@
  * (the CLI comes here whenever a daemon runs). Request and answer schemas:
  * src/contract (endpoints.ts).
  *
- *   GET  /api/v1/agents/:id/install-plan   ?ref&registry&local → InstallPlan (catalog read, no fetch)
- *   POST /api/v1/agents/:id/install        { ref?, registry?, local?, confirm: true } → 202 Operation (result: InstallResult)
+ *   GET  /api/v1/agents/:id/install-plan   ?ref&registry&local → InstallPlan (catalog read + git ls-remote for headCommit; nothing fetched)
+ *   POST /api/v1/agents/:id/install        { ref?, registry?, local?, confirm: true, expect_commit? } → 202 Operation (result: InstallResult)
  *   GET  /api/v1/agents/:id/update-plan    → UpdatePlan (fetches the new commit; builds nothing)
  *   POST /api/v1/agents/:id/update         { confirm: true, expect_commit? } → 202 Operation (result: UpdateResult)
  *   GET  /api/v1/agents/:id/approvals      → ApprovalState
@@ -34,7 +34,7 @@ export const installsRoutes = (deps: HttpDeps) => {
   return new Elysia({ name: "api.installs", prefix: "/agents" })
     .get(
       "/:id/install-plan",
-      ({ params, query }) => s.installer.planInstall(params.id, { ref: query.ref, registry: query.registry, local: query.local === "1" || query.local === "true" }),
+      ({ params, query }) => s.installer.planInstallWithHead(params.id, { ref: query.ref, registry: query.registry, local: query.local === "1" || query.local === "true" }),
       { params: agentIdParamSchema, query: installPlanQuerySchema },
     )
     .post(
@@ -48,7 +48,7 @@ export const installsRoutes = (deps: HttpDeps) => {
         const actor = actorOf(request);
         const op = await operationsOf(deps).start(
           { kind: "agent.install", target: params.id, actor, progressTopic: `progress:install:${params.id}` },
-          (correlationId) => s.installer.install(params.id, { actor, correlationId, ...select, confirm: true }),
+          (correlationId) => s.installer.install(params.id, { actor, correlationId, ...select, confirm: true, expectCommit: body.expect_commit }),
         );
         return accepted(op, set);
       },

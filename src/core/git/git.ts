@@ -160,6 +160,31 @@ export class Git {
     return r.exitCode === 0 && isFullSha(out) ? out : null;
   }
 
+  /**
+   * The commit `ref` (branch, tag, HEAD or full commit id) names at `url` now,
+   * without fetching any objects (`git ls-remote`), in the order `fetch`
+   * resolves a short name; null when the remote has no such ref. A tag is
+   * peeled to its commit. Install plans show this before anything is fetched.
+   */
+  async lsRemote(url: string, ref: string): Promise<string | null> {
+    assertGitUrl(url);
+    assertRef(ref);
+    if (isFullSha(ref)) return ref;
+    // The peeled line of an annotated tag is named `<tag>^{}`: ask for it too.
+    const r = await this.ok(null, ["ls-remote", "--end-of-options", url, ref, `${ref}^{}`], `git ls-remote ${url} ${ref}`);
+    const refs = new Map<string, string>();
+    for (const line of new TextDecoder().decode(r.stdout).split("\n")) {
+      const [sha, name] = line.split("\t");
+      if (sha && name && isFullSha(sha)) refs.set(name, sha);
+    }
+    const full = ref.startsWith("refs/") || ref === "HEAD" ? [ref] : [`refs/${ref}`, `refs/tags/${ref}`, `refs/heads/${ref}`, `refs/remotes/${ref}`, `refs/remotes/${ref}/HEAD`];
+    for (const name of full) {
+      const sha = refs.get(`${name}^{}`) ?? refs.get(name);
+      if (sha) return sha;
+    }
+    return null;
+  }
+
   /** True when `ancestor` is `descendant` or one of its ancestors (false when `ancestor` is unknown). */
   async isAncestor(repo: Repo, ancestor: string, descendant: string): Promise<boolean> {
     if (!isFullSha(ancestor) || !isFullSha(descendant)) return false;

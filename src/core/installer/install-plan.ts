@@ -25,6 +25,12 @@ export interface InstallPlan {
   env: Record<string, string>;
   /** Permissions requested: the registry's copy before fetching, the fetched manifest after. */
   permissionsRequested: string[];
+  /**
+   * The commit `ref` names at the source when the plan was made (`git
+   * ls-remote`, nothing fetched): what the confirmation screen shows. Null
+   * for a local checkout, or when the source could not be asked (see warnings).
+   */
+  headCommit: string | null;
   /** Set once the code is fetched (in the confirm callback). */
   commit: string | null;
   /** Fetched manifest vs the registry's copy (remote only, after fetching). */
@@ -42,6 +48,8 @@ export interface InstallOptions extends OperationOptions {
   /** Use the local checkout. */
   local?: boolean;
   confirm?: Confirm<InstallPlan>;
+  /** Refuse unless the fetched commit is this one (the plan's headCommit the user reviewed). */
+  expectCommit?: string;
 }
 
 /** The plan for installing `id` from listing `l` (a remote ref override applies to registry agents only). */
@@ -67,6 +75,7 @@ export function planFor(ctx: InstallerContext, id: string, l: ListingRow, refOve
       commands: COMMANDS_TEXT,
       env: ctx.buildVars(),
       permissionsRequested: safeList(l.permissionsJson),
+      headCommit: null,
       commit: null,
       permissionDiff: null,
       rebuild: false,
@@ -86,6 +95,7 @@ export function planFor(ctx: InstallerContext, id: string, l: ListingRow, refOve
     commands: COMMANDS_TEXT,
     env: ctx.buildVars(),
     permissionsRequested: safeList(l.permissionsJson),
+    headCommit: null,
     commit: null,
     permissionDiff: null,
     rebuild: existing?.source === "local" && existing.state === "installed",

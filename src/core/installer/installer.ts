@@ -78,6 +78,24 @@ export class Installer {
     return planFor(this.ctx, id, listing, opts.ref);
   }
 
+  /**
+   * The plan with the commit its ref names at the source now (headCommit), so
+   * a confirmation screen can show the exact commit; asks the remote with `git
+   * ls-remote` (no objects fetched, no code run). A source that cannot be
+   * asked leaves headCommit null with a warning.
+   */
+  async planInstallWithHead(id: string, opts: Omit<InstallOptions, "actor" | "confirm"> = {}): Promise<InstallPlan> {
+    const plan = this.planInstall(id, opts);
+    if (plan.source !== "remote" || !plan.gitUrl || !plan.ref) return plan;
+    try {
+      plan.headCommit = await this.d.git.lsRemote(plan.gitUrl, plan.ref);
+      if (!plan.headCommit) plan.warnings.push(`the source has no ref '${plan.ref}'; the install will fail to fetch it`);
+    } catch (e) {
+      plan.warnings.push(`could not ask the source which commit '${plan.ref}' names: ${toAppError(e).message}`);
+    }
+    return plan;
+  }
+
   async install(id: string, opts: InstallOptions): Promise<InstallResult> {
     assertAgentId(id);
     if (opts.ref !== undefined) assertRef(opts.ref);
@@ -102,6 +120,9 @@ export class Installer {
       let manifest: Manifest;
       if (plan.source === "remote") {
         manifest = await this.fetchRemote(id, listing, plan, dirs, audit);
+        if (opts.expectCommit && opts.expectCommit !== plan.commit) {
+          throw new AppError("conflict", `the source moved: the plan showed ${opts.expectCommit.slice(0, 12)}, the fetch got ${plan.commit?.slice(0, 12) ?? "nothing"}; review the install again`);
+        }
       } else {
         manifest = readLocalManifest(plan.buildDirectory, this.d.limits.max_manifest_bytes);
         if (manifest.id !== id) throw new AppError("invalid_manifest", `manifest in ${plan.buildDirectory} now has id '${manifest.id}', not '${id}'`);

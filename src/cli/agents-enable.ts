@@ -3,6 +3,8 @@ import type { Command } from "./command.ts";
 import { clean, printJson } from "./output.ts";
 import { surfaceDiffText } from "./format-trust.ts";
 import { resolveAgentId } from "./agent-ref.ts";
+import { stdinIsTerminal } from "./confirm.ts";
+import { decideApprovals, terminalAsker } from "./enable-prompt.ts";
 
 /** `--approve` may repeat; each value is a comma-separated list. */
 export function approveList(v: unknown): string[] {
@@ -12,19 +14,23 @@ export function approveList(v: unknown): string[] {
 
 export const agentsEnable: Command = {
   path: ["agents", "enable"],
-  summary: "Approve permissions (a subset of those requested) and enable an installed agent",
-  usage: "ID [--approve PERM,... | --approve-all] [--override-yank]",
-  options: { approve: { type: "string", multiple: true, description: "Permissions to approve (comma-separated; repeatable)" }, "approve-all": { type: "boolean", description: "Approve every permission the agent requests" }, "override-yank": { type: "boolean", description: "Enable even though the registry yanked this version" } },
+  summary: "Approve permissions (a subset of those requested) and enable an installed agent; on a terminal it asks y/N per permission not approved yet",
+  usage: "ID [--approve PERM ... | --approve-all | --approve-none] [--override-yank]",
+  options: { approve: { type: "string", multiple: true, description: "Approve this permission (repeatable; also comma-separated)" }, "approve-all": { type: "boolean", description: "Approve every permission the agent requests" }, "approve-none": { type: "boolean", description: "Enable without approving any further permission (tools that need one stay blocked)" }, "override-yank": { type: "boolean", description: "Enable even though the registry yanked this version" } },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const typed = ctx.positionals[0]!;
-    const approve = approveList(ctx.values.approve);
-    const approveAll = ctx.values["approve-all"] === true;
+    const flags = { approve: approveList(ctx.values.approve), approveAll: ctx.values["approve-all"] === true, approveNone: ctx.values["approve-none"] === true };
     // Enabling an agent whose registry entry is yanked: only with this explicit (audited) flag.
     const overrideYank = ctx.values["override-yank"] === true;
-    if (approveAll && approve.length) throw new AppError("usage", "give --approve PERM,... or --approve-all, not both");
+    if (flags.approveAll && flags.approve.length) throw new AppError("usage", "give --approve PERM,... or --approve-all, not both");
     const t = await ctx.target({ write: true });
     const id = await resolveAgentId(t, typed);
+    const detail = t.kind === "daemon" ? await t.client.getAgent(id) : t.services.catalog.get(id);
+    // Ask only when enabling can succeed; otherwise the service's refusal (not installed, quarantined) comes first.
+    const enableable = detail.install?.state === "installed" && (!detail.quarantine || overrideYank);
+    const pending = enableable ? (t.kind === "daemon" ? await t.client.approvals(id) : t.services.approvals.state(id)).notApproved : [];
+    const { approve, approveAll } = await decideApprovals(id, pending, flags, { interactive: stdinIsTerminal(), ask: terminalAsker(), say: (l) => ctx.io.err(l) });
     const r = t.kind === "daemon" ? await t.client.enable(id, { approve, approve_all: approveAll, ...(overrideYank ? { override_yank: true } : {}) })
         : t.services.approvals.enable(id, { actor: "cli", approve, approveAll, overrideYank });
     if (ctx.json) printJson(ctx.io, r);

@@ -81,7 +81,7 @@ beforeAll(async () => {
   await run(["registry", "sync"]);
   await run(["agents", "install", ECHO, "--yes"], 240_000);
   // Enabled without approving env:read:ECHO_EXAMPLE_SECRET: read_secret stays blocked.
-  await run(["agents", "enable", ECHO]);
+  await run(["agents", "enable", ECHO, "--approve-none"]);
   daemon = await startServe({ sandbox: box });
   await run(["agents", "run", ECHO]);
   fullToken = (await run(["token", "create", "full", "--tools", `${ECHO}/*`])).stdout.trim();

@@ -196,7 +196,7 @@ beforeAll(async () => {
   await run(["registry", "add", "local", reg.url]);
   await run(["registry", "sync"]);
   await run(["agents", "install", HOSTILE, "--yes"], 300_000);
-  await run(["agents", "enable", HOSTILE]);
+  await run(["agents", "enable", HOSTILE, "--approve-none"]);
   // Another agent's files, as an installed one would have them.
   mkdirSync(join(dataHome, "agents", VICTIM, "data"), { recursive: true, mode: 0o700 });
   writeFileSync(join(dataHome, "agents", VICTIM, "data", "secret.txt"), "victim secret\n", { mode: 0o600 });

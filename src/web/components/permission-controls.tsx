@@ -6,30 +6,12 @@
  * Permission strings come from manifests (hostile): rendered escaped only.
  */
 import type { AgentDetail } from "../../core/catalog/types.ts";
-import { parsePermission } from "../../core/manifest/permissions.ts";
+import { describePermission, type Risk } from "../../core/manifest/permission-words.ts";
 import { Icon } from "./icons.tsx";
 import { Modal } from "./install-dialog.tsx";
 
-export type Risk = "low" | "medium" | "high";
-
-/** What a permission lets the agent do, in words, with a rough risk level. */
-export function describePermission(p: string): { text: string; risk: Risk } {
-  const r = parsePermission(p);
-  if (!r.ok) return { text: `Not a valid permission (${r.reason})`, risk: "high" };
-  const x = r.permission;
-  switch (x.category) {
-    case "filesystem":
-      return x.action === "read" ? { text: `Read files in ${x.target}`, risk: x.target === "~" || x.target === "/" ? "high" : "medium" } : { text: `Create, change and delete files in ${x.target}`, risk: "high" };
-    case "network":
-      return x.target === "*" ? { text: "Connect to any host on the network", risk: "high" } : { text: `Connect to ${x.target}`, risk: "medium" };
-    case "process":
-      return { text: "Start other programs on this machine", risk: "high" };
-    case "env":
-      return { text: `Read the environment variable ${x.target}`, risk: "low" };
-    case "tool":
-      return { text: x.tool === "*" ? `Call any tool of ${x.agentId}` : `Call the tool ${x.tool} of ${x.agentId}`, risk: "medium" };
-  }
-}
+// In core so the CLI's `agents enable` prompt uses the same words (issue 17, finding 4).
+export { describePermission, type Risk };
 
 const RISK_LABEL: Record<Risk, string> = { low: "Low risk", medium: "Review", high: "High risk" };
 

@@ -1,9 +1,12 @@
 /**
  * Shell completion (issue 17): the candidates `__complete` gives over a real
- * catalog, and the bash script driving it in a real bash.
+ * catalog, and each script driving it in its real shell: bash (the function
+ * called as bash's completion would), zsh (compsys in an interactive zsh on a
+ * zpty, Tab pressed, matches captured from the real compadd) and fish
+ * (`complete -C`).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildFixtureTree, type FixtureTree } from "../../test/fixtures/foundation/tree.ts";
 import { runCli } from "./dispatch.ts";
@@ -79,4 +82,114 @@ describe("__complete", () => {
     expect(p.stderr.toString()).toBe("");
     expect(p.stdout.toString().split("\n").filter(Boolean)).toEqual(["com.example.weather", "list", "info", "call"]);
   });
+
+  test("the bash script: no space after AGENT_ID/ (half a tool id), and it always returns 0", async () => {
+    const script = (await cli("completion", "bash")).stdout;
+    expect(script).toContain("compopt -o nospace");
+    const main = resolve(import.meta.dir, "../main.ts");
+    const prog = [
+      // compopt works only inside a real completion; record what the script asks of it.
+      'compopt() { echo "compopt $1 $2"; }',
+      `opensentience() { ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} "$@"; }`,
+      script,
+      "COMP_WORDS=(opensentience tools call com.example.we); COMP_CWORD=3; _opensentience; echo \"rc=$?\"; printf '%s\\n' \"${COMPREPLY[@]}\"",
+      "COMP_WORDS=(opensentience frobnicate ''); COMP_CWORD=2; _opensentience; echo \"rc=$? n=${#COMPREPLY[@]}\"",
+    ].join("\n");
+    const p = Bun.spawnSync(["bash", "-c", prog], { env, stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+    expect(p.stderr.toString()).toBe("");
+    expect(p.stdout.toString().split("\n").filter(Boolean)).toEqual(["compopt -o nospace", "rc=0", "com.example.weather/", "rc=0 n=0"]);
+  }, 60_000);
+});
+
+const haveZsh = Bun.which("zsh") !== null;
+const haveFish = Bun.which("fish") !== null;
+const main = resolve(import.meta.dir, "../main.ts");
+const shellFn = (shell: "zsh" | "fish") =>
+  shell === "zsh" ? `opensentience() { ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} "$@"; }` : `function opensentience; ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} $argv; end`;
+
+/**
+ * Completes each line in a fresh interactive zsh on a pseudo-terminal, as a
+ * user pressing Tab would: compinit, the script from `completion zsh`, Tab
+ * bound to complete-word. compadd is wrapped to print what the real compadd
+ * matched (`-A` does the matching against what is typed) and the suffix it
+ * was asked to add; the completion's end is a marker, so nothing waits on time.
+ */
+async function zshComplete(lines: string[]): Promise<string[][]> {
+  const dir = join(tree.base, `zsh-${crypto.randomUUID()}`);
+  mkdirSync(join(dir, "cwd"), { recursive: true }); // an empty cwd: file fallbacks find nothing
+  const setup = join(dir, "setup.zsh");
+  writeFileSync(
+    setup,
+    [
+      "PROMPT='' RPROMPT=''",
+      "autoload -U compinit && compinit -u -D",
+      shellFn("zsh"),
+      (await cli("completion", "zsh")).stdout,
+      "bindkey '^I' complete-word",
+      "compadd() {",
+      "  if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\\ * ]]; then builtin compadd \"$@\"; return; fi",
+      "  local -a __hits; builtin compadd -A __hits \"$@\"",
+      "  local __sfx=''; (( ${@[(I)-S]} )) && [[ -z ${@[${@[(I)-S]}+1]} ]] && __sfx=' (no space)'",
+      "  local h; for h in \"${__hits[@]}\"; do print -r -- \"CAPTURE-HIT:\\\"$h\\\"$__sfx\"; done",
+      "  builtin compadd \"$@\"",
+      "}",
+      "_capture_end() { print -r -- CAPTURE-END; exit }",
+      "comppostfuncs=(_capture_end)",
+      "print -r -- CAPTURE-READY",
+    ].join("\n"),
+  );
+  const harness = [
+    "zmodload zsh/zpty || exit 3",
+    "local line typed",
+    'for typed in "${@[2,-1]}"; do',
+    "  zpty z zsh -f -i",
+    '  zpty -w z "source ${(q)1}"',
+    "  while zpty -r z line; do [[ $line == *CAPTURE-READY* && $line != *print* ]] && break; done",
+    '  zpty -w -n z "$typed"$\'\\t\'',
+    "  print -r -- '--'",
+    "  while zpty -r z line; do",
+    "    line=${line//$'\\r'/}",
+    "    [[ $line == *CAPTURE-END* ]] && break",
+    "    [[ $line == *CAPTURE-HIT:* ]] && print -r -- ${line#*CAPTURE-HIT:}",
+    "  done",
+    "  zpty -d z",
+    "done",
+  ].join("\n");
+  const p = Bun.spawnSync(["zsh", "-f", "-c", harness, "harness", setup, ...lines], { cwd: join(dir, "cwd"), env, stdout: "pipe", stderr: "pipe", timeout: 90_000 });
+  expect(p.exitCode, p.stderr.toString()).toBe(0);
+  return p.stdout
+    .toString()
+    .split("--\n")
+    .slice(1)
+    .map((block) => block.split("\n").filter((l) => l.trim() !== ""));
+}
+
+describe.skipIf(!haveZsh)("the zsh script in a real zsh (compsys, Tab on a pty)", () => {
+  test("commands, subcommands, options, agent ids, AGENT_ID/ without a space, and no empty match", async () => {
+    const [cmds, subs, opts, ids, tools, nothing] = await zshComplete([
+      "opensentience ag",
+      "opensentience agents in",
+      "opensentience agents list --st",
+      "opensentience agents info com.example.w",
+      "opensentience tools call com.example.we",
+      "opensentience frobnicate ",
+    ]);
+    expect(cmds).toEqual(['"agents"']);
+    expect(subs).toEqual(['"info"', '"install"']);
+    expect(opts).toEqual(['"--status"']);
+    expect(ids).toEqual(['"com.example.weather"']);
+    expect(nothing).toEqual([]); // before the fix: one empty match
+    expect(tools).toEqual(['"com.example.weather/" (no space)']);
+  }, 120_000);
+});
+
+describe.skipIf(!haveFish)("the fish script in a real fish (complete -C)", () => {
+  test("commands, subcommands, options, agent ids and AGENT_ID/", async () => {
+    const lines = ["opensentience ag", "opensentience agents in", "opensentience agents list --st", "opensentience agents info com.example.w", "opensentience tools call com.example.we", "opensentience frobnicate "];
+    const prog = [shellFn("fish"), (await cli("completion", "fish")).stdout, ...lines.map((l) => `echo -- --; complete -C ${JSON.stringify(l)}`)].join("\n");
+    const p = Bun.spawnSync(["fish", "--no-config", "-c", prog], { env, stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+    expect(p.stderr.toString()).toBe("");
+    const blocks = p.stdout.toString().split("--\n").slice(1).map((b) => b.split("\n").filter(Boolean));
+    expect(blocks).toEqual([["agents"], ["info", "install"], ["--status"], ["com.example.weather"], ["com.example.weather/"], []]);
+  }, 60_000);
 });

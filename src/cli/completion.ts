@@ -10,19 +10,33 @@ import { AppError } from "../core/errors.ts";
 import type { Command, CommandContext } from "./command.ts";
 import type { Io } from "./output.ts";
 
+// Each script hands the words up to the cursor to `__complete`. Candidates
+// ending in "/" (AGENT_ID/, half a tool id) get no trailing space, so the tool
+// name can be typed straight after. Tested in real bash, zsh (compsys in a
+// zpty) and fish by completion.test.ts.
 const SCRIPTS: Record<string, string> = {
   bash: `# opensentience bash completion: eval "$(opensentience completion bash)"
 _opensentience() {
   local IFS=$'\\n'
   COMPREPLY=($(compgen -W "$(opensentience __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)" -- "\${COMP_WORDS[COMP_CWORD]}"))
+  if [[ \${#COMPREPLY[@]} -eq 1 && \${COMPREPLY[0]} == */ ]]; then compopt -o nospace 2>/dev/null; fi
+  return 0
 }
 complete -o default -F _opensentience opensentience`,
   zsh: `#compdef opensentience
 # opensentience zsh completion: eval "$(opensentience completion zsh)" (after compinit)
 _opensentience() {
-  local -a candidates
-  candidates=("\${(@f)$(opensentience __complete "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
-  compadd -- "\${candidates[@]}"
+  local -a candidates partial
+  local ret=1
+  # Unquoted (f) split: no output gives no candidate (not one empty one).
+  candidates=(\${(f)"$(opensentience __complete "\${(@)words[2,CURRENT]}" 2>/dev/null)"})
+  partial=(\${(M)candidates:#*/})
+  candidates=(\${candidates:#*/})
+  (( \$#candidates )) && compadd -- "\${candidates[@]}" && ret=0
+  (( \$#partial )) && compadd -S '' -- "\${partial[@]}" && ret=0
+  # Nothing known here (e.g. the value of --args-file): file names, as bash does.
+  (( ret )) && _files && ret=0
+  return ret
 }
 compdef _opensentience opensentience`,
   fish: `# opensentience fish completion: opensentience completion fish | source

@@ -4,17 +4,20 @@
  * project compiles and its tests pass with real mix (first against the
  * checkout's SDK, as the core's builds do with OPENSENTIENCE_SDK_PATH, then
  * against the materialized one, as a user without a checkout would), and
- * `agents validate` reports every problem.
+ * `agents validate` reports every problem. The scaffold names no path of this
+ * machine, and a second tool is covered by its generated test; a tool missing
+ * from tool_summary is named by `mix test`, `agents validate --tools` and a
+ * sandboxed `agents test` of the installed copy.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binaryPath, makeSandbox, REPO_ROOT, runBinary, type Sandbox } from "../helpers/binary.ts";
 
 const SOURCE_SDK = join(REPO_ROOT, "sdk", "elixir");
 const haveMix = Bun.which("mix") !== null;
 let box: Sandbox;
-const run = (args: string[], env: Record<string, string | undefined> = {}) => runBinary(args, { sandbox: box, env: { OPENSENTIENCE_SDK_PATH: undefined, ...env } });
+const run = (args: string[], env: Record<string, string | undefined> = {}, timeoutMs?: number) => runBinary(args, { sandbox: box, env: { OPENSENTIENCE_SDK_PATH: undefined, ...env }, ...(timeoutMs ? { timeoutMs } : {}) });
 
 /** Runs mix in `cwd` with the sandbox's private MIX_HOME/HEX_HOME. */
 async function mix(cwd: string, args: string[], env: Record<string, string | undefined> = {}) {
@@ -45,7 +48,7 @@ describe("agents new / validate through the compiled binary", () => {
   test("scaffolds a project, writes out the bundled SDK, and refuses to overwrite", async () => {
     const r = await run(["agents", "new", "hello-agent", "--json"]);
     expect(r.code, r.describe()).toBe(0);
-    const out = r.json<{ id: string; path: string; sdk_path: string; files: string[] }>();
+    const out = r.json<{ id: string; path: string; sdk_path: string; sdk_fallback: { kind: string; resolved: string }; files: string[] }>();
     expect(out.id).toBe("local.hello-agent");
     expect(out.path).toBe(join(box.cwd, "hello-agent"));
     expect(out.files).toContain("lib/hello_agent/tools/greet.ex");
@@ -53,7 +56,14 @@ describe("agents new / validate through the compiled binary", () => {
     // The SDK came out of the binary (no checkout path: OPENSENTIENCE_SDK_PATH is unset and the binary runs from /$bunfs).
     expect(out.sdk_path).toStartWith(join(box.home, "sdk", "elixir-"));
     expect(statSync(out.sdk_path).mode & 0o777).toBe(0o700);
-    expect(readFileSync(join(out.path, "mix.exs"), "utf8")).toContain(`System.get_env("OPENSENTIENCE_SDK_PATH") || "${out.sdk_path}"`);
+    // The project names no path of this machine: mix.exs falls back to $OPENSENTIENCE_HOME/sdk/elixir, a link to that SDK.
+    for (const f of out.files) expect(readFileSync(join(out.path, f), "utf8")).not.toContain(box.home);
+    expect(readFileSync(join(out.path, "mix.exs"), "utf8")).toContain('default = Path.expand("sdk/elixir", System.get_env("OPENSENTIENCE_HOME", "~/.opensentience"))');
+    expect(out.sdk_fallback).toEqual({ kind: "data_dir", resolved: join(box.home, "sdk", "elixir") });
+    expect(readlinkSync(join(box.home, "sdk", "elixir"))).toBe(out.sdk_path);
+    const sdkPathCmd = await run(["sdk", "path"]);
+    expect(sdkPathCmd.code, sdkPathCmd.describe()).toBe(0);
+    expect(sdkPathCmd.stdout).toBe(`${join(box.home, "sdk", "elixir")}\n`);
     if (existsSync(join(SOURCE_SDK, "mix.exs"))) {
       const embedded = listFiles(out.sdk_path);
       expect(embedded).toContain("mix.exs");
@@ -73,6 +83,7 @@ describe("agents new / validate through the compiled binary", () => {
     expect(human.code, human.describe()).toBe(0);
     expect(human.stdout).toContain(`Created com.example.other in ${box.path("elsewhere", "other")}`);
     expect(human.stdout).toContain("mix test");
+    expect(human.stdout).toContain(`SDK: $OPENSENTIENCE_SDK_PATH, else $OPENSENTIENCE_HOME/sdk/elixir (here ${join(box.home, "sdk", "elixir")} -> `);
   });
 
   test("validate: the scaffold is valid; a broken manifest lists every problem and exits 1", async () => {
@@ -103,15 +114,75 @@ describe("agents new / validate through the compiled binary", () => {
     expect(compile.code, compile.out).toBe(0);
     const t = await mix(project, ["test"], { OPENSENTIENCE_SDK_PATH: SOURCE_SDK });
     expect(t.code, t.out).toBe(0);
-    expect(t.out).toMatch(/3 tests, 0 failures/);
+    expect(t.out).toMatch(/4 tests, 0 failures/);
   }, 120_000);
 
   test.skipIf(!haveMix)("...and against the SDK written out of the binary (no checkout, no OPENSENTIENCE_SDK_PATH)", async () => {
     const project = box.path("elsewhere", "other");
     const t = await mix(project, ["test"], { OPENSENTIENCE_SDK_PATH: undefined });
     expect(t.code, t.out).toBe(0);
-    expect(t.out).toMatch(/3 tests, 0 failures/);
+    expect(t.out).toMatch(/4 tests, 0 failures/);
   }, 120_000);
+
+  test.skipIf(!haveMix)("a second tool: the generated test covers it, and every check names a tool missing from tool_summary", async () => {
+    const project = join(box.cwd, "hello-agent");
+    const env = { OPENSENTIENCE_SDK_PATH: SOURCE_SDK };
+    writeFileSync(
+      join(project, "lib/hello_agent/tools/shout.ex"),
+      'defmodule HelloAgent.Tools.Shout do\n  @moduledoc "Shouts a text."\n  use OpenSentience.Tool\n\n  @impl true\n  def call(_args, _ctx), do: {:ok, %{}}\nend\n',
+    );
+    const agentModule = join(project, "lib/hello_agent.ex");
+    writeFileSync(agentModule, readFileSync(agentModule, "utf8").replace("tools: [HelloAgent.Tools.Greet]", "tools: [HelloAgent.Tools.Greet, HelloAgent.Tools.Shout]"));
+
+    const forgot = await mix(project, ["test"], env);
+    expect(forgot.code, forgot.out).not.toBe(0);
+    expect(forgot.out).toContain("5 tests, 2 failures");
+    expect(forgot.out).toContain("shout is not in tool_summary in opensentience.agent.json");
+    expect(forgot.out).toContain("missing shout (declared, not in tool_summary)");
+
+    const v = await run(["agents", "validate", project, "--tools"], env, 180_000);
+    expect(v.code, v.describe()).toBe(1);
+    expect(v.stdout).toContain("error    tool_summary: tool_summary does not match the tools HelloAgent registers: missing shout (registered, not in tool_summary)");
+    expect((await run(["agents", "validate", project], env)).code).toBe(0); // without --tools nothing is compiled or run
+
+    const manifestFile = join(project, "opensentience.agent.json");
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+    manifest.tool_summary.push({ name: "shout", description: "Shouts a text" });
+    writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+    const fixed = await mix(project, ["test"], env);
+    expect(fixed.code, fixed.out).toBe(0);
+    expect(fixed.out).toContain("5 tests, 0 failures");
+    const ok = await run(["agents", "validate", project, "--tools", "--json"], env, 180_000);
+    expect(ok.code, ok.describe()).toBe(0);
+    expect(ok.json()).toMatchObject({ valid: true, tool_check: { status: "matches", missing: [], extra: [] } });
+  }, 240_000);
+
+  test.skipIf(!haveMix)("agents test (sandboxed, installed copy) fails a run whose tool_summary names a tool the agent lacks", async () => {
+    const project = join(box.cwd, "hello-agent");
+    const id = "local.hello-agent";
+    expect((await run(["discover", project])).code).toBe(0);
+    const install = await run(["agents", "install", id, "--local", "--yes"], {}, 240_000);
+    expect(install.code, install.describe()).toBe(0);
+
+    // A suite that does not check tool_summary itself (a hand-written one, or a project made before the generated check).
+    const suite = join(project, "test/hello_agent_test.exs");
+    const generated = readFileSync(suite, "utf8");
+    writeFileSync(suite, 'defmodule HelloAgentTest do\n  use ExUnit.Case\n\n  test "greets" do\n    assert {:ok, _} = OpenSentience.Testing.call_tool(HelloAgent.Tools.Greet, %{"name" => "Ada"})\n  end\nend\n');
+    const manifestFile = join(project, "opensentience.agent.json");
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+    manifest.tool_summary.push({ name: "gone", description: "A tool that was removed" });
+    writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+    const bad = await run(["agents", "test", id, "--yes"], {}, 240_000);
+    expect(bad.code, bad.describe()).toBe(1);
+    expect(bad.stdout).toContain("Tests of local.hello-agent: FAILED — 1 tests, 0 failures");
+    expect(bad.stdout).toContain("Tool summary: tool_summary does not match the tools HelloAgent registers: extra gone (in tool_summary, not registered)");
+
+    manifest.tool_summary.pop();
+    writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+    writeFileSync(suite, generated);
+    const good = (await run(["agents", "test", id, "--yes", "--json"], {}, 240_000)).json<{ outcome: string; toolCheck: unknown }>();
+    expect(good).toMatchObject({ outcome: "passed", tests: 5, toolCheck: { status: "matches", message: "tool_summary matches the 2 tools HelloAgent registers" } });
+  }, 480_000);
 
   test.skipIf(!haveMix)("agents examples: the bundled examples are written out and build against the bundled SDK", async () => {
     const r = await run(["agents", "examples", box.path("examples"), "--json"]);

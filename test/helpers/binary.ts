@@ -25,7 +25,8 @@ export const REPO_ROOT = resolve(import.meta.dir, "../..");
 export const DEFAULT_BINARY = join(REPO_ROOT, "dist", "opensentience");
 
 /** Inputs of `bun run build`: when any is newer than the binary, it is rebuilt. */
-const BUILD_INPUTS = ["src", "migrations", "sdk", "examples", "scripts", "package.json", "bun.lock"];
+// assets/: the UI's CSS and JS are embedded in the binary too.
+const BUILD_INPUTS = ["src", "assets", "migrations", "sdk", "examples", "scripts", "package.json", "bun.lock"];
 const NOT_INPUTS = new Set(["_build", "deps", "node_modules", ".elixir_ls"]);
 
 let binaryPromise: Promise<string> | undefined;

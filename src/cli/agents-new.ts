@@ -37,9 +37,9 @@ export const agentsNew: Command = {
         "",
         "Next:",
         `  cd ${r.path}`,
-        "  mix test                          # the tools' tests, no core needed",
-        "  opensentience agents validate     # check the manifest",
-        "  opensentience discover            # once the directory is under a scan root (~/Projects by default)",
+        "  mix test                               # the tools' tests, no core needed",
+        "  opensentience agents validate --tools  # check the manifest, and tool_summary against the agent's tools",
+        "  opensentience discover                 # once the directory is under a scan root (~/Projects by default)",
       ].join("\n"),
     );
     return 0;

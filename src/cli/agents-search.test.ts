@@ -7,7 +7,7 @@ import { createServices } from "../core/services.ts";
 import { localPageDirect } from "./agents-search.ts";
 
 let home: string;
-const env = () => ({ OPENSENTIENCE_HOME: home, OPENSENTIENCE_SCAN_ROOTS: "" });
+const env = () => ({ OPENSENTIENCE_HOME: home, OPENSENTIENCE_SCAN_ROOTS: "", OPENSENTIENCE_EXAMPLES: "0" });
 
 beforeAll(() => {
   home = tempDir("os-agents-search-");
@@ -35,6 +35,14 @@ describe("agents list/search read the catalog directly only when nothing else mu
       unlinkSync(join(home, f));
     }
     expect(await localPageDirect(env(), {})).not.toBeNull();
+  });
+
+  test("the first-run examples registry still to be made: the full path (it seeds under the lock)", async () => {
+    const { OPENSENTIENCE_EXAMPLES: _, ...withExamples } = env();
+    expect(await localPageDirect(withExamples, {})).toBeNull();
+    writeFileSync(join(home, ".examples-registry-created"), "skipped\n");
+    expect(await localPageDirect(withExamples, {})).not.toBeNull();
+    unlinkSync(join(home, ".examples-registry-created"));
   });
 
   test("a catalog with migrations pending: the full path", async () => {

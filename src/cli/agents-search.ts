@@ -8,6 +8,7 @@
 import type { Database } from "bun:sqlite";
 import { AGENT_STATUS_VALUES, type AgentStatus } from "../core/catalog/types.ts";
 import { dataPaths, resolveHome } from "../core/config/paths.ts";
+import { EXAMPLES_MARKER } from "../core/first-run/pending.ts";
 import { AppError } from "../core/errors.ts";
 import type { SearchFilter, SearchPage } from "../core/search/search.ts";
 // Constants and a type guard only: runtime-filter.ts has no runtime imports (CLI start, issue 13).
@@ -28,8 +29,10 @@ import { printJson } from "./output.ts";
 export async function localPageDirect(env: Record<string, string | undefined>, filter: SearchFilter): Promise<SearchPage | null> {
   const paths = dataPaths(resolveHome(env));
   // Bun.file().exists() rather than node:fs, whose loading alone costs this command a sixth of its start.
-  const [daemonFile, config, db0] = await Promise.all([paths.daemonFile, paths.config, paths.db].map((p) => Bun.file(p).exists()));
+  const [daemonFile, config, db0, examplesDone] = await Promise.all([paths.daemonFile, paths.config, paths.db, `${paths.home}/${EXAMPLES_MARKER}`].map((p) => Bun.file(p).exists()));
   if (daemonFile || config || !db0) return null;
+  // The first-run examples registry is still to be made (under the lock, by the full path).
+  if (!examplesDone && env.OPENSENTIENCE_EXAMPLES !== "0") return null;
   // Loaded only here: with a daemon running the command never opens the catalog.
   const [{ Database }, { CatalogSearch }] = await Promise.all([import("bun:sqlite"), import("../core/search/search.ts")]);
   let db: Database;

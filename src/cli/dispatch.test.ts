@@ -11,7 +11,8 @@ let env: Record<string, string>;
 
 beforeAll(() => {
   tree = buildFixtureTree();
-  env = { OPENSENTIENCE_HOME: join(tree.base, "home"), OPENSENTIENCE_SCAN_ROOTS: tree.root, HOME: tree.base, PATH: process.env.PATH ?? "" };
+  // The first-run example registry is tested on its own (test/e2e/first-run.test.ts).
+  env = { OPENSENTIENCE_HOME: join(tree.base, "home"), OPENSENTIENCE_SCAN_ROOTS: tree.root, OPENSENTIENCE_EXAMPLES: "0", HOME: tree.base, PATH: process.env.PATH ?? "" };
 });
 afterAll(() => rmSync(tree.base, { recursive: true, force: true }));
 

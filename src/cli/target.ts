@@ -13,6 +13,7 @@ import { AppError } from "../core/errors.ts";
 import type { Services } from "../core/services.ts";
 import { readDaemonFile } from "../daemon/daemon-file.ts";
 import { acquireLockWaiting, describeHolder, type Lock } from "../daemon/lock.ts";
+import { examplesPending } from "../core/first-run/pending.ts";
 
 export type Target = { kind: "daemon"; client: DaemonClient } | { kind: "local"; services: Services };
 
@@ -41,7 +42,9 @@ export class TargetResolver {
     if (this.services) return { kind: "local", services: this.services };
     const client = (this.client ??= DaemonClient.tryConnect(this.config, this.env));
     if (client) return { kind: "daemon", client };
-    if (opts.write) {
+    // A fresh data directory gets the daemon's first-run setup (examples registry) from whichever comes first.
+    const seed = await examplesPending(this.config);
+    if (opts.write || seed) {
       // A daemon that holds the lock but has not written its daemon file yet is starting: talk to it once it is up.
       this.lock = await acquireLockWaiting(this.config.paths.lockFile, `cli: ${this.command}`, {
         waitMs: LOCK_WAIT_MS,
@@ -62,7 +65,24 @@ export class TargetResolver {
     // as running is an orphan of one that died: end it before this command
     // changes what it runs on (uninstall must never delete a live process's files).
     if (opts.write) recoverOrphans(new RunLedger(this.services.store.db), this.services.audit);
+    if (seed) {
+      await this.seed(this.services);
+      // A reading command took the lock only for the setup.
+      if (!opts.write) {
+        this.lock?.release();
+        this.lock = null;
+      }
+    }
     return { kind: "local", services: this.services };
+  }
+
+  /** The same first-use setup the daemon does at start (core/first-run), said in a line or two on stderr. */
+  private async seed(services: Services): Promise<void> {
+    const { seedFirstRun, EXAMPLES_REGISTRY } = await import("../core/first-run/example-registry.ts");
+    const first = await seedFirstRun(services);
+    for (const p of first.configured.problems) this.note(`opensentience: registry ${p.name} from config.json: ${p.message}`);
+    if (first.examples?.created) this.note(`opensentience: first run: example agents published in the local registry '${EXAMPLES_REGISTRY}' (${first.examples.agents.join(", ")})`);
+    if (first.examplesError) this.note(`opensentience: could not create the example registry: ${first.examplesError}`);
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Config } from "../core/config/load.ts";
-import { EXAMPLES_REGISTRY, ensureExampleRegistry } from "../core/first-run/example-registry.ts";
+import { EXAMPLES_REGISTRY, seedFirstRun } from "../core/first-run/example-registry.ts";
 import { killAllActive } from "../core/git/process.ts";
 import { Runtime } from "../core/runtime/runtime.ts";
 import { checkAuditChainAtStart } from "../core/audit/start-check.ts";
@@ -119,16 +119,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           : `sandbox: UNAVAILABLE (${sandbox.reason}) — agents run with your user's full access; their filesystem, network and process permissions are NOT enforced (opensentience doctor)`,
       );
     } else log.info(`sandbox: ${config.sandbox} (bubblewrap ${sandbox.bwrapVersion ?? "?"}, Landlock ABI ${sandbox.landlockAbi || "none"})`);
-    const reg = services.registries.ensureConfigured(config.registries);
-    for (const p of reg.problems) log.warn(`registry ${p.name} from config.json: ${p.message}`);
-    if (config.examplesRegistry) {
-      try {
-        const ex = await ensureExampleRegistry(services);
-        if (ex.created) log.info(`first run: example agents published in the local registry '${EXAMPLES_REGISTRY}' (${ex.agents.join(", ")})`);
-      } catch (e) {
-        log.warn(`could not create the example registry: ${(e as Error).message}`);
-      }
-    }
+    // The same first-use setup the CLI does when it runs first (core/first-run).
+    const first = await seedFirstRun(services);
+    for (const p of first.configured.problems) log.warn(`registry ${p.name} from config.json: ${p.message}`);
+    if (first.examples?.created) log.info(`first run: example agents published in the local registry '${EXAMPLES_REGISTRY}' (${first.examples.agents.join(", ")})`);
+    if (first.examplesError) log.warn(`could not create the example registry: ${first.examplesError}`);
     const report = services.discovery.run({ actor: "system" });
     log.info(`discovery: ${report.found} manifests (${report.invalid.length} invalid) in ${report.roots.length} roots, ${report.durationMs} ms`);
     const s = services;

@@ -5,7 +5,7 @@
  * enable → run → a tool call answered by a real Elixir agent. Offline.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -73,3 +73,38 @@ test("fresh install: example registry → install → enable → run → tool ca
   const r = JSON.parse(await cli(["tools", "call", `${ECHO}/echo`, "--args", '{"text":"first run"}', "--json"]));
   expect(r.output).toEqual({ text: "first run" });
 }, 400_000);
+
+/** Runs the installed binary with `extra` over the newcomer's environment; never throws. */
+async function attempt(args: string[], extra: Record<string, string>) {
+  const p = Bun.spawn([bin, ...args], { cwd: root, env: { ...env, ...extra }, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 120_000 });
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, stdout, stderr };
+}
+
+test("CLI first, no serve (issue 17 finding 8): the first command seeds the examples registry; install without mix fails before the plan and records nothing", async () => {
+  const home = join(root, "cli-first-home");
+  mkdirSync(home);
+  const first = await attempt(["agents", "list", "--json"], { HOME: home });
+  expect(first.code).toBe(0);
+  expect(first.stderr).toContain("first run: example agents published in the local registry 'examples'");
+  expect(JSON.parse(first.stdout).agents.map((a: { id: string }) => a.id)).toContain(ECHO);
+  const registries = await attempt(["registry", "list", "--json"], { HOME: home });
+  expect(registries.stderr).toBe(""); // seeded once only
+  expect(JSON.stringify(JSON.parse(registries.stdout))).toContain("examples");
+
+  // A PATH without mix or elixir: one line saying how to get them, before any plan or question.
+  const noMix = join(root, "no-mix-bin");
+  mkdirSync(noMix);
+  const line = `opensentience: cannot install ${ECHO}: mix and elixir are not on PATH (agents are built with mix); install Elixir 1.14+ (Debian/Ubuntu: apt-get install -y elixir; macOS: brew install elixir; others: https://elixir-lang.org/install.html), then check with: opensentience doctor\n`;
+  for (const args of [["agents", "install", ECHO], ["agents", "install", ECHO, "--yes"]]) {
+    const r = await attempt(args, { HOME: home, PATH: noMix });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(line);
+    expect(r.stdout).toBe("");
+  }
+  const info = JSON.parse((await attempt(["agents", "info", ECHO, "--json"], { HOME: home })).stdout);
+  expect(info.install).toBeNull();
+  const audit = JSON.parse((await attempt(["audit", "--action", "agent.install", "--json"], { HOME: home })).stdout);
+  expect(audit.events).toEqual([]);
+  expect(existsSync(join(home, ".opensentience/agents", ECHO))).toBe(false);
+}, 120_000);

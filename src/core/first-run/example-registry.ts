@@ -4,6 +4,9 @@
  * install shows installable agents and the whole discover → install → enable
  * → run → chat path works with no network. Runs once per data directory
  * (a marker file records it); removing the registry afterwards is respected.
+ * The daemon does it at start, and so does the first CLI command without a
+ * daemon (seedFirstRun, under the daemon lock), so a CLI-first user sees the
+ * same catalog as one who ran `serve` first.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,9 +14,10 @@ import { sdkPath } from "../agent-env.ts";
 import { EMBEDDED_EXAMPLES, materializeExamples } from "../bundled/bundled.ts";
 import { AppError } from "../errors.ts";
 import type { Services } from "../services.ts";
+import { EXAMPLES_MARKER } from "./pending.ts";
 
 export const EXAMPLES_REGISTRY = "examples";
-const MARKER = ".examples-registry-created";
+const MARKER = EXAMPLES_MARKER;
 
 /** Environment for the few local git commands that build the example repos (no user/system config). */
 function gitEnv(home: string): Record<string, string> {
@@ -97,4 +101,28 @@ export async function ensureExampleRegistry(s: Services): Promise<ExampleRegistr
   writeFileSync(marker, `${new Date().toISOString()}\n`, { mode: 0o600 });
   await s.registries.sync(EXAMPLES_REGISTRY, { actor: "system" });
   return { created: true, agents: ids.sort() };
+}
+
+export interface FirstRunReport {
+  /** Registries from config.json added now, and the ones that could not be. */
+  configured: { added: string[]; problems: Array<{ name: string; message: string }> };
+  examples: ExampleRegistryResult | null;
+  /** Why the examples registry could not be created (the data directory is still usable). */
+  examplesError: string | null;
+}
+
+/**
+ * A data directory's first-use setup, the same for the daemon at start and for
+ * the CLI without one (the caller holds the daemon lock): the registries named
+ * in config.json, then (when enabled) the examples registry, which is skipped
+ * when any registry is configured. Never throws for the examples registry.
+ */
+export async function seedFirstRun(s: Services): Promise<FirstRunReport> {
+  const configured = s.registries.ensureConfigured(s.config.registries);
+  if (!s.config.examplesRegistry) return { configured, examples: null, examplesError: null };
+  try {
+    return { configured, examples: await ensureExampleRegistry(s), examplesError: null };
+  } catch (e) {
+    return { configured, examples: null, examplesError: (e as Error).message };
+  }
 }

@@ -10,6 +10,7 @@
  * (dev mode). A failed build leaves `installs.state = install_failed`, never
  * `installed`.
  */
+import { requireBuildToolchain } from "./toolchain.ts";
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { AppError, toAppError } from "../errors.ts";
@@ -75,6 +76,8 @@ export class Installer {
     assertAgentId(id);
     if (opts.ref !== undefined) assertRef(opts.ref);
     const listing = this.ctx.pickListing(id, opts);
+    // No plan (and no question) for a build that cannot run here.
+    requireBuildToolchain(id, (this.d.parentEnv ?? process.env).PATH);
     return planFor(this.ctx, id, listing, opts.ref);
   }
 
@@ -100,6 +103,8 @@ export class Installer {
     assertAgentId(id);
     if (opts.ref !== undefined) assertRef(opts.ref);
     const listing = this.ctx.pickListing(id, opts);
+    // Before anything is fetched, audited or recorded.
+    requireBuildToolchain(id, (this.d.parentEnv ?? process.env).PATH);
     const plan = planFor(this.ctx, id, listing, opts.ref);
     const existing = this.d.catalog.installFor(id);
     if (existing && existing.state === "installed" && !(plan.source === "local" && existing.source === "local")) {

@@ -4,6 +4,8 @@ import { EMBEDDED_EXAMPLES, materializeExamples } from "../core/bundled/bundled.
 import { ensureDataDir } from "../core/config/load.ts";
 import { dataPaths, resolveHome } from "../core/config/paths.ts";
 import { AppError } from "../core/errors.ts";
+import { linkStableSdk } from "../core/scaffold/sdk-link.ts";
+import { sdkFallbackExpr } from "../core/scaffold/templates.ts";
 import type { Command } from "./command.ts";
 import { printJson } from "./output.ts";
 
@@ -17,11 +19,14 @@ export const agentsExamples: Command = {
     const target = resolve(ctx.positionals[0] ?? "opensentience-examples");
     const home = resolveHome(ctx.env);
     ensureDataDir(home);
-    // Each example's mix.exs falls back to the SDK this binary carries, so the copies build anywhere.
-    const sdk = sdkPath(dataPaths(home), { ...ctx.env, OPENSENTIENCE_SDK_PATH: undefined });
-    const r = materializeExamples(target, EMBEDDED_EXAMPLES, { sdkPath: sdk });
+    // Each example's mix.exs falls back to $OPENSENTIENCE_HOME/sdk/elixir (as `agents new` projects do), linked
+    // here to the SDK this binary carries: the copies build here and name no path of this machine.
+    const paths = dataPaths(home);
+    const sdk = sdkPath(paths, { ...ctx.env, OPENSENTIENCE_SDK_PATH: undefined });
+    const link = linkStableSdk(paths, sdk);
+    const r = materializeExamples(target, EMBEDDED_EXAMPLES, { sdkExpr: sdkFallbackExpr({ kind: "data_dir" }) });
     if (ctx.json) {
-      printJson(ctx.io, { dir: target, written: r.written, skipped: r.skipped, sdk_path: sdk });
+      printJson(ctx.io, { dir: target, written: r.written, skipped: r.skipped, sdk_path: sdk, sdk_fallback: link.path });
       return 0;
     }
     ctx.io.out(

@@ -190,6 +190,10 @@ describe("agents new / validate through the compiled binary", () => {
     expect(r.code, r.describe()).toBe(0);
     const out = r.json<{ written: string[]; sdk_path: string }>();
     expect(out.written).toContain(box.path("examples", "echo"));
+    // Like a scaffold, the copies name no path of this machine: $OPENSENTIENCE_HOME/sdk/elixir is the fallback.
+    const echoMix = readFileSync(box.path("examples", "echo", "mix.exs"), "utf8");
+    expect(echoMix).not.toContain(box.home);
+    expect(echoMix).toContain('System.get_env("OPENSENTIENCE_SDK_PATH") || Path.expand("sdk/elixir", System.get_env("OPENSENTIENCE_HOME", "~/.opensentience"))');
     const c = await mix(box.path("examples", "echo"), ["compile"], { OPENSENTIENCE_SDK_PATH: undefined, MIX_ENV: "dev" });
     expect(c.code, c.out).toBe(0);
     // A second run keeps what is there.

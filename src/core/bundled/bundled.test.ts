@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { dataPaths } from "../config/paths.ts";
-import { EMBEDDED_EXAMPLES, EMBEDDED_SDK, MARKER_FILE, hasEmbeddedSdk, materializeExamples, materializeSdk, materializedSdkDir, withSdkFallback } from "./bundled.ts";
+import { EMBEDDED_EXAMPLES, EMBEDDED_SDK, MARKER_FILE, hasEmbeddedSdk, materializeExamples, materializeSdk, materializedSdkDir, withSdkFallback, withSdkFallbackExpr } from "./bundled.ts";
 import { readTree, readTreeOfProjects, sdkVersion, treeHash } from "./read-tree.ts";
 
 const REPO = resolve(import.meta.dir, "../../..");
@@ -135,6 +135,7 @@ describe("withSdkFallback", () => {
     const mix = 'defp deps do\n  [{:opensentience_agent_sdk,\n    path: System.get_env("OPENSENTIENCE_SDK_PATH") || "../../sdk/elixir"}]\nend\n';
     expect(withSdkFallback(mix, '/data/sdk/elixir-1 "x" #{y}')).toBe(mix.replace('"../../sdk/elixir"', '"/data/sdk/elixir-1 \\"x\\" \\#{y}"'));
     expect(withSdkFallback("no deps here", "/x")).toBe("no deps here");
+    expect(withSdkFallbackExpr(mix, 'Path.expand("sdk/elixir", "~/.x")')).toBe(mix.replace('"../../sdk/elixir"', 'Path.expand("sdk/elixir", "~/.x")'));
   });
 
   test("materializeExamples rewrites mix.exs only when asked", () => {

@@ -63,15 +63,21 @@ const SDK_FALLBACK_RE = /(System\.get_env\("OPENSENTIENCE_SDK_PATH"\)\s*\|\|\s*)
 
 /** Points an example's SDK fallback (relative to the source tree) at `sdkPath`. */
 export function withSdkFallback(mixExs: string, sdkPath: string): string {
-  return mixExs.replace(SDK_FALLBACK_RE, (_m, head: string) => `${head}${elixirString(sdkPath)}`);
+  return withSdkFallbackExpr(mixExs, elixirString(sdkPath));
+}
+
+/** Replaces an example's SDK fallback with an Elixir expression (ours, never user input). */
+export function withSdkFallbackExpr(mixExs: string, expr: string): string {
+  return mixExs.replace(SDK_FALLBACK_RE, (_m, head: string) => `${head}${expr}`);
 }
 
 /**
  * Writes each embedded example agent to `<targetDir>/<name>`; never overwrites
- * an existing one. With `sdkPath`, each mix.exs falls back to that SDK instead
+ * an existing one. With `sdkExpr` (an Elixir expression) or `sdkPath`, each
+ * mix.exs falls back to that SDK instead
  * of the source tree's `../../sdk/elixir`, so the copies build anywhere.
  */
-export function materializeExamples(targetDir: string, examples: EmbeddedTree = EMBEDDED_EXAMPLES, opts: { sdkPath?: string } = {}): ExamplesResult {
+export function materializeExamples(targetDir: string, examples: EmbeddedTree = EMBEDDED_EXAMPLES, opts: { sdkPath?: string; sdkExpr?: string } = {}): ExamplesResult {
   const byProject = new Map<string, Record<string, string>>();
   const topFiles: Record<string, string> = {};
   for (const [p, text] of Object.entries(examples.files)) {
@@ -84,7 +90,7 @@ export function materializeExamples(targetDir: string, examples: EmbeddedTree = 
     let files = byProject.get(name);
     if (!files) byProject.set(name, (files = {}));
     const rel = p.slice(slash + 1);
-    files[rel] = opts.sdkPath && rel === "mix.exs" ? withSdkFallback(text, opts.sdkPath) : text;
+    files[rel] = rel !== "mix.exs" ? text : opts.sdkExpr ? withSdkFallbackExpr(text, opts.sdkExpr) : opts.sdkPath ? withSdkFallback(text, opts.sdkPath) : text;
   }
   mkdirSync(targetDir, { recursive: true });
   const result: ExamplesResult = { written: [], skipped: [] };

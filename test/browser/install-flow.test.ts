@@ -122,6 +122,9 @@ test("search, then install with the confirmation dialog and live progress", asyn
   expect(plan.join(" ")).toContain(`${d.home.home}/agents/${ID}/next`);
   expect(plan.join(" ")).toContain(agent.url);
   expect(plan.join(" ")).toContain("Registry community");
+  // The exact commit the ref names at the source, before anything is fetched (issue 17 finding 10).
+  expect(plan.join(" ")).toContain(agent.sha);
+  expect(plan.join(" ")).not.toContain("shown when fetched");
   await expect(dialog.locator(".perm-chips li").allTextContents()).resolves.toEqual(["env:read:HELLO_NAME", "filesystem:read:~/Documents"]);
   await dialogShot(page, "install-dialog");
 
@@ -148,8 +151,10 @@ test("enable with a subset of the permissions", async () => {
   await page.click('button[data-action="enable"]');
   const dialog = page.locator("dialog[open]");
   await expect(dialog.locator('input[name="approve"]').count()).resolves.toBe(2);
+  // Nothing ticked: the primary button approves nothing, so it is disabled (issue 17 finding 4).
+  await expect(dialog.locator('button[data-confirm="enable"]').isDisabled()).resolves.toBe(true);
   await dialog.locator('input[value="env:read:HELLO_NAME"]').check();
-  await expect(dialog.locator('button[data-confirm="enable"]').textContent()).resolves.toContain("Enable with 1 of 2");
+  await expect(dialog.locator('button[data-confirm="enable"]').textContent()).resolves.toContain("Enable with 1 of 2 approved");
   await dialogShot(page, "install-enable-form");
   await submitAndWait('dialog[open] button[data-confirm="enable"]', /done=enabled/);
   await expect(page.locator(".notice-success").textContent()).resolves.toContain("Enabled");

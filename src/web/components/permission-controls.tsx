@@ -7,6 +7,7 @@
  */
 import type { AgentDetail } from "../../core/catalog/types.ts";
 import { describePermission, type Risk } from "../../core/manifest/permission-words.ts";
+import { Breakable } from "./breakable.tsx";
 import { Icon } from "./icons.tsx";
 import { Modal } from "./install-dialog.tsx";
 
@@ -23,14 +24,17 @@ export function RiskBadge({ risk }: { risk: Risk }) {
   );
 }
 
+/** A permission string: mono, wraps only at `:`, `.` or `/`. */
+export function PermissionString({ permission, class: cls = "" }: { permission: string; class?: string }) {
+  return <Breakable text={permission} class={`mono perm-string ${cls}`.trim()} />;
+}
+
 /** Permission string plus its description (used in tables and forms). */
 export function PermissionText({ permission }: { permission: string }) {
   const d = describePermission(permission);
   return (
     <span class="perm-text">
-      <span class="mono break perm-name" safe>
-        {permission}
-      </span>
+      <PermissionString permission={permission} class="perm-name" />
       <span class="perm-desc" safe>
         {d.text}
       </span>
@@ -95,6 +99,17 @@ export function EnableDialog({ agent, csrf, sandboxed = null }: { agent: AgentDe
           ) : (
             <fieldset class="perm-list">
               <legend class="section-label">Requested permissions</legend>
+              {pending.length > 1 ? (
+                <label class="perm-option perm-all">
+                  <input type="checkbox" data-approve-all x-on:change="toggleAll" x-bind:checked="allChecked" />
+                  <span class="perm-text">
+                    <span class="perm-name" safe>{`Approve all ${pending.length} requested`}</span>
+                    <span class="perm-desc">Everything listed below; you can revoke any of them later on the agent page.</span>
+                  </span>
+                </label>
+              ) : (
+                ""
+              )}
               {agent.permissionsRequested.map((p) => {
                 const isApproved = approved.has(p);
                 return (
@@ -105,21 +120,23 @@ export function EnableDialog({ agent, csrf, sandboxed = null }: { agent: AgentDe
                   </label>
                 );
               })}
+              {pending.length > 0 && !agent.enabled ? (
+                <label class="perm-none" x-show="noneTicked" data-testid="enable-none">
+                  <input type="checkbox" x-on:change="confirmNone" x-bind:checked="noneConfirmed" />
+                  <span>Enable with none of them approved: every tool that needs one is refused until you approve it.</span>
+                </label>
+              ) : (
+                ""
+              )}
             </fieldset>
           )}
         </div>
         <div class="modal-footer">
-          {pending.length > 1 ? (
-            <button type="button" class="button button-ghost footer-start" x-on:click="selectAll">
-              Select all
-            </button>
-          ) : (
-            ""
-          )}
           <button type="button" class="button button-secondary" x-on:click="close">
             Cancel
           </button>
-          <button type="submit" class="button button-primary" data-confirm="enable">
+          {/* Disabled until something is ticked (or "none" is confirmed): a primary button never silently approves nothing. */}
+          <button type="submit" class="button button-primary" data-confirm="enable" disabled={pending.length > 0} x-bind:disabled="submitDisabled">
             <Icon name="power" />
             <span x-text="submitLabel">{agent.enabled ? "Approve selected" : "Enable"}</span>
           </button>

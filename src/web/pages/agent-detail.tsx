@@ -21,7 +21,7 @@ import type { SandboxView } from "../../core/sandbox/launcher.ts";
 import type { RuntimeStatus } from "../../core/runtime/runtime-status.ts";
 import { InstallStatus } from "../components/install-status.tsx";
 import { RegistryStanding } from "../components/registry-standing.tsx";
-import { describePermission, RevokeForm } from "../components/permission-controls.tsx";
+import { describePermission, PermissionString, RevokeForm } from "../components/permission-controls.tsx";
 import { agentHref } from "../render.ts";
 
 const httpUrl = (u: unknown): string | null => (typeof u === "string" && /^https?:\/\/[^\s]+$/i.test(u) ? u : null);
@@ -82,7 +82,9 @@ function Permissions({ agent, csrf }: { agent: AgentDetail; csrf: string }) {
           const a = approved.get(p);
           return (
             <tr>
-              <td class="mono break" safe>{p}</td>
+              <td class="perm-cell">
+                <PermissionString permission={p} />
+              </td>
               <td class="perm-desc" safe>{describePermission(p).text}</td>
               <td>{a ? <span class="badge badge-success" title={`Approved by ${a.actor} at ${a.approvedAt}`}>Approved</span> : <span class="badge badge-neutral">Not approved</span>}</td>
               {canRevoke ? <td class="cell-action">{a ? <RevokeForm agentId={agent.id!} permission={p} csrf={csrf} /> : ""}</td> : ""}
@@ -91,7 +93,9 @@ function Permissions({ agent, csrf }: { agent: AgentDetail; csrf: string }) {
         })}
         {stale.map((a) => (
           <tr>
-            <td class="mono break" safe>{a.permission}</td>
+            <td class="perm-cell">
+              <PermissionString permission={a.permission} />
+            </td>
             <td class="perm-desc" safe>{describePermission(a.permission).text}</td>
             <td>
               <span class="badge badge-warning">Approved, no longer requested</span>

@@ -2,54 +2,90 @@
 import type { AuditQuery } from "../../api/schemas.ts";
 import type { AuditEvent } from "../../core/audit/audit-log.ts";
 import { Badge } from "../components/badges.tsx";
+import { Breakable } from "../components/breakable.tsx";
 import { EmptyState, Layout, PageHeader } from "../components/layout.tsx";
 import { CursorPagination } from "../components/pagination.tsx";
 import { agentHref } from "../render.ts";
 import type { SpanRecord } from "../../core/tracing/span-record.ts";
 import { TraceTimeline } from "../components/trace-timeline.tsx";
 
-const OUTCOME_TONE = { ok: "success", error: "danger", denied: "warning", started: "info" } as const;
+import { auditOutcome, detailPairs, rawDetails } from "../audit-view.ts";
 
-function details(d: Record<string, unknown>): string {
-  const s = JSON.stringify(d);
-  return s === "{}" ? "" : s.length > 400 ? `${s.slice(0, 399)}…` : s;
+/** Details as key/value pairs that wrap across the row's full width; the stored JSON one click away. */
+function Details({ details }: { details: Record<string, unknown> }) {
+  const { pairs, more } = detailPairs(details);
+  if (pairs.length === 0) return <span class="muted">—</span>;
+  return (
+    <div class="audit-details">
+      <dl class="kv">
+        {pairs.map((p) => (
+          <div class="kv-pair">
+            <dt safe>{p.key}</dt>
+            <dd class={p.nested ? "mono kv-nested" : "kv-value"} title={p.truncated ? "cut short: see the JSON" : undefined} safe>
+              {p.value}
+            </dd>
+          </div>
+        ))}
+        {more > 0 ? <div class="kv-pair muted" safe>{`+${more} more keys`}</div> : ""}
+      </dl>
+      <details class="raw-json">
+        <summary>JSON</summary>
+        <pre class="code" safe>{rawDetails(details)}</pre>
+      </details>
+    </div>
+  );
 }
 
-function AuditRow({ e, start }: { e: AuditEvent; start?: number }) {
+/**
+ * One event as a <tbody>: the facts on the first line, the details on a
+ * second line across the table's width (a details column was squeezed to
+ * ~200 px and made 50 rows a 4,800 px page).
+ */
+function AuditEventRows({ e, start }: { e: AuditEvent; start?: number }) {
+  const outcome = auditOutcome(e);
+  const columns = start !== undefined ? 6 : 5;
   return (
-    <tr>
-      <td data-label="Time" class="mono nowrap" title={e.at} safe>
-        {e.at.slice(0, 19).replace("T", " ")}
-      </td>
-      {start !== undefined ? (
-        <td data-label="Offset" class="mono nowrap offset-cell" safe>
-          {`+${Math.max(0, Date.parse(e.at) - start)} ms`}
+    <tbody class="audit-event" data-outcome={outcome.label}>
+      <tr class="audit-facts">
+        <td data-label="Time" class="mono nowrap" title={e.at} safe>
+          {e.at.slice(0, 19).replace("T", " ")}
         </td>
+        {start !== undefined ? (
+          <td data-label="Offset" class="mono nowrap offset-cell" safe>
+            {`+${Math.max(0, Date.parse(e.at) - start)} ms`}
+          </td>
+        ) : (
+          ""
+        )}
+        <td data-label="Actor">
+          <span class="chip">{e.actor}</span>
+        </td>
+        <td data-label="Action" class="mono" safe>
+          {e.action}
+        </td>
+        <td data-label="Agent" class="mono">
+          {e.agentId ? (
+            <a href={agentHref(e.agentId)}>
+              <Breakable text={e.agentId} />
+            </a>
+          ) : (
+            <span class="muted">—</span>
+          )}
+        </td>
+        <td data-label="Outcome">
+          <Badge tone={outcome.tone} label={outcome.label} title={outcome.label === e.outcome ? undefined : `stored as ${e.outcome} (${String(e.details.error)})`} />
+        </td>
+      </tr>
+      {Object.keys(e.details).length > 0 ? (
+        <tr class="audit-details-row">
+          <td data-label="Details" class="details-cell" colspan={String(columns)}>
+            <Details details={e.details} />
+          </td>
+        </tr>
       ) : (
         ""
       )}
-      <td data-label="Actor">
-        <span class="chip">{e.actor}</span>
-      </td>
-      <td data-label="Action" class="mono" safe>
-        {e.action}
-      </td>
-      <td data-label="Agent" class="mono break">
-        {e.agentId ? (
-          <a href={agentHref(e.agentId)} safe>
-            {e.agentId}
-          </a>
-        ) : (
-          <span class="muted">—</span>
-        )}
-      </td>
-      <td data-label="Outcome">
-        <Badge tone={OUTCOME_TONE[e.outcome] ?? "neutral"} label={e.outcome} />
-      </td>
-      <td data-label="Details" class="details-cell">
-        <code class="details" safe>{details(e.details)}</code>
-      </td>
-    </tr>
+    </tbody>
   );
 }
 
@@ -113,14 +149,11 @@ export function AuditPage({ events, query, nextBefore, csrf, spans = [] }: { eve
                 <th scope="col">Action</th>
                 <th scope="col">Agent</th>
                 <th scope="col">Outcome</th>
-                <th scope="col">Details</th>
               </tr>
             </thead>
-            <tbody>
-              {rows.map((e) => (
-                <AuditRow e={e} start={start} />
-              ))}
-            </tbody>
+            {rows.map((e) => (
+              <AuditEventRows e={e} start={start} />
+            ))}
           </table>
           <CursorPagination path="/audit" params={{ ...query, before: undefined }} nextBefore={nextBefore} isFirstPage={query.before === undefined} />
         </div>

@@ -1,6 +1,6 @@
 // A form generated from a tool's JSON input schema, for the chat page's
 // "Call a tool" composer. Simple object schemas get one field per property
-// (strings, numbers/integers, booleans, enums; required fields marked);
+// (strings, numbers/integers as number inputs, booleans, enums; required fields marked);
 // nested objects/arrays get a JSON box each, and schemas this cannot map
 // (oneOf/anyOf/$ref/…) fall back to one JSON box for all arguments.
 // `read()` validates in the browser and returns {ok, value} or {ok:false}
@@ -105,7 +105,8 @@
         input = el("input", { id, type: "checkbox", "data-field": name });
         input.checked = s.default === true;
       } else if (kind === "integer" || kind === "number") {
-        input = el("input", { id, type: "text", inputmode: kind === "integer" ? "numeric" : "decimal", autocomplete: "off", "data-field": name });
+        // A real number input (spinner, numeric keyboard); the form is novalidate, so read() still checks and explains.
+        input = el("input", { id, type: "number", step: kind === "integer" ? "1" : "any", min: typeof s.minimum === "number" ? s.minimum : null, max: typeof s.maximum === "number" ? s.maximum : null, autocomplete: "off", "data-field": name });
         if (typeof s.default === "number") input.value = String(s.default);
         const range = [typeof s.minimum === "number" ? `≥ ${s.minimum}` : "", typeof s.maximum === "number" ? `≤ ${s.maximum}` : ""].filter(Boolean).join(", ");
         if (range) input.placeholder = range;
@@ -184,6 +185,8 @@
       return e ? { error: e } : { value: raw };
     }
     const t = raw.trim();
+    // A number input reports "" for text it cannot parse ("1e", "--2"): that is a wrong number, not a missing one.
+    if (t === "" && f.input.validity && f.input.validity.badInput) return { error: "must be a number" };
     if (t === "") return f.required ? { error: "is required" } : { skip: true };
     const n = Number(t);
     const e = checkNumber(n, s, f.kind === "integer");

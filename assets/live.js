@@ -145,7 +145,12 @@
     const cur = agents.get(agentId) || { install: null, runtime: null };
     if ("restarts" in status) cur.runtime = status;
     else if (status.state === "uninstalled" || status.state === "uninstalling") cur.install = null;
-    else if (typeof status.state === "string") cur.install = { state: status.state, enabled: !!status.enabled, devMode: !!(cur.install && cur.install.devMode) };
+    else if (typeof status.state === "string") {
+      const prev = cur.install;
+      // installedAt (which exits belong to this install) is kept; an install that just finished starts now.
+      const installedAt = prev && prev.installedAt && prev.state === "installed" ? prev.installedAt : status.state === "installed" ? new Date().toISOString() : prev && prev.installedAt;
+      cur.install = { state: status.state, enabled: !!status.enabled, devMode: !!(prev && prev.devMode), installedAt };
+    }
     agents.set(agentId, cur);
     renderAgent(agentId);
   }
@@ -482,15 +487,23 @@ document.addEventListener("alpine:init", () => {
       const next = this.rt.nextRestartAt ? Math.max(0, Date.parse(this.rt.nextRestartAt) - this.now) : null;
       return next === null ? live.formatMs(this.rt.backoffMs) : `${live.formatMs(this.rt.backoffMs)} (next try in ${live.formatMs(Math.ceil(next / 1000) * 1000)})`;
     },
-    get lastExit() {
+    /** The last exit if it belongs to the current install (src/web/runtime-view.ts: a reinstall starts with none). */
+    currentExit() {
       const e = this.rt && this.rt.lastExit;
+      if (!e) return null;
+      const since = this.install && this.install.installedAt ? Date.parse(this.install.installedAt) : NaN;
+      return Date.parse(e.at) < since ? null : e;
+    },
+    get lastExit() {
+      const e = this.currentExit();
       if (!e) return "—";
       const how = e.signal ? `signal ${e.signal}` : e.code === null ? "" : `code ${e.code}`;
       return how ? `${e.reason} (${how})` : e.reason;
     },
     get lastExitAt() {
       void this.now;
-      return this.rt && this.rt.lastExit ? live.ago(this.rt.lastExit.at) : "";
+      const e = this.currentExit();
+      return e ? live.ago(e.at) : "";
     },
     get tools() {
       return this.rt ? String(this.rt.tools) : "0";

@@ -155,7 +155,8 @@ document.addEventListener("alpine:init", () => {
         row.append(el("span", "log-time", clock(l.at)));
         row.title = l.at;
         if (!this.single) row.append(el("span", "log-agent", this.agentName(l.agentId)));
-        row.append(el("span", "log-stream", l.stream === "core" ? "core" : l.level ? `${l.stream}.${l.level}` : l.stream));
+        // The core stream is labelled as its filter chip is ("lifecycle").
+        row.append(el("span", "log-stream", l.stream === "core" ? "lifecycle" : l.level ? `${l.stream}.${l.level}` : l.stream));
         row.append(el("span", "log-text", l.line));
         if (st.needle && !l.line.toLowerCase().includes(st.needle)) row.hidden = true;
         view.append(row);

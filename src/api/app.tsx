@@ -41,7 +41,8 @@ export function createHttpApp(deps: HttpDeps) {
         if (err.code === "internal") deps.log.warn(redactText(`http ${request.method} ${path}: ${toAppError(error).stack ?? err.message}`));
         if (isApiPath(path)) return jsonError(err);
         const info = sessionCsrfOrNull(request);
-        if (err.code === "not_found" && code === "NOT_FOUND") return htmlResponse(<NotFoundPage csrf={info} path={path} />, 404);
+        // A page that does not exist, or an agent/registry/session that does not: web advice (the error's own hint is for the CLI).
+        if (err.code === "not_found") return htmlResponse(<NotFoundPage csrf={info} path={path} />, 404);
         return htmlResponse(<ErrorPage csrf={info} status={HTTP_STATUS[err.code]} code={err.code} message={publicMessage(err)} />, HTTP_STATUS[err.code]);
       })
       .use(apiV1(deps))

@@ -28,7 +28,7 @@
  *     (a page that reconnects after a daemon restart and a new login picks up
  *     the new CSRF token from here);
  *   - when the topics include `agents` or `agent:<id>`: one `event: snapshot` with
- *     `{"agents": [{"agentId", "install": {"state", "enabled", "devMode"} | null, "runtime": RuntimeStatus}]}`
+ *     `{"agents": [{"agentId", "install": {"state", "enabled", "devMode", "installedAt"} | null, "runtime": RuntimeStatus}]}`
  *     so a (re)connected page is current without reloading;
  *   - then every matching CoreEvent as `event: <CoreEvent.type>` + `data: <the CoreEvent as JSON>`
  *     (one line), run through `redactValue` first (ids — agentId, sessionId,
@@ -137,7 +137,7 @@ export function wireEvent(e: CoreEvent): string {
 
 export interface AgentSnapshot {
   agentId: string;
-  install: { state: string; enabled: boolean; devMode: boolean } | null;
+  install: { state: string; enabled: boolean; devMode: boolean; installedAt: string } | null;
   runtime: RuntimeStatus;
 }
 
@@ -153,7 +153,7 @@ export function agentSnapshot(deps: Pick<HttpDeps, "runtime" | "services">, topi
   }
   return [...ids].sort().map((agentId) => {
     const i = deps.services.catalog.installFor(agentId);
-    return { agentId, install: i ? { state: i.state, enabled: i.enabled, devMode: i.devMode } : null, runtime: deps.runtime.status(agentId) };
+    return { agentId, install: i ? { state: i.state, enabled: i.enabled, devMode: i.devMode, installedAt: i.installedAt } : null, runtime: deps.runtime.status(agentId) };
   });
 }
 

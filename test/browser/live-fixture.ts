@@ -39,6 +39,8 @@ export interface LiveEnvOptions {
   publish: string[];
   /** Installed and enabled (a subset of `publish`). */
   install: string[];
+  /** Of those, the ones enabled with every permission approved (default: all of `install`). */
+  enable?: string[];
   /** Started once the daemon runs. */
   run?: string[];
 }
@@ -57,7 +59,7 @@ export async function liveEnv(o: LiveEnvOptions): Promise<LiveEnv> {
   await run(["registry", "sync"]);
   for (const id of o.install) {
     await run(["agents", "install", id, "--yes"], 240_000);
-    await run(["agents", "enable", id, "--approve-all"]);
+    if (!o.enable || o.enable.includes(id)) await run(["agents", "enable", id, "--approve-all"]);
   }
   let daemon = await startServe({ sandbox: box });
   const url = daemon.info.url;

@@ -18,6 +18,7 @@
 import { tokensEqual } from "./admin-token.ts";
 import type { HttpDeps, Principal, RequestInfo } from "../context.ts";
 import { reject } from "../errors.ts";
+import { loginLocation } from "./next-path.ts";
 import { loginCookieName, readCookie, sessionCookieName, validLoginCsrf } from "./cookies.ts";
 import { isAllowedHost, ownOrigin, refererOrigin } from "../security/host.ts";
 import { CLIENT_HEADER } from "../../contract/system.ts";
@@ -52,7 +53,8 @@ async function formCsrf(req: Request): Promise<string | null> {
   return null;
 }
 
-const redirectToLogin = () => new Response(null, { status: 303, headers: { location: "/login" } });
+/** To the login page, which sends the visitor back to the page asked for (a GET's same-origin path only: next-path.ts). */
+const redirectToLogin = (method: string, url: URL) => new Response(null, { status: 303, headers: { location: loginLocation(method, `${url.pathname}${url.search}`) } });
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
@@ -127,7 +129,7 @@ export async function guardRequest(req: Request, deps: HttpDeps): Promise<Respon
     if (isApi) return reject("unauthorized", "authentication required: send the admin token as an Authorization bearer header (see: opensentience token)");
     // The live event stream (src/web/sse.ts) is read by scripts, not people: a JSON 401, not a login redirect.
     if (path === "/events") return reject("unauthorized", "authentication required: log in to the admin UI first");
-    return redirectToLogin();
+    return redirectToLogin(req.method, url);
   }
   if (!unsafe) return { principal, origin };
 

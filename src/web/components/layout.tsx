@@ -76,6 +76,9 @@ export interface LayoutProps {
 export function Layout({ title, active, csrf, children }: LayoutProps) {
   return (
     <Document title={title} csrf={csrf}>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
       <div class="shell" x-data="shell" x-bind:class="shellClass">
         <header class="topbar">
           <a class="brand" href="/agents">
@@ -118,7 +121,7 @@ export function Layout({ title, active, csrf, children }: LayoutProps) {
             <p class="version" safe>{`OpenSentience Core v${VERSION}`}</p>
           </div>
         </aside>
-        <main class="main" id="main">
+        <main class="main" id="main" tabindex="-1">
           {auditChainBanner()}
           {children}
         </main>

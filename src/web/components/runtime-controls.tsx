@@ -11,6 +11,7 @@
 import type { Children } from "@kitajs/html";
 import type { AgentDetail } from "../../core/catalog/types.ts";
 import type { RuntimeStatus } from "../../core/runtime/runtime-status.ts";
+import { exitOfThisInstall } from "../runtime-view.ts";
 import { Icon } from "./icons.tsx";
 
 export interface RuntimeControlsProps {
@@ -42,7 +43,7 @@ function Row({ label, text, bind, children }: { label: string; text: string; bin
     <div class="kv-row">
       <dt safe>{label}</dt>
       <dd>
-        <span x-text={bind} safe>
+        <span x-text={bind} data-testid={`runtime-${bind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`} safe>
           {text}
         </span>
         {children}
@@ -54,12 +55,12 @@ function Row({ label, text, bind, children }: { label: string; text: string; bin
 export function RuntimeControls({ agent, runtime }: RuntimeControlsProps) {
   if (!agent.id) return "";
   const i = agent.install;
-  const install = i ? { state: i.state, enabled: i.enabled, devMode: i.devMode } : null;
+  const install = i ? { state: i.state, enabled: i.enabled, devMode: i.devMode, installedAt: i.installedAt } : null;
   const state = runtime?.state ?? "stopped";
   const runnable = !!i && i.state === "installed" && i.enabled;
   const hint = hintFor(agent);
   const label = state === "running" && runtime && !runtime.healthy ? "Running (unhealthy)" : state.charAt(0).toUpperCase() + state.slice(1);
-  const exit = runtime?.lastExit;
+  const exit = exitOfThisInstall(runtime?.lastExit, i?.installedAt);
   return (
     <section class="card runtime-card" x-data="runtimeControls" data-agent={agent.id} data-initial={JSON.stringify({ install, runtime })} data-live-topics={`agent:${agent.id}`}>
       <div class="card-title-row">

@@ -6,9 +6,11 @@ export interface LoginProps {
   /** Pre-login CSRF value bound to the `os_login_<port>` cookie. */
   csrf: string;
   error?: string;
+  /** Where to go after logging in (already checked by safeNextPath). */
+  next?: string | null;
 }
 
-export function LoginPage({ csrf, error }: LoginProps) {
+export function LoginPage({ csrf, error, next = null }: LoginProps) {
   return (
     <Document title="Log in" bodyClass="auth-body">
       <main class="auth">
@@ -31,6 +33,7 @@ export function LoginPage({ csrf, error }: LoginProps) {
           )}
           <form method="post" action="/login" class="auth-form">
             <input type="hidden" name="_csrf" value={csrf} />
+            {next ? <input type="hidden" name="next" value={next} /> : ""}
             <label class="field">
               <span class="field-label">Admin token</span>
               <input type="password" name="token" required maxlength="512" autocomplete="current-password" spellcheck="false" placeholder="64 hexadecimal characters" autofocus />

@@ -5,6 +5,7 @@
 import type { Children } from "@kitajs/html";
 import { Document, Layout } from "../components/layout.tsx";
 import { Icon } from "../components/icons.tsx";
+import { queryString } from "../render.ts";
 
 function Body({ status, title, message, children }: { status: number; title: string; message: string; children?: Children }) {
   return (
@@ -29,16 +30,43 @@ function Frame({ csrf, title, children }: { csrf: string | null; title: string; 
   );
 }
 
+/** The last path segment when the path names an agent (`/agents/<x>`), to search the catalog for it. */
+function agentQuery(path: string): string | null {
+  const m = /^\/agents\/([^/]+)/.exec(path);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!).slice(0, 200);
+  } catch {
+    return null;
+  }
+}
+
 export function NotFoundPage({ csrf, path }: { csrf: string | null; path: string }) {
+  const q = agentQuery(path);
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
   return (
     <Frame csrf={csrf} title="Not found">
-      <Body status={404} title="Page not found" message={`Nothing lives at ${path.length > 200 ? `${path.slice(0, 200)}…` : path}.`}>
-        <a class="button button-primary" href="/agents">
-          <Icon name="agents" /> Go to agents
-        </a>
-        <a class="button button-secondary" href="/audit">
-          Audit log
-        </a>
+      <Body status={404} title={q ? "No such agent" : "Page not found"} message={q ? `No agent '${q}' is in the catalog.` : `Nothing lives at ${shown}.`}>
+        {q ? (
+          <>
+            <p class="status-hint">Search the catalog for a similar name, or add and sync a registry that lists it.</p>
+            <a class="button button-primary" href={`/agents${queryString({ q })}`} data-testid="search-for-agent">
+              <Icon name="agents" /> Search agents
+            </a>
+            <a class="button button-secondary" href="/registries">
+              Registries
+            </a>
+          </>
+        ) : (
+          <>
+            <a class="button button-primary" href="/agents">
+              <Icon name="agents" /> Go to agents
+            </a>
+            <a class="button button-secondary" href="/audit">
+              Audit log
+            </a>
+          </>
+        )}
       </Body>
     </Frame>
   );

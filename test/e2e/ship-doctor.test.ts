@@ -74,4 +74,25 @@ describe("doctor through the compiled binary", () => {
       chmodSync(box.home, 0o700);
     }
   });
+
+  test("a misspelt config.json key: 'did you mean', and no port verdict from a default it may not use", async () => {
+    const home = box.path("typo-home");
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    writeFileSync(`${home}/config.json`, JSON.stringify({ prot: 7000 }));
+    // Another program on the default port: a doctor that fell back to 6767 would call it "in use".
+    const server: Server = createServer();
+    await new Promise<boolean>((res) => {
+      server.once("error", () => res(false));
+      server.listen({ host: "127.0.0.1", port: 6767 }, () => res(true));
+    });
+    try {
+      const r = await runBinary(["doctor"], { sandbox: box, env: { OPENSENTIENCE_HOME: home } });
+      expect(r.code, r.describe()).toBe(1);
+      expect(r.stdout).toMatch(/^FAIL {2}config .*prot: unknown field \(did you mean 'port'\?\)/m);
+      expect(r.stdout).toMatch(/^warn {2}port .*not checked: .*config\.json is invalid/m);
+      expect(r.stdout).not.toContain("in use");
+    } finally {
+      await new Promise((res) => server.close(() => res(undefined)));
+    }
+  });
 });

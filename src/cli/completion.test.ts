@@ -116,7 +116,8 @@ const shellFn = (shell: "zsh" | "fish") =>
  */
 async function zshComplete(lines: string[]): Promise<string[][]> {
   const dir = join(tree.base, `zsh-${crypto.randomUUID()}`);
-  mkdirSync(join(dir, "cwd"), { recursive: true }); // an empty cwd: file fallbacks find nothing
+  mkdirSync(join(dir, "cwd"), { recursive: true });
+  writeFileSync(join(dir, "cwd", "args.json"), "{}"); // the one file name a file fallback can offer
   const setup = join(dir, "setup.zsh");
   writeFileSync(
     setup,
@@ -165,31 +166,36 @@ async function zshComplete(lines: string[]): Promise<string[][]> {
 }
 
 describe.skipIf(!haveZsh)("the zsh script in a real zsh (compsys, Tab on a pty)", () => {
-  test("commands, subcommands, options, agent ids, AGENT_ID/ without a space, and no empty match", async () => {
-    const [cmds, subs, opts, ids, tools, nothing] = await zshComplete([
+  test("commands, subcommands, options, agent ids, AGENT_ID/ without a space, files where nothing is known, never an empty match", async () => {
+    const [cmds, subs, opts, ids, tools, nothing, file] = await zshComplete([
       "opensentience ag",
       "opensentience agents in",
       "opensentience agents list --st",
       "opensentience agents info com.example.w",
       "opensentience tools call com.example.we",
       "opensentience frobnicate ",
+      "opensentience tools call x/y --args-file a",
     ]);
     expect(cmds).toEqual(['"agents"']);
     expect(subs).toEqual(['"info"', '"install"']);
     expect(opts).toEqual(['"--status"']);
     expect(ids).toEqual(['"com.example.weather"']);
-    expect(nothing).toEqual([]); // before the fix: one empty match
+    expect(nothing).toEqual(['"args.json"']); // nothing known: files, never an empty match (before the fix: [""])
+    expect(file).toEqual(['"args.json"']); // the value of --args-file
     expect(tools).toEqual(['"com.example.weather/" (no space)']);
   }, 120_000);
 });
 
 describe.skipIf(!haveFish)("the fish script in a real fish (complete -C)", () => {
-  test("commands, subcommands, options, agent ids and AGENT_ID/", async () => {
-    const lines = ["opensentience ag", "opensentience agents in", "opensentience agents list --st", "opensentience agents info com.example.w", "opensentience tools call com.example.we", "opensentience frobnicate "];
+  test("commands, subcommands, options, agent ids, AGENT_ID/ and file names where nothing else is known", async () => {
+    const lines = ["opensentience ag", "opensentience agents in", "opensentience agents list --st", "opensentience agents info com.example.w", "opensentience tools call com.example.we", "opensentience frobnicate ", "opensentience tools call x/y --args-file a"];
     const prog = [shellFn("fish"), (await cli("completion", "fish")).stdout, ...lines.map((l) => `echo -- --; complete -C ${JSON.stringify(l)}`)].join("\n");
-    const p = Bun.spawnSync(["fish", "--no-config", "-c", prog], { env, stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+    const cwd = join(tree.base, `fish-${crypto.randomUUID()}`);
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, "args.json"), "{}"); // where nothing else is known, file names (as bash and zsh)
+    const p = Bun.spawnSync(["fish", "--no-config", "-c", prog], { cwd, env, stdout: "pipe", stderr: "pipe", timeout: 60_000 });
     expect(p.stderr.toString()).toBe("");
     const blocks = p.stdout.toString().split("--\n").slice(1).map((b) => b.split("\n").filter(Boolean));
-    expect(blocks).toEqual([["agents"], ["info", "install"], ["--status"], ["com.example.weather"], ["com.example.weather/"], []]);
+    expect(blocks).toEqual([["agents"], ["info", "install"], ["--status"], ["com.example.weather"], ["com.example.weather/"], ["args.json"], ["args.json"]]);
   }, 60_000);
 });

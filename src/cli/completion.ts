@@ -40,7 +40,16 @@ _opensentience() {
 }
 compdef _opensentience opensentience`,
   fish: `# opensentience fish completion: opensentience completion fish | source
-complete -c opensentience -f -a '(opensentience __complete (commandline -opc)[2..-1] (commandline -ct))'`,
+function __opensentience_complete
+    set -l candidates (opensentience __complete (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null)
+    # Nothing known here (e.g. the value of --args-file): file names, as bash and zsh do.
+    if test (count $candidates) -gt 0
+        printf '%s\\n' $candidates
+    else
+        __fish_complete_path (commandline -ct)
+    end
+end
+complete -c opensentience -f -a '(__opensentience_complete)'`,
 };
 
 export const completion: Command = {

@@ -43,6 +43,7 @@ interface ToolRow {
 }
 interface TestRun {
   outcome: string;
+  toolCheck: { status: string; message: string } | null;
   tests: number | null;
   failures: number | null;
   sandboxed: boolean;
@@ -96,6 +97,8 @@ describe("trust lifecycle (compiled binary, real agent)", () => {
     expect(r.tests).toBe(ECHO_TESTS);
     expect(r.failures).toBe(0);
     expect(r.sandboxed).toBe(true);
+    // Through the daemon too: the compiled agent's tools were listed in the sandbox and match tool_summary.
+    expect(r.toolCheck).toEqual({ status: "matches", missing: [], extra: [], message: "tool_summary matches the 6 tools EchoAgent registers" } as TestRun["toolCheck"]);
     const ev = (await audit("agent.test"))[0]!;
     expect(ev).toMatchObject({ actor: "cli", outcome: "ok", details: { outcome: "passed", tests: ECHO_TESTS, failures: 0 } });
     const text = (await run(["agents", "info", ECHO])).stdout;

@@ -139,6 +139,8 @@ describe("agents new / validate through the compiled binary", () => {
     expect(forgot.out).toContain("5 tests, 2 failures");
     expect(forgot.out).toContain("shout is not in tool_summary in opensentience.agent.json");
     expect(forgot.out).toContain("missing shout (declared, not in tool_summary)");
+    // ...and compiling already warned (use OpenSentience.Agent reads the manifest beside mix.exs).
+    expect(forgot.out).toContain("warning: tool_summary in opensentience.agent.json does not match the tools HelloAgent declares: missing shout");
 
     const v = await run(["agents", "validate", project, "--tools"], env, 180_000);
     expect(v.code, v.describe()).toBe(1);
@@ -152,6 +154,7 @@ describe("agents new / validate through the compiled binary", () => {
     const fixed = await mix(project, ["test"], env);
     expect(fixed.code, fixed.out).toBe(0);
     expect(fixed.out).toContain("5 tests, 0 failures");
+    expect(fixed.out).not.toContain("warning: tool_summary"); // the manifest is an external resource: editing it recompiled the agent
     const ok = await run(["agents", "validate", project, "--tools", "--json"], env, 180_000);
     expect(ok.code, ok.describe()).toBe(0);
     expect(ok.json()).toMatchObject({ valid: true, tool_check: { status: "matches", missing: [], extra: [] } });

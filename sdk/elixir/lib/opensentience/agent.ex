@@ -79,7 +79,51 @@ defmodule OpenSentience.Agent do
       def start_link(opts \\ []), do: OpenSentience.Agent.start_link(__MODULE__, opts)
 
       defoverridable child_spec: 1
+
+      @before_compile OpenSentience.Agent
     end
+  end
+
+  @doc false
+  # The earliest tool_summary check: a compile warning (never an error) when the
+  # project's manifest lists other tools than this agent declares. Recompiled
+  # when the manifest changes. Anything unusual (no Mix project, no manifest, a
+  # tool that does not compile) skips it; the runtime and tests report those.
+  defmacro __before_compile__(env) do
+    with true <- Code.ensure_loaded?(Mix.Project),
+         mix_exs when is_binary(mix_exs) <- Mix.Project.project_file(),
+         manifest = Path.join(Path.dirname(mix_exs), "opensentience.agent.json"),
+         true <- File.regular?(manifest),
+         opts when is_list(opts) <- Module.get_attribute(env.module, :opensentience_agent_opts),
+         tools when is_list(tools) <- Keyword.get(opts, :tools, []),
+         {:ok, names} <- declared_names(tools) do
+      Module.put_attribute(env.module, :external_resource, manifest)
+
+      case OpenSentience.ToolSummary.compare(
+             names,
+             Path.relative_to_cwd(manifest),
+             inspect(env.module)
+           ) do
+        :ok -> :ok
+        {:error, message} -> IO.warn(message, Macro.Env.stacktrace(env))
+      end
+    end
+
+    nil
+  rescue
+    _ -> nil
+  end
+
+  defp declared_names(tools) do
+    Enum.reduce_while(tools, {:ok, []}, fn tool, {:ok, acc} ->
+      with true <- is_atom(tool),
+           {:module, _} <- Code.ensure_compiled(tool),
+           {:ok, d} <- OpenSentience.Tool.descriptor(tool) do
+        {:cont, {:ok, acc ++ [d.name]}}
+      else
+        _ -> {:halt, :skip}
+      end
+    end)
   end
 
   @doc "Child spec that runs `agent` (a module using `OpenSentience.Agent`)."

@@ -102,48 +102,8 @@ defmodule OpenSentience.Testing do
   """
   @spec check_tool_summary(module(), Path.t()) :: :ok | {:error, String.t()}
   def check_tool_summary(agent, manifest_path \\ "opensentience.agent.json") do
-    with {:ok, tools} <- OpenSentience.Agent.tools(agent),
-         {:ok, listed} <- summary_names(manifest_path) do
-      declared = Enum.map(tools, & &1.name)
-      missing = declared -- listed
-      extra = listed -- declared
-
-      if missing == [] and extra == [] do
-        :ok
-      else
-        parts =
-          Enum.reject(
-            [
-              missing != [] &&
-                "missing #{Enum.join(missing, ", ")} (declared, not in tool_summary)",
-              extra != [] && "extra #{Enum.join(extra, ", ")} (in tool_summary, not declared)"
-            ],
-            &(&1 == false)
-          )
-
-        {:error,
-         "tool_summary in #{manifest_path} does not match the tools #{inspect(agent)} declares: " <>
-           Enum.join(parts, "; ")}
-      end
-    end
-  end
-
-  defp summary_names(path) do
-    with {:ok, text} <- File.read(path),
-         {:ok, %{} = manifest} <- JSON.decode(text),
-         summary when is_list(summary) <- Map.get(manifest, "tool_summary", []),
-         names = for(%{"name" => name} when is_binary(name) <- summary, do: name),
-         true <- length(names) == length(summary) do
-      {:ok, names}
-    else
-      {:error, reason} when is_atom(reason) ->
-        {:error, "cannot read #{path}: #{:file.format_error(reason)}"}
-
-      {:error, %JSON.DecodeError{} = e} ->
-        {:error, "#{path} is not valid JSON: #{Exception.message(e)}"}
-
-      _ ->
-        {:error, "#{path}: tool_summary must be a list of {\"name\", \"description\"} objects"}
+    with {:ok, tools} <- OpenSentience.Agent.tools(agent) do
+      OpenSentience.ToolSummary.compare(Enum.map(tools, & &1.name), manifest_path, inspect(agent))
     end
   end
 

@@ -237,7 +237,7 @@ export interface EchoDaemon {
  * bench's config.json, which lifts the per-agent rate limit (100 calls/s by
  * default) and CPU cap (one core), or they are what gets measured.
  */
-export async function echoDaemon(prefix: string, config: Record<string, unknown> = {}): Promise<EchoDaemon> {
+export async function echoDaemon(prefix: string, config: Record<string, unknown> = {}, o: { readyTimeoutMs?: number } = {}): Promise<EchoDaemon> {
   const box = makeSandbox({ prefix, env: { OPENSENTIENCE_SDK_PATH: join(REPO, "sdk/elixir") } });
   let daemon: Awaited<ReturnType<typeof startServe>> | undefined;
   try {
@@ -252,7 +252,7 @@ export async function echoDaemon(prefix: string, config: Record<string, unknown>
     await run(["registry", "sync"]);
     await run(["agents", "install", ECHO, "--yes"]);
     await run(["agents", "enable", ECHO, "--approve-all"]);
-    daemon = await startServe({ sandbox: box });
+    daemon = await startServe({ sandbox: box, ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}) });
     await run(["agents", "run", ECHO]);
     const admin = (await Bun.file(join(box.home, "admin.token")).text()).trim();
     const d = daemon;

@@ -19,6 +19,7 @@ export const configShow: Command = {
       limits: c.limits,
       retention: c.retention,
       tracing: { enabled: c.tracing.enabled, otlp_traces_url: c.tracing.tracesUrl ?? null, service_name: c.tracing.serviceName, max_spans: c.tracing.maxSpans },
+      metrics: c.metrics,
       sources: c.sources,
     };
     if (ctx.json) {
@@ -36,6 +37,7 @@ export const configShow: Command = {
         ["allow local sources", `${c.allowLocalSources} (${c.sources.allow_local_sources ?? "default"})`],
         ...Object.entries(c.limits).map(([k, v]) => [`limits.${k}`, v] as [string, unknown]),
         ...Object.entries(c.retention).map(([k, v]) => [`retention.${k}`, v === 0 && !k.startsWith("min_") ? "0 (off)" : v] as [string, unknown]),
+        ["metrics", c.metrics.enabled ? "on (/metrics, /api/v1/stats, per-minute rollups)" : "off (nothing counted; /metrics answers 404)"],
         ["tracing", c.tracing.enabled ? `on, last ~${c.tracing.maxSpans} spans kept in memory` : "off"],
         ["tracing export", c.tracing.tracesUrl ? `OTLP/HTTP to ${c.tracing.tracesUrl}` : "off (no OTLP endpoint: nothing leaves this machine)"],
       ]),

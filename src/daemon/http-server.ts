@@ -66,7 +66,8 @@ export function httpServer(opts: HttpServerOptions): (ctx: DaemonContext) => Com
       log,
       startedAt: clock.iso(),
     };
-    const fetch = countingRequests(createHttpHandler(deps, { ...DEFAULT_BODY_LIMITS, ...(opts.maxRequestBodyBytes ? { maxBytes: opts.maxRequestBodyBytes } : {}) }), deps);
+    const handler = createHttpHandler(deps, { ...DEFAULT_BODY_LIMITS, ...(opts.maxRequestBodyBytes ? { maxBytes: opts.maxRequestBodyBytes } : {}) });
+    const fetch = config.metrics.enabled ? countingRequests(handler, deps) : handler;
     const hostname = config.host.replace(/^\[(.*)\]$/, "$1");
     let server: ReturnType<typeof Bun.serve>;
     try {

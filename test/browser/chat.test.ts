@@ -12,6 +12,7 @@ import type { Page } from "playwright-core";
 import { launchBrowser, type LaunchedBrowser, pageErrors, screenshot } from "../helpers/browser.ts";
 import { waitFor } from "../helpers/binary.ts";
 import { ASSISTANT, ECHO, forbidDialogs, INVOKER, liveEnv, type LiveEnv, waitState } from "./live-fixture.ts";
+import { histogram, parsePrometheus, sampleValue } from "../helpers/prometheus.ts";
 
 setDefaultTimeout(120_000);
 
@@ -139,6 +140,12 @@ describe("talking to a chat agent", () => {
     expect(turns[0]).toMatchObject({ outcome: "error", details: { error: "canceled" } });
     await send(page, "echo still here");
     await page.locator(".msg-assistant:not(.streaming) .msg-body", { hasText: "Echo says: still here" }).waitFor();
+    // Chat turns are metrics too (issue 15), by outcome: the canceled turn and the answered one.
+    const scrape = await fetch(`${env.url}/metrics`, { headers: { authorization: `Bearer ${env.token}` } });
+    const fams = parsePrometheus(await scrape.text());
+    expect(sampleValue(fams, "opensentience_chat_turns_total", { agent: ASSISTANT, outcome: "canceled" })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(fams, "opensentience_chat_turns_total", { agent: ASSISTANT, outcome: "ok" })).toBeGreaterThanOrEqual(1);
+    expect(histogram(fams, "opensentience_chat_turn_duration_seconds", { agent: ASSISTANT, outcome: "canceled" })?.count).toBeGreaterThanOrEqual(1);
     await screenshot(page, "chat-canceled");
     await page.close();
   });

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import { closest } from "../suggest.ts";
 import { type DataPaths, dataPaths, expandHome, resolveHome } from "./paths.ts";
-import { type ConfigFile, configSchema, type Limits, type Retention } from "./schema.ts";
+import { type ConfigFile, configSchema, type Limits, type MetricsConfig, type Retention } from "./schema.ts";
 import { type TracingSettings, tracingSettings } from "../tracing/settings.ts";
 
 export interface Config {
@@ -24,6 +24,8 @@ export interface Config {
   retention: Retention;
   /** Config `tracing` with the OTEL_* environment variables applied (src/core/tracing/settings.ts). */
   tracing: TracingSettings;
+  /** Config `metrics`: whether the daemon counts tool calls, chat turns and HTTP requests (src/core/metrics). */
+  metrics: MetricsConfig;
   /** Where each value came from, for `config show`. */
   sources: Record<string, "default" | "file" | "env">;
 }
@@ -145,5 +147,5 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     sources.sandbox = "env";
   }
   sources.allow_local_sources ??= "default";
-  return { paths, scanRoots, registries: file.registries, host: file.host, port, examplesRegistry, allowLocalSources: file.allow_local_sources, sandbox, limits: file.limits, retention: file.retention, tracing: tracingSettings(file.tracing, env), sources };
+  return { paths, scanRoots, registries: file.registries, host: file.host, port, examplesRegistry, allowLocalSources: file.allow_local_sources, sandbox, limits: file.limits, retention: file.retention, tracing: tracingSettings(file.tracing, env), metrics: file.metrics, sources };
 }

@@ -56,6 +56,13 @@ export const registryConfigSchema = z
  * Bounded storage (docs/audit-log.md#retention): what is kept, by age and by size. Pruning runs on a timer
  * in small transactions, off the tool-call path. 0 turns a bound off.
  */
+/**
+ * Metrics (docs/observability.md): per-tool call counts and latency histograms, chat turns, HTTP requests,
+ * served at /metrics and /api/v1/stats and rolled up per minute. `enabled: false` stops the counting on the
+ * hot path; the endpoints (and `opensentience stats` through a running daemon) then answer 404.
+ */
+export const metricsConfigSchema = z.object({ enabled: z.boolean().default(true) }).strict();
+
 export const retentionSchema = z
   .object({
     /** Audit rows older than this are pruned behind a checkpoint row (the chain stays verifiable). */
@@ -105,9 +112,11 @@ export const configSchema = z
     retention: retentionSchema.default(() => retentionSchema.parse({})),
     /** Spans per tool call and chat turn; exported over OTLP/HTTP only with an endpoint (docs/tracing.md). */
     tracing: tracingConfigSchema.default(() => tracingConfigSchema.parse({})),
+    metrics: metricsConfigSchema.default(() => metricsConfigSchema.parse({})),
   })
   .strict();
 
 export type Limits = z.infer<typeof limitsSchema>;
 export type Retention = z.infer<typeof retentionSchema>;
+export type MetricsConfig = z.infer<typeof metricsConfigSchema>;
 export type ConfigFile = z.infer<typeof configSchema>;

@@ -212,3 +212,21 @@ describe("metrics", () => {
     expect(routeClassOf("http://localhost:1/agents/x")).toBe("page");
   });
 });
+
+describe("chat turns", () => {
+  test("counted per agent and outcome, with a duration histogram, in valid Prometheus text", () => {
+    const { store } = catalog();
+    const clock = clockAt(T0);
+    const metrics = new Metrics({ sqlite: store.sqlite, clock, events: new EventBus() });
+    metrics.chatDone(AGENT, "ok", 120);
+    metrics.chatDone(AGENT, "ok", 480);
+    metrics.chatDone(AGENT, "canceled", 2_000);
+    metrics.chatDone("com.example.other", "timeout", 30_000);
+    const fams = parsePrometheus(exposition(metrics, clock.now()));
+    const turns = (agent: string, outcome: string) => sampleValue(fams, "opensentience_chat_turns_total", { agent, outcome });
+    expect([turns(AGENT, "ok"), turns(AGENT, "canceled"), turns("com.example.other", "timeout")]).toEqual([2, 1, 1]);
+    const h = histogram(fams, "opensentience_chat_turn_duration_seconds", { agent: AGENT, outcome: "ok" })!;
+    expect(h.count).toBe(2);
+    expect(h.sum).toBeCloseTo(0.6, 5);
+  });
+});

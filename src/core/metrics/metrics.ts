@@ -174,6 +174,11 @@ export class Metrics {
     }
   }
 
+  /** A chat turn sent to a running agent finished (`outcome`: ok, error, canceled or timeout). */
+  chatDone(agentId: string, outcome: "ok" | "error" | "canceled" | "timeout", durationMs: number): void {
+    this.agent(agentId).chat.observe(outcome, durationMs);
+  }
+
   // ------------------------------------------------------ other counters
 
   /** An agent connection closed: its frame and byte counters move to the agent's totals. */

@@ -101,6 +101,12 @@ export function exposition(m: Metrics, now: number): string {
     DENIAL_CATEGORIES.forEach((c, i) => w.sample("opensentience_agent_permission_denials_total", { agent: id, category: c }, a?.denials[i] ?? 0));
   }
 
+  const chatting = m.agentSeries().filter((a) => a.chat.cells.size).sort((a, b) => a.agentId.localeCompare(b.agentId));
+  w.family("opensentience_chat_turns_total", "counter", "Chat turns sent to agents, by outcome (ok, error, canceled, timeout).");
+  for (const a of chatting) for (const [o, c] of [...a.chat.cells].sort(([x], [y]) => x.localeCompare(y))) w.sample("opensentience_chat_turns_total", { agent: a.agentId, outcome: o }, c.count);
+  w.family("opensentience_chat_turn_duration_seconds", "histogram", "Chat turn duration, from sending the message to the agent's last reply, by outcome.");
+  for (const a of chatting) for (const [o, c] of [...a.chat.cells].sort(([x], [y]) => x.localeCompare(y))) w.histogram("opensentience_chat_turn_duration_seconds", { agent: a.agentId, outcome: o }, c.buckets, c.sumMs);
+
   w.family("opensentience_http_requests_total", "counter", "HTTP responses by route class and status code.");
   for (const [cls, byStatus] of [...m.http].sort(([a], [b]) => a.localeCompare(b))) {
     for (const [status, n] of [...byStatus].sort(([a], [b]) => a - b)) w.sample("opensentience_http_requests_total", { route: cls, status: String(status) }, n);

@@ -6,6 +6,7 @@
  * current minute (written to the rollups table once a minute).
  */
 import { BUCKET_COUNT } from "./histogram.ts";
+import { LabeledHistogram } from "./labeled-histogram.ts";
 
 export const OUTCOMES = ["ok", "error", "denied", "canceled", "timeout"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -53,6 +54,8 @@ export class AgentSeries {
   bytesOut = 0;
   /** A call finished since the last UI notification. */
   changed = false;
+  /** Chat turns by outcome (ok, error, canceled, timeout): count and duration histogram. */
+  readonly chat = new LabeledHistogram();
 
   constructor(readonly agentId: string) {}
 }

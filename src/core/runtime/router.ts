@@ -103,7 +103,7 @@ export interface RouterDeps {
   /** Spans per call and chat turn (src/core/tracing); when off (or absent) the router allocates nothing for tracing. */
   tracer?: Tracer;
   /** Per-tool counters and latency (src/core/metrics): one lookup and a few increments per call. */
-  metrics?: Pick<Metrics, "admitted" | "left" | "callDone">;
+  metrics?: Pick<Metrics, "admitted" | "left" | "callDone" | "chatDone">;
 }
 
 interface Pending {
@@ -307,6 +307,8 @@ export class Router {
       ),
     });
     trace?.end(r.ok ? undefined : r.error.code);
+    const durationMs = performance.now() - started;
+    this.deps.metrics?.chatDone(req.agentId, r.ok ? "ok" : r.error.code === "canceled" || r.error.code === "timeout" ? r.error.code : "error", durationMs);
     this.deps.audit.record({
       actor: "ui",
       action: "chat.turn",
@@ -314,7 +316,7 @@ export class Router {
       outcome: r.ok ? "ok" : "error",
       requestId,
       correlationId: req.correlationId,
-      details: { session_id: req.sessionId, duration_ms: Math.round(performance.now() - started), ...(r.ok ? {} : { error: r.error.code }) },
+      details: { session_id: req.sessionId, duration_ms: Math.round(durationMs), ...(r.ok ? {} : { error: r.error.code }) },
     });
     return r.ok ? { ok: true, text: String(r.output ?? "") } : r;
   }

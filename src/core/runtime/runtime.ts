@@ -45,7 +45,8 @@ export class Runtime {
       requestedPermissions: (id) => new Set(s.catalog.installedManifest(id)?.permissions ?? []),
       maxTimeoutMs: L.max_tool_timeout_ms,
       tracer: this.tracer,
-      metrics: s.metrics,
+      // metrics.enabled: false takes counting off the hot path altogether (the router then holds no Metrics).
+      ...(s.config.metrics.enabled ? { metrics: s.metrics } : {}),
     });
     // Pinned tool surfaces: a registration whose tools differ from what the operator approved gets those tools blocked.
     this.router.tools.surfaceGate = (id, specs) => s.toolPins.checkRegistration(id, specs, { devMode: s.catalog.installFor(id)?.devMode ?? false });
@@ -75,7 +76,7 @@ export class Runtime {
       connection: (id) => this.supervisor.link(id)?.conn ?? null,
       announce: (id) => this.supervisor.announce(id),
     });
-    this.s.metrics.start();
+    if (this.s.config.metrics.enabled) this.s.metrics.start();
     // Kill switch: disable, revoke, uninstall and update stop a running agent at once; an update resumes it after.
     this.unhooks.push(this.s.agentHooks.onStop((id, reason) => this.control.killSwitch(id, reason)));
     this.unhooks.push(this.s.agentHooks.onResume((id) => this.control.resumeAfterUpdate(id)));

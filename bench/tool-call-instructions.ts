@@ -1,0 +1,112 @@
+#!/usr/bin/env bun
+/**
+ * Instructions the daemon executes per tool call, counted by callgrind: the
+ * figure to compare two builds by on a busy machine, where calls/s and even
+ * CPU time per call move by tens of percent with the load of other processes.
+ *
+ *   bun bench/tool-call-instructions.ts [--calls 1000] [--warmup 300] [--binary PATH] [--keep]
+ *
+ * Starts the daemon (the compiled binary, or --binary) under
+ * `valgrind --tool=callgrind`, installs and runs the real Elixir echo agent
+ * (not traced: its own cost is not the daemon's), warms up, zeroes the
+ * counters (`callgrind_control -z`), makes --calls sequential
+ * `POST /api/v1/tools/call` on one keep-alive connection, dumps
+ * (`callgrind_control -d`) and prints instructions per call — every thread of
+ * the daemon, JIT-compiled code included. Peer in the same run: the same
+ * count for a bare `Bun.serve` answering JSON (the ceiling an HTTP path on Bun
+ * can reach). Needs valgrind (apt-get install -y valgrind).
+ */
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { binaryPath, stopAllDaemons } from "../test/helpers/binary.ts";
+import { echoDaemon, poster } from "./tool-calls.ts";
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { calls: { type: "string", default: "1000" }, warmup: { type: "string", default: "300" }, binary: { type: "string" }, keep: { type: "boolean", default: false } },
+});
+const CALLS = Number(values.calls);
+const WARMUP = Number(values.warmup);
+const out = mkdtempSync(join(tmpdir(), "os-bench-cg-"));
+
+/** Zeroes the counters of callgrind in `pid`, runs `work`, dumps, and returns the instructions counted. */
+async function count(pid: number, work: () => Promise<void>): Promise<number> {
+  const ctl = (arg: string) => {
+    const r = Bun.spawnSync(["callgrind_control", arg, String(pid)], { stdout: "pipe", stderr: "pipe" });
+    if (r.exitCode !== 0) throw new Error(`callgrind_control ${arg}: ${r.stderr.toString()}`);
+  };
+  ctl("-z");
+  await work();
+  const before = new Set(readdirSync(out));
+  ctl("-d");
+  const dumps = readdirSync(out).filter((f) => !before.has(f) && f.startsWith(`cg.${pid}`));
+  let total = 0;
+  // One dump file per thread (--separate-threads=yes): each has its own totals line.
+  for (const f of dumps) total += Number(/^(?:totals|summary): (\d+)/m.exec(readFileSync(join(out, f), "utf8"))?.[1] ?? 0);
+  if (!total) throw new Error(`no callgrind dump for ${pid} in ${out}`);
+  return total;
+}
+
+const wrapper = (target: string, name: string) => {
+  const path = join(out, name);
+  writeFileSync(
+    path,
+    `#!/bin/sh\nif [ "$1" = serve ]; then exec valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file=${out}/cg.%p "${target}" "$@" 2>>${out}/valgrind.log; fi\nexec "${target}" "$@"\n`,
+  );
+  chmodSync(path, 0o755);
+  return path;
+};
+
+async function main(): Promise<void> {
+  const target = values.binary ?? (await binaryPath());
+  process.env.OPENSENTIENCE_BIN = wrapper(target, "opensentience-under-callgrind");
+  const rows: Array<{ name: string; perCall: number }> = [];
+  try {
+    const daemon = await echoDaemon("os-bench-cg-", {}, { readyTimeoutMs: 180_000 });
+    for (let i = 0; i < WARMUP; i++) await daemon.call(i);
+    const ir = await count(daemon.pid, async () => {
+      for (let i = 0; i < CALLS; i++) await daemon.call(i);
+    });
+    rows.push({ name: "daemon: POST /api/v1/tools/call → Elixir echo", perCall: ir / CALLS });
+    await daemon.stop();
+
+    // The ceiling: a bare Bun.serve answering the same JSON, under callgrind too.
+    const script = join(out, "bare.ts");
+    writeFileSync(script, `const s = Bun.serve({ port: 0, hostname: "127.0.0.1", async fetch(req) { const b = await req.json(); return Response.json({ ok: true, output: b }); } }); console.log(s.port);`);
+    const bare = Bun.spawn(["valgrind", "--tool=callgrind", "--separate-threads=yes", `--callgrind-out-file=${out}/cg.%p`, process.execPath, script], { stdout: "pipe", stderr: "ignore" });
+    const port = await firstLine(bare);
+    const call = poster(`http://127.0.0.1:${port}/`, { "content-type": "application/json" });
+    for (let i = 0; i < WARMUP; i++) await call(i);
+    const bareIr = await count(bare.pid, async () => {
+      for (let i = 0; i < CALLS; i++) await call(i);
+    });
+    rows.push({ name: "bare Bun.serve JSON (ceiling)", perCall: bareIr / CALLS });
+    bare.kill();
+  } finally {
+    await stopAllDaemons();
+  }
+  const [d, b] = rows;
+  console.log(`${"path".padEnd(50)} instructions/call`);
+  for (const r of rows) console.log(`${r.name.padEnd(50)} ${Math.round(r.perCall).toLocaleString("en-US")}`);
+  if (d && b) console.log(`daemon ÷ bare Bun.serve: ${(d.perCall / b.perCall).toFixed(2)}×`);
+  console.log(`reproduce: bun bench/tool-call-instructions.ts --calls ${CALLS} --warmup ${WARMUP}${values.binary ? ` --binary ${values.binary}` : ""}`);
+  if (values.keep) console.log(`callgrind dumps kept in ${out} (callgrind_annotate FILE)`);
+  else rmSync(out, { recursive: true, force: true });
+}
+
+/** The port the bare server prints on its first line. */
+async function firstLine(p: Bun.Subprocess<"ignore", "pipe", "ignore">): Promise<number> {
+  const reader = p.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return Number(text.trim());
+}
+
+await main();

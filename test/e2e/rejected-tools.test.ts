@@ -94,6 +94,13 @@ describe("rejected tools, with their reason", () => {
     const bad = await runBin(["agents", "list", "--status", "runing"], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("running, stopped, crashed");
+    // The web agents page filters the same way (its Status select offers the runtime states).
+    const s = await loginOverHttp(daemon);
+    const page = async (status: string) => (await fetch(`${daemon.url}/agents?status=${status}`, { headers: { cookie: s.cookie } })).text();
+    const html = await page("running");
+    expect(html).toContain('<option value="running" selected>Running</option>');
+    expect(html).toContain(`/agents/${ID}`);
+    expect(await page("crashed")).not.toContain(`/agents/${ID}`);
   });
 
   test("the run's rejections go with it", async () => {

@@ -3,6 +3,7 @@
  * JavaScript); the `filters` Alpine component submits it when a select changes.
  */
 import { AGENT_STATUS_VALUES } from "../../core/catalog/types.ts";
+import { RUNTIME_FILTER_VALUES } from "../../core/search/runtime-filter.ts";
 import type { AgentQuery } from "../../api/schemas.ts";
 import { Icon } from "./icons.tsx";
 
@@ -15,6 +16,10 @@ const STATUS_LABELS: Record<string, string> = {
   installing: "Installing",
   installed: "Installed",
   install_failed: "Install failed",
+  // The runtime state the daemon knows (core/search/runtime-filter.ts): installed agents only.
+  running: "Running",
+  stopped: "Stopped (installed)",
+  crashed: "Crashed",
 };
 
 function Select({ name, label, value, options }: { name: string; label: string; value: string | undefined; options: Array<[string, string]> }) {
@@ -52,7 +57,7 @@ export function AgentFilters({ query }: { query: AgentQuery }) {
           <input type="search" name="q" value={query.q ?? ""} placeholder="Search agents by name, id, description, keyword or tool" maxlength="512" autocomplete="off" aria-label="Search agents" x-ref="search" />
           <kbd class="search-kbd" aria-hidden="true">/</kbd>
         </label>
-        <Select name="status" label="Status" value={query.status} options={AGENT_STATUS_VALUES.map((s) => [s, STATUS_LABELS[s] ?? s])} />
+        <Select name="status" label="Status" value={query.status} options={[...AGENT_STATUS_VALUES, ...RUNTIME_FILTER_VALUES].map((s) => [s, STATUS_LABELS[s] ?? s])} />
         <Select name="source" label="Source" value={query.source} options={[["local", "Local"], ["remote", "Registry"]]} />
         <button type="submit" class="button button-primary">Search</button>
       </div>

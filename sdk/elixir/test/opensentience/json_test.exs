@@ -139,6 +139,116 @@ defmodule OpenSentience.JSONTest do
       assert {:error, _} = JSON.decode("[[1]]", max_depth: 1)
     end
 
+    test "nesting limit is exact, for arrays and objects alike" do
+      nest = fn n -> String.duplicate(~s({"a":[), n) <> "1" <> String.duplicate("]}", n) end
+      # nest.(n) is 2n levels deep.
+      assert {:ok, _} = JSON.decode(nest.(5), max_depth: 10)
+
+      assert {:error, %DecodeError{reason: "nesting deeper than 9"}} =
+               JSON.decode(nest.(5), max_depth: 9)
+
+      assert {:ok, _} = JSON.decode(String.duplicate("[", 512) <> String.duplicate("]", 512))
+      # The bound holds long before the end of a hostile input, and nothing overflows.
+      assert {:error, %DecodeError{position: 513}} = JSON.decode(String.duplicate("[", 100_000))
+      assert {:ok, 7} = JSON.decode("7", max_depth: 0)
+      assert {:error, _} = JSON.decode("[]", max_depth: 0)
+    end
+
+    test "whitespace wherever the grammar allows it, nowhere else" do
+      assert JSON.decode(" \t\r\n{ \"a\" \n: [ 1 , \"x\" ] , \"b\":{ } }\n ") ==
+               {:ok, %{"a" => [1, "x"], "b" => %{}}}
+
+      assert {:error, _} = JSON.decode("t rue")
+      assert {:error, _} = JSON.decode("- 1")
+      assert {:error, _} = JSON.decode("\v1")
+    end
+
+    test "numbers: edges of the grammar" do
+      assert JSON.decode("[0,-0,10,1E2,1e-2,0.5e+1,-0.0,99999999999999999999]") ==
+               {:ok, [0, 0, 10, 100.0, 0.01, 5.0, -0.0, 99_999_999_999_999_999_999]}
+
+      assert JSON.decode("1.7976931348623157e308") == {:ok, 1.7976931348623157e308}
+      assert JSON.decode(~s({"n":-12.5e-1})) == {:ok, %{"n" => -1.25}}
+
+      for bad <- ["00", "-01", "1.e2", "1e", "1.5e+", "0x10", "1_000", "--1", "1.2.3", "[1e999]"] do
+        assert {:error, %DecodeError{}} = JSON.decode(bad), "accepted #{inspect(bad)}"
+      end
+    end
+
+    test "keys: escapes, unicode, empty; values of every kind" do
+      assert JSON.decode(~S({"":1,"a\"b":2,"é😀":3,"\u00e9":4,"k":"v\u0041"})) ==
+               {:ok, %{"" => 1, "a\"b" => 2, "é😀" => 3, "é" => 4, "k" => "vA"}}
+
+      assert JSON.decode(~S([true,false,null,"",{},[],[[]],{"a":{}}])) ==
+               {:ok, [true, false, nil, "", %{}, [], [[]], %{"a" => %{}}]}
+    end
+
+    test "escapes mixed with raw UTF-8, at the start and the end of strings" do
+      assert JSON.decode(~S("\né😀\t中\u0041\\")) == {:ok, "\né😀\t中A\\"}
+      assert JSON.decode(~S("\"")) == {:ok, ~s(")}
+      assert JSON.decode(~S(["\\","\/"])) == {:ok, ["\\", "/"]}
+    end
+
+    test "structural errors: reason and position" do
+      assert {:error, %DecodeError{reason: "expected ':' after an object key", position: 5}} =
+               JSON.decode(~s({"a" 1}))
+
+      assert {:error, %DecodeError{reason: "expected a string key in an object", position: 1}} =
+               JSON.decode("{a:1}")
+
+      assert {:error, %DecodeError{reason: "expected a string key in an object", position: 7}} =
+               JSON.decode(~s({"a":1,}))
+
+      assert {:error, %DecodeError{reason: "expected ',' or '}' in an object", position: 6}} =
+               JSON.decode(~s({"a":1]))
+
+      assert {:error, %DecodeError{reason: "expected ',' or ']' in an array", position: 3}} =
+               JSON.decode("[1 2]")
+
+      assert {:error, %DecodeError{reason: "unexpected data after the value", position: 4}} =
+               JSON.decode("[1] x")
+
+      assert {:error, %DecodeError{reason: "unexpected end of input", position: 5}} =
+               JSON.decode(~s({"a":))
+
+      assert {:error, %DecodeError{reason: "invalid escape sequence", position: 3}} =
+               JSON.decode(~S("a\x"))
+    end
+
+    test "a frame cut at any byte, or with any byte replaced, is an error, never a crash" do
+      frame =
+        ~s({"v":1,"type":"tool.call","id":"c1","request_id":"r1","payload":{"tool":"echo",) <>
+          ~S("arguments":{"text":"h\u00e9llo \\ 😀","n":[1,-2.5e3,true,null]},"timeout_ms":5000}})
+
+      assert {:ok, %{"payload" => %{"arguments" => %{"text" => "héllo \\ 😀"}}}} =
+               JSON.decode(frame)
+
+      for cut <- 0..(byte_size(frame) - 1) do
+        assert {:error, %DecodeError{}} = JSON.decode(binary_part(frame, 0, cut))
+      end
+
+      for at <- 0..(byte_size(frame) - 1), byte <- [0, ?", ?\\, ?{, ?], 0xFF, ?,] do
+        <<pre::binary-size(at), _, post::binary>> = frame
+
+        assert match?({:ok, _}, JSON.decode(pre <> <<byte>> <> post)) or
+                 match?({:error, %DecodeError{}}, JSON.decode(pre <> <<byte>> <> post))
+      end
+    end
+
+    test "random bytes never crash the decoder" do
+      :rand.seed(:exsss, {3, 2, 1})
+
+      for _ <- 1..2_000 do
+        input =
+          for _ <- 1..:rand.uniform(40),
+              into: "",
+              do: <<Enum.random(~c'{}[]":,\\ 01-.eE"tfnul\x00\xC3\xA9')>>
+
+        assert match?({:ok, _}, JSON.decode(input)) or
+                 match?({:error, %DecodeError{}}, JSON.decode(input))
+      end
+    end
+
     test "non-binaries are rejected" do
       assert {:error, %DecodeError{}} = JSON.decode(:nope)
     end

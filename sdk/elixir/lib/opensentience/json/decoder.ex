@@ -1,9 +1,19 @@
 defmodule OpenSentience.JSON.Decoder do
   @moduledoc false
-  # Decoder half of OpenSentience.JSON: a recursive-descent parser over the
-  # binary. Each step returns {value, rest}; errors are thrown as
-  # {:json_decode, reason, rest} and turned into a DecodeError whose position is
-  # the byte offset where parsing stopped.
+  # Decoder half of OpenSentience.JSON. Every frame the agent receives goes
+  # through here, so it is written for the BEAM's binary matching:
+  #
+  #   * the parser never returns {value, rest} pairs: each step ends in a
+  #     tail call that passes the rest of the input on (first argument, so
+  #     the compiler keeps one match context instead of making a sub-binary
+  #     per token), and a finished value goes to continue/5, which looks at
+  #     an explicit stack of open arrays and objects to decide what comes
+  #     next;
+  #   * a string is measured in place and sliced off the input (no copy)
+  #     unless it has escapes.
+  #
+  # Errors are thrown as {:json_decode, reason, rest} and turned into a
+  # DecodeError whose position is the byte offset where `rest` starts.
 
   import Bitwise
 
@@ -15,15 +25,14 @@ defmodule OpenSentience.JSON.Decoder do
   def decode(binary, opts \\ [])
 
   def decode(binary, opts) when is_binary(binary) do
-    max_depth = Keyword.get(opts, :max_depth, @default_max_depth)
+    max_depth =
+      case opts do
+        [] -> @default_max_depth
+        _ -> Keyword.get(opts, :max_depth, @default_max_depth)
+      end
 
     try do
-      {value, rest} = value(skip_ws(binary), 0, max_depth)
-
-      case skip_ws(rest) do
-        "" -> {:ok, value}
-        rest -> throw({:json_decode, "unexpected data after the value", rest})
-      end
+      {:ok, value(binary, [], 0, max_depth)}
     catch
       {:json_decode, reason, rest} ->
         {:error, %DecodeError{reason: reason, position: byte_size(binary) - byte_size(rest)}}
@@ -33,97 +42,152 @@ defmodule OpenSentience.JSON.Decoder do
   def decode(_other, _opts),
     do: {:error, %DecodeError{reason: "input is not a binary", position: 0}}
 
+  defmacrop ws?(c), do: quote(do: unquote(c) in [?\s, ?\t, ?\n, ?\r])
+
   # -- values ---------------------------------------------------------------
 
-  defp value(<<?{, rest::binary>>, depth, max),
-    do: object(skip_ws(rest), enter(depth, max, rest), max)
+  defp value(<<c, rest::bits>>, stack, depth, max) when ws?(c), do: value(rest, stack, depth, max)
 
-  defp value(<<?[, rest::binary>>, depth, max),
-    do: array(skip_ws(rest), enter(depth, max, rest), max)
+  defp value(<<?", rest::bits>>, stack, depth, max),
+    do: string(rest, rest, 0, [], stack, depth, max)
 
-  defp value(<<?", rest::binary>>, _depth, _max), do: string(rest, [])
-  defp value(<<"true", rest::binary>>, _depth, _max), do: {true, rest}
-  defp value(<<"false", rest::binary>>, _depth, _max), do: {false, rest}
-  defp value(<<"null", rest::binary>>, _depth, _max), do: {nil, rest}
-  defp value(<<c, _::binary>> = bin, _depth, _max) when c == ?- or c in ?0..?9, do: number(bin)
-  defp value("", _depth, _max), do: throw({:json_decode, "unexpected end of input", ""})
-  defp value(rest, _depth, _max), do: throw({:json_decode, "unexpected character", rest})
-
-  defp enter(depth, max, rest) do
-    if depth + 1 > max, do: throw({:json_decode, "nesting deeper than #{max}", rest})
-    depth + 1
+  defp value(<<?{, rest::bits>>, stack, depth, max) do
+    if depth >= max, do: too_deep(max, rest)
+    object_open(rest, stack, depth + 1, max)
   end
 
-  # -- objects ---------------------------------------------------------------
-
-  defp object(<<?}, rest::binary>>, _depth, _max), do: {%{}, rest}
-  defp object(bin, depth, max), do: members(bin, depth, max, [])
-
-  defp members(<<?", rest::binary>>, depth, max, acc) do
-    {key, rest} = string(rest, [])
-    rest = expect(skip_ws(rest), ?:, "expected ':' after an object key")
-    {val, rest} = value(skip_ws(rest), depth, max)
-    acc = [{key, val} | acc]
-
-    case skip_ws(rest) do
-      <<?,, rest::binary>> -> members(skip_ws(rest), depth, max, acc)
-      # :maps.from_list keeps the last value of a duplicate key.
-      <<?}, rest::binary>> -> {:maps.from_list(Enum.reverse(acc)), rest}
-      rest -> throw({:json_decode, "expected ',' or '}' in an object", rest})
-    end
+  defp value(<<?[, rest::bits>>, stack, depth, max) do
+    if depth >= max, do: too_deep(max, rest)
+    array_open(rest, stack, depth + 1, max)
   end
 
-  defp members(rest, _depth, _max, _acc),
-    do: throw({:json_decode, "expected a string key in an object", rest})
+  defp value(<<"true", rest::bits>>, stack, depth, max),
+    do: continue(rest, stack, depth, max, true)
+
+  defp value(<<"false", rest::bits>>, stack, depth, max),
+    do: continue(rest, stack, depth, max, false)
+
+  defp value(<<"null", rest::bits>>, stack, depth, max),
+    do: continue(rest, stack, depth, max, nil)
+
+  defp value(<<c, _::bits>> = bin, stack, depth, max) when c == ?- or c in ?0..?9,
+    do: number(bin, stack, depth, max)
+
+  defp value(<<>>, _stack, _depth, _max), do: throw({:json_decode, "unexpected end of input", ""})
+  defp value(rest, _stack, _depth, _max), do: throw({:json_decode, "unexpected character", rest})
+
+  defp too_deep(max, rest), do: throw({:json_decode, "nesting deeper than #{max}", rest})
+
+  # A value is complete: what comes next depends on what encloses it.
+  # (`<<rest::bits>>` lets the compiler pass the match context through.)
+  defp continue(<<rest::bits>>, [:array, acc | stack], depth, max, value),
+    do: array_next(rest, [value | acc], stack, depth, max)
+
+  defp continue(<<rest::bits>>, [:object, key, acc | stack], depth, max, value),
+    do: object_next(rest, [{key, value} | acc], stack, depth, max)
+
+  defp continue(<<rest::bits>>, [:key, acc | stack], depth, max, key),
+    do: colon(rest, [:object, key, acc | stack], depth, max)
+
+  defp continue(<<rest::bits>>, [], _depth, _max, value), do: trailing(rest, value)
+
+  defp trailing(<<c, rest::bits>>, value) when ws?(c), do: trailing(rest, value)
+  defp trailing(<<>>, value), do: value
+  defp trailing(rest, _value), do: throw({:json_decode, "unexpected data after the value", rest})
 
   # -- arrays ----------------------------------------------------------------
 
-  defp array(<<?], rest::binary>>, _depth, _max), do: {[], rest}
-  defp array(bin, depth, max), do: elements(bin, depth, max, [])
+  defp array_open(<<c, rest::bits>>, stack, depth, max) when ws?(c),
+    do: array_open(rest, stack, depth, max)
 
-  defp elements(bin, depth, max, acc) do
-    {val, rest} = value(bin, depth, max)
+  defp array_open(<<?], rest::bits>>, stack, depth, max),
+    do: continue(rest, stack, depth - 1, max, [])
 
-    case skip_ws(rest) do
-      <<?,, rest::binary>> -> elements(skip_ws(rest), depth, max, [val | acc])
-      <<?], rest::binary>> -> {Enum.reverse([val | acc]), rest}
-      rest -> throw({:json_decode, "expected ',' or ']' in an array", rest})
-    end
-  end
+  defp array_open(bin, stack, depth, max), do: value(bin, [:array, [] | stack], depth, max)
+
+  defp array_next(<<c, rest::bits>>, acc, stack, depth, max) when ws?(c),
+    do: array_next(rest, acc, stack, depth, max)
+
+  defp array_next(<<?,, rest::bits>>, acc, stack, depth, max),
+    do: value(rest, [:array, acc | stack], depth, max)
+
+  defp array_next(<<?], rest::bits>>, acc, stack, depth, max),
+    do: continue(rest, stack, depth - 1, max, :lists.reverse(acc))
+
+  defp array_next(rest, _acc, _stack, _depth, _max),
+    do: throw({:json_decode, "expected ',' or ']' in an array", rest})
+
+  # -- objects ---------------------------------------------------------------
+
+  defp object_open(<<c, rest::bits>>, stack, depth, max) when ws?(c),
+    do: object_open(rest, stack, depth, max)
+
+  defp object_open(<<?}, rest::bits>>, stack, depth, max),
+    do: continue(rest, stack, depth - 1, max, %{})
+
+  defp object_open(bin, stack, depth, max), do: key(bin, [:key, [] | stack], depth, max)
+
+  defp key(<<?", rest::bits>>, stack, depth, max),
+    do: string(rest, rest, 0, [], stack, depth, max)
+
+  defp key(rest, _stack, _depth, _max),
+    do: throw({:json_decode, "expected a string key in an object", rest})
+
+  defp colon(<<c, rest::bits>>, stack, depth, max) when ws?(c), do: colon(rest, stack, depth, max)
+  defp colon(<<?:, rest::bits>>, stack, depth, max), do: value(rest, stack, depth, max)
+
+  defp colon(rest, _stack, _depth, _max),
+    do: throw({:json_decode, "expected ':' after an object key", rest})
+
+  defp object_next(<<c, rest::bits>>, acc, stack, depth, max) when ws?(c),
+    do: object_next(rest, acc, stack, depth, max)
+
+  defp object_next(<<?,, rest::bits>>, acc, stack, depth, max),
+    do: next_key(rest, [:key, acc | stack], depth, max)
+
+  # :maps.from_list keeps the last value of a duplicate key, hence the reverse.
+  defp object_next(<<?}, rest::bits>>, acc, stack, depth, max),
+    do: continue(rest, stack, depth - 1, max, :maps.from_list(:lists.reverse(acc)))
+
+  defp object_next(rest, _acc, _stack, _depth, _max),
+    do: throw({:json_decode, "expected ',' or '}' in an object", rest})
+
+  defp next_key(<<c, rest::bits>>, stack, depth, max) when ws?(c),
+    do: next_key(rest, stack, depth, max)
+
+  defp next_key(bin, stack, depth, max), do: key(bin, stack, depth, max)
 
   # -- strings ---------------------------------------------------------------
 
-  # `bin` starts just after an opening quote. A string is a sequence of runs
-  # (bytes taken as they are) separated by escapes. This is the decoder's hot
-  # path (a frame is mostly strings), so each run is measured and validated
-  # as UTF-8 in one byte-matching loop that allocates nothing, then sliced off
-  # as a sub-binary: a string without escapes is never copied.
-  defp string(bin, acc) do
-    n = run_length(bin, 0)
+  # `bin` is the input after an opening quote or an escape; `run` is where
+  # the current run of plain bytes starts and `n` its length so far; `acc`
+  # the decoded text before the run (iodata, [] when there was no escape).
+  # Plain bytes are printable ASCII other than '"' and '\', and valid UTF-8
+  # sequences (`::utf8` rejects overlong forms, surrogates and code points
+  # above U+10FFFF).
+  defp string(<<?", rest::bits>>, run, n, acc, stack, depth, max) do
+    text =
+      case acc do
+        [] -> binary_part(run, 0, n)
+        _ -> IO.iodata_to_binary([acc | binary_part(run, 0, n)])
+      end
 
-    case bin do
-      <<run::binary-size(n), ?", rest::binary>> ->
-        {finish_string(run, acc), rest}
-
-      <<run::binary-size(n), ?\\, rest::binary>> ->
-        {decoded, rest} = escape(rest)
-        string(rest, [decoded, run | acc])
-
-      _ ->
-        bad_run(bin)
-    end
+    continue(rest, stack, depth, max, text)
   end
 
-  # Length of the leading bytes that need no attention: printable ASCII other
-  # than '"' and '\', and valid UTF-8 sequences (`::utf8` rejects overlong
-  # forms, surrogates and code points above U+10FFFF).
-  defp run_length(<<c, rest::binary>>, n) when c >= 0x20 and c < 0x80 and c != ?" and c != ?\\,
-    do: run_length(rest, n + 1)
+  defp string(<<c, rest::bits>>, run, n, acc, stack, depth, max)
+       when c >= 0x20 and c < 0x80 and c != ?\\,
+       do: string(rest, run, n + 1, acc, stack, depth, max)
 
-  defp run_length(<<c::utf8, rest::binary>>, n) when c >= 0x80,
-    do: run_length(rest, n + utf8_size(c))
+  defp string(<<?\\, rest::bits>>, run, n, acc, stack, depth, max) do
+    {decoded, rest} = escape(rest)
+    string(rest, rest, 0, [acc, binary_part(run, 0, n) | decoded], stack, depth, max)
+  end
 
-  defp run_length(_rest, n), do: n
+  defp string(<<c::utf8, rest::bits>>, run, n, acc, stack, depth, max) when c >= 0x80,
+    do: string(rest, run, n + utf8_size(c), acc, stack, depth, max)
+
+  defp string(_bin, run, _n, _acc, _stack, _depth, _max), do: bad_run(run)
 
   defp utf8_size(c) when c < 0x800, do: 2
   defp utf8_size(c) when c < 0x10000, do: 3
@@ -149,9 +213,6 @@ defmodule OpenSentience.JSON.Decoder do
   defp control_char?(<<c, _::binary>>) when c < 0x20, do: true
   defp control_char?(<<_, rest::binary>>), do: control_char?(rest)
   defp control_char?(<<>>), do: false
-
-  defp finish_string(run, []), do: run
-  defp finish_string(run, acc), do: IO.iodata_to_binary(:lists.reverse([run | acc]))
 
   defp escape(<<?", rest::binary>>), do: {~s("), rest}
   defp escape(<<?\\, rest::binary>>), do: {"\\", rest}
@@ -198,70 +259,62 @@ defmodule OpenSentience.JSON.Decoder do
 
   # -- numbers ---------------------------------------------------------------
   # Grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
-  # The scanner measures the lexeme, then Erlang converts it.
+  # The scanner measures the lexeme and notes its kind, then Erlang converts it.
 
-  defp number(bin) do
-    {len, float?} = sign(bin, 0)
-    <<lexeme::binary-size(len), rest::binary>> = bin
-    {convert(lexeme, float?, bin), rest}
+  defp number(bin, stack, depth, max) do
+    {len, kind} = sign(bin, 0)
+    <<lexeme::binary-size(len), rest::bits>> = bin
+    continue(rest, stack, depth, max, convert(lexeme, kind, bin))
   end
 
   defp sign(<<?-, rest::binary>>, n), do: int(rest, n + 1)
   defp sign(rest, n), do: int(rest, n)
 
   defp int(<<?0, rest::binary>>, n), do: frac(rest, n + 1)
-  defp int(<<c, rest::binary>>, n) when c in ?1..?9, do: frac_after_digits(rest, n + 1)
+  defp int(<<c, rest::binary>>, n) when c in ?1..?9, do: int_digits(rest, n + 1)
   defp int(rest, _n), do: throw({:json_decode, "invalid number", rest})
 
-  defp frac_after_digits(<<c, rest::binary>>, n) when c in ?0..?9,
-    do: frac_after_digits(rest, n + 1)
+  defp int_digits(<<c, rest::binary>>, n) when c in ?0..?9, do: int_digits(rest, n + 1)
+  defp int_digits(rest, n), do: frac(rest, n)
 
-  defp frac_after_digits(rest, n), do: frac(rest, n)
-
-  defp frac(<<?., c, rest::binary>>, n) when c in ?0..?9,
-    do: exp(skip_digits(rest), n + 2 + count_digits(rest), true)
-
+  defp frac(<<?., c, rest::binary>>, n) when c in ?0..?9, do: frac_digits(rest, n + 2)
   defp frac(<<?., _::binary>> = rest, _n), do: throw({:json_decode, "invalid number", rest})
-  defp frac(rest, n), do: exp(rest, n, false)
+  defp frac(rest, n), do: exp(rest, n, :integer)
 
-  defp exp(<<e, s, c, rest::binary>>, n, _float?)
+  defp frac_digits(<<c, rest::binary>>, n) when c in ?0..?9, do: frac_digits(rest, n + 1)
+  defp frac_digits(rest, n), do: exp(rest, n, :float)
+
+  # An exponent without a fraction is noted as :exponent: Erlang wants a
+  # fraction before it ("1e5" -> "1.0e5").
+  defp exp(<<e, s, c, rest::binary>>, n, kind)
        when e in [?e, ?E] and s in [?+, ?-] and c in ?0..?9,
-       do: {n + 3 + count_digits(rest), true}
+       do: {count_digits(rest, n + 3), exp_kind(kind)}
 
-  defp exp(<<e, c, rest::binary>>, n, _float?) when e in [?e, ?E] and c in ?0..?9,
-    do: {n + 2 + count_digits(rest), true}
+  defp exp(<<e, c, rest::binary>>, n, kind) when e in [?e, ?E] and c in ?0..?9,
+    do: {count_digits(rest, n + 2), exp_kind(kind)}
 
-  defp exp(<<e, _::binary>> = rest, _n, _float?) when e in [?e, ?E],
+  defp exp(<<e, _::binary>> = rest, _n, _kind) when e in [?e, ?E],
     do: throw({:json_decode, "invalid number", rest})
 
-  defp exp(_rest, n, float?), do: {n, float?}
+  defp exp(_rest, n, kind), do: {n, kind}
 
-  defp count_digits(bin, n \\ 0)
+  defp exp_kind(:integer), do: :exponent
+  defp exp_kind(:float), do: :float
+
   defp count_digits(<<c, rest::binary>>, n) when c in ?0..?9, do: count_digits(rest, n + 1)
   defp count_digits(_rest, n), do: n
 
-  defp skip_digits(<<c, rest::binary>>) when c in ?0..?9, do: skip_digits(rest)
-  defp skip_digits(rest), do: rest
+  defp convert(lexeme, :integer, _at), do: :erlang.binary_to_integer(lexeme)
+  defp convert(lexeme, :float, at), do: to_float(lexeme, at)
 
-  defp convert(lexeme, false, _at), do: String.to_integer(lexeme)
+  defp convert(lexeme, :exponent, at) do
+    [mantissa, exponent] = :binary.split(lexeme, ["e", "E"])
+    to_float(<<mantissa::binary, ".0e", exponent::binary>>, at)
+  end
 
-  defp convert(lexeme, true, at) do
-    # Erlang needs a fraction before the exponent: "1e5" -> "1.0e5".
-    normalized =
-      if String.contains?(lexeme, "."),
-        do: lexeme,
-        else: String.replace(lexeme, ~r/[eE]/, ".0e", global: false)
-
-    :erlang.binary_to_float(normalized)
+  defp to_float(lexeme, at) do
+    :erlang.binary_to_float(lexeme)
   rescue
     ArgumentError -> throw({:json_decode, "number out of range", at})
   end
-
-  # -- whitespace --------------------------------------------------------------
-
-  defp skip_ws(<<c, rest::binary>>) when c in [?\s, ?\t, ?\n, ?\r], do: skip_ws(rest)
-  defp skip_ws(rest), do: rest
-
-  defp expect(<<c, rest::binary>>, c, _message), do: rest
-  defp expect(rest, _c, message), do: throw({:json_decode, message, rest})
 end

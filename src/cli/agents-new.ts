@@ -1,8 +1,10 @@
+import { join, resolve } from "node:path";
 import { sdkPath } from "../core/agent-env.ts";
 import { ensureDataDir } from "../core/config/load.ts";
 import { dataPaths, resolveHome } from "../core/config/paths.ts";
 import { scaffoldAgent } from "../core/scaffold/scaffold.ts";
-import { linkStableSdk, type StableSdk } from "../core/scaffold/sdk-link.ts";
+import { agentNames } from "../core/scaffold/names.ts";
+import { linkStableSdk, sdkFallbackFor, type StableSdk } from "../core/scaffold/sdk-link.ts";
 import { type Command, stringOption } from "./command.ts";
 import { printJson } from "./output.ts";
 
@@ -18,9 +20,14 @@ export const agentsNew: Command = {
     const paths = dataPaths(home);
     // The SDK this binary uses (a checkout's, or the one it carries, written out now); mix.exs never names it directly.
     const sdk = sdkPath(paths, { ...ctx.env, OPENSENTIENCE_SDK_PATH: undefined });
-    const r = scaffoldAgent({ name: ctx.positionals[0]!, id: stringOption(ctx.values, "id"), parentDir: stringOption(ctx.values, "dir") ?? process.cwd(), sdkPath: sdk });
-    // Outside a checkout, mix.exs falls back to $OPENSENTIENCE_HOME/sdk/elixir: make it lead to that SDK.
-    const link: StableSdk | null = r.sdk_fallback.kind === "data_dir" ? linkStableSdk(paths, sdk) : null;
+    const name = ctx.positionals[0]!;
+    const id = stringOption(ctx.values, "id");
+    const parentDir = resolve(stringOption(ctx.values, "dir") ?? process.cwd());
+    // Outside a checkout, mix.exs falls back to $OPENSENTIENCE_HOME/sdk/elixir: make it lead to that SDK first,
+    // so a failure there leaves no project behind.
+    const planned = sdkFallbackFor(join(parentDir, agentNames(name, id).dir), sdk);
+    const link: StableSdk | null = planned.kind === "data_dir" ? linkStableSdk(paths, sdk) : null;
+    const r = scaffoldAgent({ name, id, parentDir, sdkPath: sdk });
     const fallback = r.sdk_fallback.kind === "relative" ? r.sdk_fallback.path : link!.path;
     if (ctx.json) {
       printJson(ctx.io, { id: r.names.id, name: r.names.title, path: r.path, app: r.names.app, module: r.names.module, sdk_path: r.sdk_path, sdk_fallback: { ...r.sdk_fallback, resolved: fallback }, files: r.files });

@@ -17,7 +17,7 @@ import { resolveAgentId } from "./agent-ref.ts";
 function planText(p: AgentTestPlan): string {
   return [
     `Testing ${p.agentId} ${p.version}${p.commitSha ? ` @ ${p.commitSha.slice(0, 12)}` : ""} runs ITS OWN test code:`,
-    `  command:   ${p.commands.join(", ")} (MIX_ENV=test, no network when sandboxed)`,
+    `  commands:  ${p.commands.join(", then ")} (MIX_ENV=test, no network when sandboxed; the second lists the agent's tools for the tool_summary check)`,
     `  in:        a copy of ${p.installPath} at ${p.workDirectory} (removed afterwards)`,
     `  sandbox:   ${p.sandboxPolicy === "off" ? "off (config.json): runs with your user's full access" : `${p.sandboxPolicy} (the build sandbox when this machine has one)`}`,
     `  deadline:  ${Math.round(p.timeoutMs / 1000)} s`,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateManifest } from "../manifest/parse.ts";
@@ -116,7 +116,7 @@ describe("sdk fallback", () => {
     expect(sdkFallbackFor(join(root, "examples", "mine"), sdk)).toEqual({ kind: "data_dir" });
   });
 
-  test("the stable link: made, kept when current, moved atomically, a real directory left alone", () => {
+  test("the stable link: made, kept when current, moved atomically, the user's directory or link left alone", () => {
     const home = temp();
     const paths = dataPaths(home);
     mkdirSync(join(home, "sdk"), { recursive: true });
@@ -128,6 +128,14 @@ describe("sdk fallback", () => {
     expect(linkStableSdk(paths, b).state).toBe("linked");
     expect(readlinkSync(join(home, "sdk", "elixir"))).toBe(b);
     expect(readdirSync(join(home, "sdk")).filter((f) => f.startsWith("."))).toEqual([]); // no temp link left
+    // A link to elsewhere is the user's; a dangling one is moved.
+    const mine = join(home, "my-sdk");
+    mkdirSync(mine);
+    rmSync(join(home, "sdk", "elixir"));
+    symlinkSync(mine, join(home, "sdk", "elixir"));
+    expect(linkStableSdk(paths, a)).toEqual({ path: join(home, "sdk", "elixir"), target: mine, state: "own" });
+    rmSync(mine, { recursive: true });
+    expect(linkStableSdk(paths, a).state).toBe("linked");
     rmSync(join(home, "sdk", "elixir"));
     mkdirSync(join(home, "sdk", "elixir"));
     expect(linkStableSdk(paths, a)).toEqual({ path: join(home, "sdk", "elixir"), target: join(home, "sdk", "elixir"), state: "own" });

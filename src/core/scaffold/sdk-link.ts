@@ -4,7 +4,7 @@
  * (`sdk/elixir-<version>-<hash>`), so a project cannot name it without naming
  * this machine and this release; the stable path is a symlink to it, moved
  * (atomically) when a newer binary writes out a newer SDK. A real directory
- * there is the user's own SDK and is never replaced.
+ * there, or a link to anywhere else, is the user's own SDK and is never replaced.
  */
 import { existsSync, lstatSync, mkdirSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -20,7 +20,7 @@ export interface StableSdk {
   path: string;
   /** The SDK it resolves to. */
   target: string;
-  /** `linked`: (re)pointed now; `current`: already pointed there; `own`: a directory of the user's, left alone. */
+  /** `linked`: (re)pointed now; `current`: already pointed there; `own`: the user's directory or link, left alone. */
   state: "linked" | "current" | "own";
 }
 
@@ -35,7 +35,13 @@ export function linkStableSdk(paths: DataPaths, sdk: string): StableSdk {
     st = null;
   }
   if (st && !st.isSymbolicLink()) return { path, target: path, state: "own" };
-  if (st && readlinkSync(path) === sdk) return { path, target: sdk, state: "current" };
+  if (st) {
+    const current = readlinkSync(path);
+    if (current === sdk) return { path, target: sdk, state: "current" };
+    // Ours to move: a link into our own written-out copies, or one that leads nowhere. Any other link is the user's.
+    const ours = resolve(dirname(path), current).startsWith(join(paths.home, "sdk") + sep) || !existsSync(path);
+    if (!ours) return { path, target: resolve(dirname(path), current), state: "own" };
+  }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = join(dirname(path), `.elixir.link-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
   try {

@@ -11,6 +11,8 @@ defmodule OpenSentience.Protocol do
   Unknown envelope fields are ignored when parsing.
   """
 
+  import Bitwise
+
   alias OpenSentience.JSON
 
   @version 1
@@ -73,6 +75,8 @@ defmodule OpenSentience.Protocol do
   def error_code?(code), do: code in @error_codes
 
   @id_prefix_key {__MODULE__, :id_prefix}
+  # Counters at or above 2^62 would spill into the bits under the cached head.
+  @counter_limit 1 <<< 62
 
   @doc """
   Returns a fresh frame id, formatted as a version 4 UUID string.
@@ -87,7 +91,29 @@ defmodule OpenSentience.Protocol do
   """
   @spec new_id() :: String.t()
   def new_id do
-    <<a::48, b::12, c::62>> = <<id_prefix()::58, :erlang.unique_integer([:positive])::64>>
+    counter = :erlang.unique_integer([:positive])
+
+    case :persistent_term.get(@id_prefix_key, nil) do
+      {_prefix, head} when counter < @counter_limit ->
+        # The first 76 bits (prefix, version) never change in a VM: their
+        # hex form is made once. What follows is the variant and the counter.
+        <<b0, b1, b2, b3, b4, b5, b6, b7>> = <<2::2, counter::62>>
+
+        <<head::binary, hex(b0)::binary-2, hex(b1)::binary-2, ?-, hex(b2)::binary-2,
+          hex(b3)::binary-2, hex(b4)::binary-2, hex(b5)::binary-2, hex(b6)::binary-2,
+          hex(b7)::binary-2>>
+
+      {prefix, _head} ->
+        format_id(prefix, counter)
+
+      nil ->
+        prefix = init_id_prefix()
+        format_id(prefix, counter)
+    end
+  end
+
+  defp format_id(prefix, counter) do
+    <<a::48, b::12, c::62>> = <<prefix::58, counter::64>>
 
     <<p1::binary-8, p2::binary-4, p3::binary-4, p4::binary-4, p5::binary-12>> =
       Base.encode16(<<a::48, 4::4, b::12, 2::2, c::62>>, case: :lower)
@@ -95,17 +121,19 @@ defmodule OpenSentience.Protocol do
     <<p1::binary, ?-, p2::binary, ?-, p3::binary, ?-, p4::binary, ?-, p5::binary>>
   end
 
-  defp id_prefix do
-    case :persistent_term.get(@id_prefix_key, nil) do
-      nil ->
-        <<prefix::58, _::6>> = :rand.bytes(8)
-        :persistent_term.put(@id_prefix_key, prefix)
-        prefix
-
-      prefix ->
-        prefix
-    end
+  defp init_id_prefix do
+    <<prefix::58, _::6>> = :rand.bytes(8)
+    <<head::binary-19, _::binary>> = format_id(prefix, 0)
+    :persistent_term.put(@id_prefix_key, {prefix, head})
+    prefix
   end
+
+  @hex_bytes List.to_tuple(for b <- 0..255, do: Base.encode16(<<b>>, case: :lower))
+
+  @doc false
+  # Two lower-case hex digits for a byte (ids and span ids are built per call).
+  @spec hex(byte()) :: binary()
+  def hex(byte), do: elem(@hex_bytes, byte)
 
   @doc """
   Builds a new frame of `type` with a fresh id.
@@ -154,15 +182,36 @@ defmodule OpenSentience.Protocol do
   """
   @spec encode(Frame.t(), keyword()) :: {:ok, binary()} | {:error, JSON.EncodeError.t()}
   def encode(%Frame{} = frame, opts \\ []) do
-    envelope =
-      %{v: frame.v, type: frame.type, id: frame.id, payload: frame.payload}
-      |> maybe_put(:reply_to, frame.reply_to)
-      |> maybe_put(:request_id, frame.request_id)
-      |> maybe_put(:correlation_id, frame.correlation_id)
-      |> maybe_put(:causation_id, frame.causation_id)
+    # Built as ordered pairs, not a map: no map to build, sort and check
+    # for duplicate keys on every frame (the keys are fixed and distinct).
+    optional =
+      id_pair(
+        "reply_to",
+        frame.reply_to,
+        id_pair(
+          "request_id",
+          frame.request_id,
+          id_pair(
+            "correlation_id",
+            frame.correlation_id,
+            id_pair("causation_id", frame.causation_id, [])
+          )
+        )
+      )
 
-    JSON.encode(envelope, opts)
+    JSON.Encoder.encode_pairs(
+      [
+        {"v", frame.v},
+        {"type", frame.type},
+        {"id", frame.id},
+        {"payload", frame.payload} | optional
+      ],
+      opts
+    )
   end
+
+  defp id_pair(_key, nil, rest), do: rest
+  defp id_pair(key, value, rest), do: [{key, value} | rest]
 
   @doc """
   Parses and validates one frame body.
@@ -173,27 +222,48 @@ defmodule OpenSentience.Protocol do
   """
   @spec decode(binary()) :: {:ok, Frame.t()} | {:error, decode_error()}
   def decode(body) when is_binary(body) do
-    with {:ok, map} <- decode_json(body),
-         id = string_field(map, "id"),
-         :ok <- check_version(map["v"], id),
-         {:ok, type} <- required_string(map, "type", id),
+    with {:ok, map} <- decode_json(body) do
+      case map do
+        # The usual frame, checked by one match; anything else is judged
+        # field by field below, for the error to name the first bad one.
+        %{
+          "v" => @version,
+          "type" => <<_, _::binary>> = type,
+          "id" => <<_, _::binary>> = id,
+          "payload" => %{} = payload
+        } ->
+          with {:ok, reply_to} <- optional_id(map, "reply_to", id),
+               {:ok, request_id} <- optional_id(map, "request_id", id),
+               {:ok, correlation_id} <- optional_id(map, "correlation_id", id),
+               {:ok, causation_id} <- optional_id(map, "causation_id", id) do
+            {:ok,
+             %Frame{
+               v: @version,
+               type: type,
+               id: id,
+               payload: payload,
+               reply_to: reply_to,
+               request_id: request_id,
+               correlation_id: correlation_id,
+               causation_id: causation_id
+             }}
+          end
+
+        _ ->
+          invalid_envelope(map)
+      end
+    end
+  end
+
+  defp invalid_envelope(map) do
+    id = string_field(map, "id")
+
+    with :ok <- check_version(map["v"], id),
+         {:ok, _type} <- required_string(map, "type", id),
          {:ok, id} <- required_string(map, "id", id),
-         {:ok, payload} <- payload(map, id),
-         {:ok, reply_to} <- optional_id(map, "reply_to", id),
-         {:ok, request_id} <- optional_id(map, "request_id", id),
-         {:ok, correlation_id} <- optional_id(map, "correlation_id", id),
-         {:ok, causation_id} <- optional_id(map, "causation_id", id) do
-      {:ok,
-       %Frame{
-         v: @version,
-         type: type,
-         id: id,
-         payload: payload,
-         reply_to: reply_to,
-         request_id: request_id,
-         correlation_id: correlation_id,
-         causation_id: causation_id
-       }}
+         {:ok, _payload} <- payload(map, id) do
+      # Unreachable: decode/1 matched every valid envelope.
+      bad_frame("invalid envelope", id)
     end
   end
 

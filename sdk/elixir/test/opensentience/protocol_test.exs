@@ -12,6 +12,29 @@ defmodule OpenSentience.ProtocolTest do
     assert a.id =~ ~r/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
   end
 
+  test "new_id/0: UUID v4 form, unique, a per-VM head then a counter" do
+    ids = for _ <- 1..10_000, do: Protocol.new_id()
+    assert length(Enum.uniq(ids)) == 10_000
+
+    for id <- ids,
+        do:
+          assert(id =~ ~r/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+
+    assert ids |> Enum.map(&binary_part(&1, 0, 19)) |> Enum.uniq() |> length() == 1
+  end
+
+  test "encode/2 counts the envelope in max_depth" do
+    frame = Protocol.new("tool.result", %{output: %{a: [1]}}, request_id: "r")
+    # envelope 1, payload 2, output 3, list 4
+    assert {:ok, _} = Protocol.encode(frame, max_depth: 4)
+
+    assert {:error, %JSON.EncodeError{reason: {:too_deep, 3}}} =
+             Protocol.encode(frame, max_depth: 3)
+
+    assert {:error, %JSON.EncodeError{reason: :invalid_utf8}} =
+             Protocol.encode(%{frame | request_id: <<0xFF>>})
+  end
+
   test "encode/1 omits absent optional fields" do
     frame = Protocol.new("log", %{level: "info", message: "x"}, request_id: "r1")
     assert {:ok, body} = Protocol.encode(frame)

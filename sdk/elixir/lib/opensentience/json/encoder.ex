@@ -10,11 +10,28 @@ defmodule OpenSentience.JSON.Encoder do
 
   @spec encode(term(), keyword()) :: {:ok, binary()} | {:error, EncodeError.t()}
   def encode(term, opts \\ []) do
-    max_depth = Keyword.get(opts, :max_depth, :infinity)
-    {:ok, IO.iodata_to_binary(value(term, 0, max_depth))}
+    {:ok, IO.iodata_to_binary(value(term, 0, max_depth(opts)))}
   catch
     {:json_encode, reason} -> {:error, %EncodeError{reason: reason}}
   end
+
+  @doc """
+  Encodes an object given as a list of `{key, value}` pairs, in that order.
+  The keys are strings the caller guarantees to be distinct (a frame
+  envelope): no map is built, sorted or checked for duplicate keys.
+  """
+  @spec encode_pairs([{String.t(), term()}], keyword()) ::
+          {:ok, binary()} | {:error, EncodeError.t()}
+  def encode_pairs([{key, val} | rest], opts) do
+    m = max_depth(opts)
+    d = enter(0, m)
+    {:ok, IO.iodata_to_binary([?{, string(key), ?:, value(val, d, m) | members(rest, d, m)])}
+  catch
+    {:json_encode, reason} -> {:error, %EncodeError{reason: reason}}
+  end
+
+  defp max_depth([]), do: :infinity
+  defp max_depth(opts), do: Keyword.get(opts, :max_depth, :infinity)
 
   defp value(nil, _d, _m), do: "null"
   defp value(true, _d, _m), do: "true"

@@ -1,10 +1,10 @@
 defmodule OpenSentience.Agent.CallRunner do
   @moduledoc false
-  # The body of one tool call or chat turn. Runs in its own process (a task of
-  # the agent's Task.Supervisor), turns whatever the author's code returns,
-  # raises or throws into exactly one terminal frame, and sends that frame
-  # itself, straight on the socket, unless the call was canceled meanwhile
-  # (the connection then already answered `canceled`). Who may send the
+  # The body of one tool call or chat turn. Runs in its own process (linked
+  # to the connection, see OpenSentience.Agent.Calls), turns whatever the
+  # author's code returns, raises or throws into exactly one terminal frame,
+  # and sends that frame itself, straight on the socket, unless the call was
+  # canceled meanwhile (the connection then already answered `canceled`). Who may send the
   # terminal frame is settled by a compare-and-swap on the context's flags
   # (Context.claim_terminal/1 vs Context.cancel_running/1), so results do
   # not pass through the connection process: that hop would add a wake-up of

@@ -126,54 +126,34 @@ defmodule OpenSentience.Agent.Calls do
   defp timeout_ms(%{"timeout_ms" => ms}) when is_integer(ms) and ms > 0, do: ms
   defp timeout_ms(_payload), do: nil
 
-  # A call runs in a task of the agent's Task.Supervisor. Starting one is a
-  # synchronous request to that supervisor, so one is started ahead of need
-  # (state.spare, waiting in CallRunner.await_call/0) and the call is handed
-  # to it with a plain message. The next spare is started when a call's
-  # process exits (its result is out by then), which overlaps the core's
-  # turn instead of delaying a call; a call that finds no spare (several
-  # arrived at once) starts its task directly.
+  # A call runs in a process of its own, linked to this one (when the
+  # connection goes, its calls go with it; this process traps exits, so a
+  # call's crash reaches it as :EXIT and :DOWN, not as its own death). One is
+  # started ahead of need (state.spare, waiting in CallRunner.await_call/0)
+  # and the call is handed to it with a plain message. The next spare is
+  # started when a call's process exits (its result is out by then), which
+  # overlaps the core's turn instead of delaying a call; a call that finds no
+  # spare (several arrived at once) starts its process directly. A plain
+  # spawn_link, not a Task.Supervisor child: starting one of those is a
+  # synchronous request to the supervisor, several times the cost of the
+  # spawn, on every call.
   defp start(%Context{} = ctx, state, fun) do
-    case take_spare(state) do
-      {:ok, pid, state} ->
-        send(pid, {:opensentience_run, fun})
-        ref = Process.monitor(pid)
-        state = %{state | monitors: Map.put(state.monitors, ref, {:call, ctx.request_id})}
-        put_call(state, ctx.request_id, %Call{pid: pid, ctx: ctx, status: :running})
-
-      {:error, reason} ->
-        Logger.error("OpenSentience: could not start a call process: #{inspect(reason)}")
-
-        _ =
-          Connection.send_body(
-            state,
-            CallRunner.error_body(ctx, "internal", "could not start the call")
-          )
-
-        state
-    end
+    {pid, state} = take_spare(state)
+    send(pid, {:opensentience_run, fun})
+    ref = Process.monitor(pid)
+    state = %{state | monitors: Map.put(state.monitors, ref, {:call, ctx.request_id})}
+    put_call(state, ctx.request_id, %Call{pid: pid, ctx: ctx, status: :running})
   end
 
-  defp take_spare(%{spare: pid} = state) when is_pid(pid), do: {:ok, pid, %{state | spare: nil}}
+  defp take_spare(%{spare: pid} = state) when is_pid(pid), do: {pid, %{state | spare: nil}}
+  defp take_spare(state), do: {spawn_call_process(), state}
 
-  defp take_spare(state) do
-    with {:ok, pid} <- Task.Supervisor.start_child(state.tasks, &CallRunner.await_call/0),
-         do: {:ok, pid, state}
-  end
-
-  @doc """
-  Starts the process the next call will run in, if there is none. Failing
-  is not an error yet: the next call tries again and reports it.
-  """
+  @doc "Starts the process the next call will run in, if there is none."
   @spec start_spare(map()) :: map()
   def start_spare(%{spare: pid} = state) when is_pid(pid), do: state
+  def start_spare(state), do: %{state | spare: spawn_call_process()}
 
-  def start_spare(state) do
-    case Task.Supervisor.start_child(state.tasks, &CallRunner.await_call/0) do
-      {:ok, pid} -> %{state | spare: pid}
-      {:error, _reason} -> state
-    end
-  end
+  defp spawn_call_process, do: spawn_link(&CallRunner.await_call/0)
 
   @doc "Handles a `tool.cancel` frame from the core."
   @spec cancel(Frame.t(), map()) :: map()

@@ -35,15 +35,15 @@ defmodule OpenSentience.Agent.Connection do
   # same, so a flooding core still meets backpressure on its socket.
   @active_frames 32
 
-  @spec start_link(Spec.t(), Config.t(), atom()) :: GenServer.on_start()
-  def start_link(%Spec{} = spec, %Config{} = config, task_supervisor) do
-    GenServer.start_link(__MODULE__, {spec, config, task_supervisor}, name: config.name)
+  @spec start_link(Spec.t(), Config.t()) :: GenServer.on_start()
+  def start_link(%Spec{} = spec, %Config{} = config) do
+    GenServer.start_link(__MODULE__, {spec, config}, name: config.name)
   end
 
   # -- startup and handshake ---------------------------------------------------
 
   @impl true
-  def init({spec, config, task_supervisor}) do
+  def init({spec, config}) do
     Process.flag(:trap_exit, true)
 
     socket_opts = [
@@ -59,7 +59,6 @@ defmodule OpenSentience.Agent.Connection do
       state = %{
         spec: spec,
         config: config,
-        tasks: task_supervisor,
         spare: nil,
         socket: socket,
         phase: :handshaking,

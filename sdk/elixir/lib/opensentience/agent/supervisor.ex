@@ -17,13 +17,13 @@ defmodule OpenSentience.Agent.Supervisor do
 
   @impl true
   def init({spec, config}) do
-    tasks = Module.concat(config.name, TaskSupervisor)
-
+    # Calls run in processes the connection links to itself (see
+    # OpenSentience.Agent.Calls), not under a Task.Supervisor: starting a
+    # supervised task is a synchronous request per call.
     children = [
-      {Task.Supervisor, name: tasks},
       %{
         id: Connection,
-        start: {Connection, :start_link, [spec, config, tasks]},
+        start: {Connection, :start_link, [spec, config]},
         restart: :transient,
         significant: true
       }

@@ -20,9 +20,40 @@ defmodule OpenSentience.Agent.CallPathTest do
     end
   end
 
+  defmodule Park do
+    @moduledoc "Tells the test which process runs the call, then waits forever."
+    use OpenSentience.Tool
+
+    @impl true
+    def call(%{"notify" => name}, _ctx) do
+      send(String.to_existing_atom(name), {:parked, self()})
+
+      receive do
+        :never -> {:ok, %{}}
+      end
+    end
+  end
+
   defmodule Agent do
     @moduledoc false
-    use OpenSentience.Agent, tools: [LogFirst, OpenSentience.Test.Tools.Echo]
+    use OpenSentience.Agent, tools: [LogFirst, Park, OpenSentience.Test.Tools.Echo]
+  end
+
+  test "a running call's process ends with the connection" do
+    %{socket: socket, name: name} = FakeCore.start_agent(Agent)
+    test_name = :"call_path_test_#{System.unique_integer([:positive])}"
+    Process.register(self(), test_name)
+    FakeCore.call(socket, "park", %{"notify" => Atom.to_string(test_name)})
+    assert_receive {:parked, call_pid}, 2_000
+
+    conn = Process.whereis(name)
+    {:links, links} = Process.info(conn, :links)
+    assert call_pid in links
+
+    refs = [Process.monitor(call_pid), Process.monitor(conn)]
+    :gen_tcp.close(socket)
+
+    for ref <- refs, do: assert_receive({:DOWN, ^ref, :process, _, _}, 2_000)
   end
 
   test "a frame a call asked the connection to send goes out before the call's result" do

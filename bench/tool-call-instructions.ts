@@ -4,7 +4,11 @@
  * figure to compare two builds by on a busy machine, where calls/s and even
  * CPU time per call move by tens of percent with the load of other processes.
  *
- *   bun bench/tool-call-instructions.ts [--calls 1000] [--warmup 300] [--binary PATH] [--keep]
+ *   bun bench/tool-call-instructions.ts [--calls 1000] [--warmup 300] [--binary PATH] [--keep] [--observability-off]
+ *
+ * --observability-off also counts a second daemon with `tracing.enabled: false`
+ * and `metrics.enabled: false` (issue 15: what metrics and tracing cost the hot
+ * path) and prints the ratio.
  *
  * Starts the daemon (the compiled binary, or --binary) under
  * `valgrind --tool=callgrind`, installs and runs the real Elixir echo agent
@@ -25,7 +29,7 @@ import { echoDaemon, poster } from "./tool-calls.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { calls: { type: "string", default: "1000" }, warmup: { type: "string", default: "300" }, binary: { type: "string" }, keep: { type: "boolean", default: false } },
+  options: { calls: { type: "string", default: "1000" }, warmup: { type: "string", default: "300" }, binary: { type: "string" }, keep: { type: "boolean", default: false }, "observability-off": { type: "boolean", default: false } },
 });
 const CALLS = Number(values.calls);
 const WARMUP = Number(values.warmup);
@@ -64,13 +68,20 @@ async function main(): Promise<void> {
   process.env.OPENSENTIENCE_BIN = wrapper(target, "opensentience-under-callgrind");
   const rows: Array<{ name: string; perCall: number }> = [];
   try {
-    const daemon = await echoDaemon("os-bench-cg-", {}, { readyTimeoutMs: 180_000 });
-    for (let i = 0; i < WARMUP; i++) await daemon.call(i);
-    const ir = await count(daemon.pid, async () => {
-      for (let i = 0; i < CALLS; i++) await daemon.call(i);
-    });
-    rows.push({ name: "daemon: POST /api/v1/tools/call → Elixir echo", perCall: ir / CALLS });
-    await daemon.stop();
+    const variants: Array<[string, Record<string, unknown>]> = [["daemon: POST /api/v1/tools/call → Elixir echo", {}]];
+    if (values["observability-off"]) variants.push(["daemon, metrics and tracing off", { tracing: { enabled: false }, metrics: { enabled: false } }]);
+    for (const [name, config] of variants) {
+      // Under callgrind the daemon runs ~50× slower: relaxed handshake and heartbeat limits keep the agent from being
+      // declared dead meanwhile (the limits are the same for every variant).
+      const slow = { handshake_timeout_ms: 120_000, heartbeat_interval_ms: 60_000 };
+      const daemon = await echoDaemon("os-bench-cg-", { ...config, limits: slow }, { readyTimeoutMs: 180_000 });
+      for (let i = 0; i < WARMUP; i++) await daemon.call(i);
+      const ir = await count(daemon.pid, async () => {
+        for (let i = 0; i < CALLS; i++) await daemon.call(i);
+      });
+      rows.push({ name, perCall: ir / CALLS });
+      await daemon.stop();
+    }
 
     // The ceiling: a bare Bun.serve answering the same JSON, under callgrind too.
     const script = join(out, "bare.ts");
@@ -87,11 +98,14 @@ async function main(): Promise<void> {
   } finally {
     await stopAllDaemons();
   }
-  const [d, b] = rows;
+  const d = rows[0];
+  const off = rows.find((r) => r.name.includes("off"));
+  const b = rows.find((r) => r.name.startsWith("bare"));
   console.log(`${"path".padEnd(50)} instructions/call`);
   for (const r of rows) console.log(`${r.name.padEnd(50)} ${Math.round(r.perCall).toLocaleString("en-US")}`);
   if (d && b) console.log(`daemon ÷ bare Bun.serve: ${(d.perCall / b.perCall).toFixed(2)}×`);
-  console.log(`reproduce: bun bench/tool-call-instructions.ts --calls ${CALLS} --warmup ${WARMUP}${values.binary ? ` --binary ${values.binary}` : ""}`);
+  if (d && off) console.log(`metrics and tracing on ÷ off: ${(d.perCall / off.perCall).toFixed(3)}× (goal < 1.05)`);
+  console.log(`reproduce: bun bench/tool-call-instructions.ts --calls ${CALLS} --warmup ${WARMUP}${values.binary ? ` --binary ${values.binary}` : ""}${values["observability-off"] ? " --observability-off" : ""}`);
   if (values.keep) console.log(`callgrind dumps kept in ${out} (callgrind_annotate FILE)`);
   else rmSync(out, { recursive: true, force: true });
 }

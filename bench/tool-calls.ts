@@ -245,7 +245,11 @@ export async function echoDaemon(prefix: string, config: Record<string, unknown>
     mkdirSync(box.home, { recursive: true, mode: 0o700 });
     writeFileSync(
       join(box.home, "config.json"),
-      JSON.stringify({ scan_roots: [], limits: { calls_per_minute: 1_000_000, max_concurrency: 64, agent_cpu_percent: 100 * navigator.hardwareConcurrency }, ...config }),
+      JSON.stringify({
+        scan_roots: [],
+        ...config,
+        limits: { calls_per_minute: 1_000_000, max_concurrency: 64, agent_cpu_percent: 100 * navigator.hardwareConcurrency, ...(config.limits as object | undefined) },
+      }),
     );
     const run = (args: string[]) => runOk(args, { sandbox: box, timeoutMs: 300_000 });
     await run(["registry", "add", "local", publishExamples(box.dir, [ECHO]).url]);

@@ -17,6 +17,7 @@ import { AppError } from "../../core/errors.ts";
 import { redactText } from "../../core/redact.ts";
 import { actorOf, type HttpDeps } from "../context.ts";
 import { parseOrThrow } from "../schemas.ts";
+import { schemaMismatch } from "../../core/runtime/router.ts";
 
 const sessionParams = z.object({ id: z.string().uuid() });
 const uiActor = (req: Request) => actorOf(req) as "ui" | "api" | "cli";
@@ -27,7 +28,7 @@ function checkArguments(deps: HttpDeps, tool: string, args: unknown): void {
   if (!t) return;
   const problems = deps.runtime.router.tools.validate(t, args);
   if (problems.length) {
-    throw new AppError("invalid_argument", `arguments do not match the input schema: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { details: { problems } });
+    throw new AppError("invalid_argument", schemaMismatch(t.spec.name, t.spec.input_schema, args, problems), { details: { problems } });
   }
 }
 

@@ -31,11 +31,26 @@ test("unknown tool of a running agent → did you mean; not running → run it; 
       requestedPermissions: () => new Set(),
       maxTimeoutMs: 50,
     });
-    router.register(AGENT, { payload: { tools: [{ name: "echo", description: "", input_schema: { type: "object" }, permissions: [], streaming: false, cancellable: true }] } } as never);
-    const error = async (tool: string) => {
-      const r = await router.call({ tool, arguments: {}, caller: { kind: "api", id: "t" } });
+    const shout = { type: "object", properties: { text: { type: "string" }, times: { type: "integer", minimum: 1 } }, required: ["text"], additionalProperties: false };
+    router.register(AGENT, {
+      payload: {
+        tools: [
+          { name: "echo", description: "", input_schema: { type: "object" }, permissions: [], streaming: false, cancellable: true },
+          { name: "shout", description: "", input_schema: shout, permissions: [], streaming: false, cancellable: true },
+        ],
+      },
+    } as never);
+    const error = async (tool: string, args: unknown = {}) => {
+      const r = await router.call({ tool, arguments: args, caller: { kind: "api", id: "t" } });
       return r.ok ? null : { code: r.error.code, message: r.error.message };
     };
+
+    // Schema mismatches name the argument in words, as the CLI's own pre-check does (no "/: Instance does not have …").
+    const bad = `arguments do not match the input schema of shout`;
+    expect(await error(`${AGENT}/shout`)).toEqual({ code: "invalid_arguments", message: `${bad}: missing required argument 'text'` });
+    expect(await error(`${AGENT}/shout`, { text: "hi", loud: true })).toEqual({ code: "invalid_arguments", message: `${bad}: unknown argument 'loud' (accepted: text, times)` });
+    expect(await error(`${AGENT}/shout`, { text: 5 })).toEqual({ code: "invalid_arguments", message: `${bad}: argument 'text' must be string, got 5` });
+    expect((await error(`${AGENT}/shout`, { text: "hi", times: 0 }))?.message).toStartWith(`${bad}: argument 'times': `);
 
     expect(await error(`${AGENT}/ecko`)).toEqual({ code: "unknown_tool", message: `agent ${AGENT} has no tool 'ecko' (did you mean '${AGENT}/echo'?)` });
     expect(await error(`${AGENT}/zzzzzzzz`)).toEqual({ code: "unknown_tool", message: `agent ${AGENT} has no tool 'zzzzzzzz'` });

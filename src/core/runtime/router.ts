@@ -29,6 +29,7 @@ import { type CallTrace, PHASE } from "../tracing/call-trace.ts";
 import type { Tracer } from "../tracing/tracer.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { type ToolInfo, toolInfo, ToolRegistry } from "./tool-registry.ts";
+import { argumentProblem } from "./tool-arguments.ts";
 
 /**
  * Who calls. `mcp`: an MCP client (over /mcp or `opensentience mcp`); `id` is
@@ -208,7 +209,7 @@ export class Router {
     if (missing.length) return fail("permission_denied", `tool ${req.tool} needs unapproved permission${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`, { missing });
     trace?.mark(PHASE.checked);
     const problems = this.tools.validate(tool, req.arguments);
-    if (problems.length) return fail("invalid_arguments", `arguments do not match the input schema: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, { problems });
+    if (problems.length) return fail("invalid_arguments", schemaMismatch(tool.spec.name, tool.spec.input_schema, req.arguments, problems), { problems });
     trace?.mark(PHASE.validated);
 
     const timeoutMs = Math.min(req.timeoutMs ?? tool.spec.timeout_ms ?? link.defaultTimeoutMs, this.deps.maxTimeoutMs);
@@ -420,4 +421,13 @@ function auditActor(c: Caller): "cli" | "ui" | "api" | "agent" | "mcp" {
 /** The caller as the runtime protocol's `tool.call` carries it (its kinds have no `mcp`). */
 function wireCaller(c: Caller): { kind: "cli" | "ui" | "chat" | "api" | "agent"; id: string } {
   return c.kind === "mcp" ? { kind: "api", id: `mcp:${c.id}`.slice(0, 128) } : c;
+}
+
+/**
+ * One vocabulary with the CLI's own pre-check (issue 17, finding 7): the argument named in words
+ * (`missing required argument 'text'`), not the validator's `/: Instance does not have required property`.
+ */
+export function schemaMismatch(tool: string, schema: unknown, args: unknown, problems: Array<{ path: string; message: string }>): string {
+  const words = argumentProblem(schema as Record<string, unknown>, args) ?? problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+  return `arguments do not match the input schema of ${tool}: ${words}`;
 }

@@ -239,7 +239,11 @@
       const text = el.querySelector("[data-live-label]");
       if (text) text.textContent = label;
       const login = el.querySelector("[data-live-login]");
-      if (login) login.hidden = state !== "logged-out";
+      if (login) {
+        login.hidden = state !== "logged-out";
+        // Back to this page after logging in (the server keeps only same-origin paths).
+        login.setAttribute("href", `/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+      }
     }
   }
 

@@ -74,7 +74,7 @@ test("log in with the printed URL, list, search, filter and open an agent", asyn
   await Promise.all([page.waitForURL(/\/agents\/com\.example\.weather$/), page.click("text=Weather Reporter")]);
   await expect(page.locator("h1").textContent()).resolves.toBe("Weather Reporter");
   await expect(page.locator("pre.code").textContent()).resolves.toContain('"id": "com.example.weather"');
-  await expect(page.locator("table.compact td.mono").allTextContents()).resolves.toEqual(["network:egress:api.weather.example", "env:read:WEATHER_API_KEY"]);
+  await expect(page.locator("table.compact td.perm-cell").allTextContents()).resolves.toEqual(["network:egress:api.weather.example", "env:read:WEATHER_API_KEY"]);
   await expect(page.locator("button[data-action]").evaluateAll((els) => els.map((e) => e.getAttribute("data-action")))).resolves.toEqual(["install", "rescan"]); // a local checkout can be built in place; run controls appear once installed and enabled
   await screenshot(page, "agent-detail");
   expect(pageErrors(page)).toEqual([]);

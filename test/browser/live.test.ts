@@ -209,6 +209,8 @@ describe("daemon restart", () => {
     await env.run(["token", "--rotate"]);
     await detail.locator(".live-indicator", { hasText: "Session ended" }).waitFor({ timeout: 60_000 });
     await expect(detail.locator("[data-live-login]").isVisible()).resolves.toBe(true);
+    // It leads back to this page after the login.
+    await expect(detail.locator("[data-live-login]").getAttribute("href")).resolves.toBe(`/login?next=${encodeURIComponent(`/agents/${ECHO}`)}`);
     await screenshot(detail, "live-session-ended");
     // Logging in again (another tab, the new token) is enough: the open page reconnects by itself.
     const token = readFileSync(join(env.box.home, "admin.token"), "utf8").trim();

@@ -141,9 +141,9 @@ describe("Audit page (finding 5)", () => {
 
     // Key/value pairs; nested values compact; raw JSON closed until asked for.
     const row = page.locator('tbody[data-outcome="ok"]').first();
-    const keys = await row.locator(".kv dt").allTextContents();
+    const keys = await row.locator(".audit-kv dt").allTextContents();
     expect(keys).toEqual(expect.arrayContaining(["tool", "caller", "duration_ms", "arguments"]));
-    await expect(row.locator(".kv-pair", { hasText: "arguments" }).locator("dd").textContent()).resolves.toBe('{text: "string"}');
+    await expect(row.locator(".audit-kv-pair", { hasText: "arguments" }).locator("dd").textContent()).resolves.toBe('{text: "string"}');
     await expect(row.locator(".raw-json pre").isVisible()).resolves.toBe(false);
     await row.locator(".raw-json summary").click();
     await expect(row.locator(".raw-json pre").isVisible()).resolves.toBe(true);
@@ -237,6 +237,9 @@ describe("smaller UI points (finding 10)", () => {
     await page.reload();
     // This install's exit is shown…
     await expect(page.locator('[data-testid="runtime-last-exit"]').textContent()).resolves.not.toBe("—");
+    // (The runtime panel's rows stack, one per line: the audit page's key/value styles do not leak into other lists.)
+    const tops = await page.locator(".runtime-kv .kv-row").evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+    expect(new Set(tops).size).toBe(tops.length);
     await env.run(["agents", "uninstall", ECHO, "--yes"]);
     await env.run(["agents", "install", ECHO, "--yes"], 240_000);
     await page.reload();

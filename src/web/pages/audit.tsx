@@ -17,16 +17,16 @@ function Details({ details }: { details: Record<string, unknown> }) {
   if (pairs.length === 0) return <span class="muted">—</span>;
   return (
     <div class="audit-details">
-      <dl class="kv">
+      <dl class="audit-kv">
         {pairs.map((p) => (
-          <div class="kv-pair">
+          <div class="audit-kv-pair">
             <dt safe>{p.key}</dt>
-            <dd class={p.nested ? "mono kv-nested" : "kv-value"} title={p.truncated ? "cut short: see the JSON" : undefined} safe>
+            <dd class={p.nested ? "mono audit-kv-nested" : "audit-kv-value"} title={p.truncated ? "cut short: see the JSON" : undefined} safe>
               {p.value}
             </dd>
           </div>
         ))}
-        {more > 0 ? <div class="kv-pair muted" safe>{`+${more} more keys`}</div> : ""}
+        {more > 0 ? <div class="audit-kv-pair muted" safe>{`+${more} more keys`}</div> : ""}
       </dl>
       <details class="raw-json">
         <summary>JSON</summary>

@@ -5,19 +5,16 @@
  * lays these out.
  */
 import type { AuditEvent } from "../core/audit/audit-log.ts";
+import { shownOutcome } from "../core/audit/shown-outcome.ts";
 
 export type AuditOutcomeView = { label: string; tone: "success" | "danger" | "warning" | "info" | "neutral" };
 
-const TONE = { ok: "success", error: "danger", denied: "warning", started: "info" } as const;
+const TONE = { ok: "success", error: "danger", denied: "warning", started: "info", canceled: "neutral" } as const;
 
-/**
- * The stored outcome set is ok|error|denied|started (a CHECK in the schema);
- * the router records a caller's cancel as `error` with `details.error =
- * "canceled"`, which reads as the user's choice, not a failure.
- */
+/** The badge for an event's outcome (src/core/audit/shown-outcome.ts decides the word; the CLI can use the same). */
 export function auditOutcome(e: Pick<AuditEvent, "outcome" | "details">): AuditOutcomeView {
-  if (e.outcome === "error" && e.details.error === "canceled") return { label: "canceled", tone: "neutral" };
-  return { label: e.outcome, tone: TONE[e.outcome] ?? "neutral" };
+  const label = shownOutcome(e);
+  return { label, tone: TONE[label] ?? "neutral" };
 }
 
 export interface DetailPair {

@@ -3,6 +3,7 @@ import { AppError } from "../core/errors.ts";
 import { type Command, intOption, stringOption } from "./command.ts";
 import { clean, printJson, table } from "./output.ts";
 import { resolveAgentFilter } from "./agent-ref.ts";
+import { shownOutcome } from "../core/audit/shown-outcome.ts";
 
 export const audit: Command = {
   path: ["audit"],
@@ -51,7 +52,7 @@ export const audit: Command = {
     ctx.io.out(
       table(
         ["TIME", "ACTOR", "ACTION", "AGENT", "OUTCOME", "DETAILS"],
-        events.map((e) => [e.at.replace("T", " ").slice(0, 19), e.actor, e.action, e.agentId ?? "", e.outcome, clean(JSON.stringify(e.details))]),
+        events.map((e) => [e.at.replace("T", " ").slice(0, 19), e.actor, e.action, e.agentId ?? "", shownOutcome(e), clean(JSON.stringify(e.details))]),
         [19, 6, 28, 40, 8, 80],
       ),
     );

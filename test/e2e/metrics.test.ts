@@ -149,6 +149,16 @@ describe("metrics of a scripted mix of calls", () => {
   });
 });
 
+test("the CLI's audit list shows the call the caller canceled as canceled, not as an error (issue 17, finding 5)", async () => {
+  const api = (await env.api<{ events: Array<{ outcome: string; details: { error?: string } }> }>(`/api/v1/audit?agent=${ECHO}&action=tool.call&limit=100`)).body.events;
+  const canceled = api.filter((e) => e.details.error === "canceled");
+  expect(canceled.length).toBeGreaterThanOrEqual(1);
+  expect(canceled.every((e) => e.outcome === "error")).toBe(true); // stored as error + details.error (the outcome CHECK has no 'canceled')
+  const lines = (await env.run(["audit", "--agent", ECHO, "--action", "tool.call", "--limit", "100"])).stdout.split("\n");
+  // The outcome column follows the agent column.
+  expect(lines.filter((l) => new RegExp(`${ECHO.replaceAll(".", "\\.")}\\s+canceled\\s`).test(l))).toHaveLength(canceled.length);
+});
+
 describe("who may read /metrics", () => {
   test("unauthenticated or a bad token: 401 JSON (also /api/v1/metrics); a wrong Host: 403", async () => {
     const anon = await metricsText(null);

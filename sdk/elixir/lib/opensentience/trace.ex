@@ -75,13 +75,19 @@ defmodule OpenSentience.Trace do
   def logger_metadata(%__MODULE__{trace_id: t, span_id: s}),
     do: Logger.metadata(trace_id: t, span_id: s)
 
-  # W3C asks span ids to be random, not secret: `:rand` (see Protocol.new_id/0 on why not `:crypto`).
+  # W3C asks span ids to be random, not secret: `:rand` (see Protocol.new_id/0
+  # on why not `:crypto`). Never all zeros: uniform/1 draws from 1..2^64-1.
+  # Made per traced call, so hex digits come from a table, not Base.encode16.
   defp new_span_id do
-    case :rand.bytes(8) do
-      <<0::64>> -> new_span_id()
-      bytes -> Base.encode16(bytes, case: :lower)
-    end
+    <<b0, b1, b2, b3, b4, b5, b6, b7>> = <<:rand.uniform(0xFFFFFFFFFFFFFFFF)::64>>
+    hex = &OpenSentience.Protocol.hex/1
+
+    <<hex.(b0)::binary, hex.(b1)::binary, hex.(b2)::binary, hex.(b3)::binary, hex.(b4)::binary,
+      hex.(b5)::binary, hex.(b6)::binary, hex.(b7)::binary>>
   end
 
-  defp hex?(s), do: s =~ ~r/\A[0-9a-f]+\z/
+  # Lower-case hex digits only (a regex here cost more than the rest of the parse).
+  defp hex?(<<c, rest::binary>>) when c in ?0..?9 or c in ?a..?f, do: hex?(rest)
+  defp hex?(<<>>), do: true
+  defp hex?(_other), do: false
 end

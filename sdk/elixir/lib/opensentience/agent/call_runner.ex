@@ -12,6 +12,7 @@ defmodule OpenSentience.Agent.CallRunner do
 
   alias OpenSentience.{Context, Protocol}
   alias OpenSentience.Agent.Wire
+  alias OpenSentience.Protocol.Frame
 
   @type outcome :: {:ok, term()} | {:done, String.t() | nil} | {:error, map()}
 
@@ -153,13 +154,17 @@ defmodule OpenSentience.Agent.CallRunner do
     body
   end
 
+  # Built literally rather than with Protocol.new/3 and its options: once per call.
   defp frame(ctx, type, payload, causation_id \\ nil) do
-    Protocol.new(type, payload,
+    %Frame{
+      type: type,
+      id: Protocol.new_id(),
+      payload: payload,
       request_id: ctx.request_id,
       correlation_id: ctx.correlation_id,
       causation_id: causation_id || ctx.frame_id,
       reply_to: ctx.frame_id
-    )
+    }
   end
 
   # -- normalization -----------------------------------------------------------

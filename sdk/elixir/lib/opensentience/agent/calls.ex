@@ -153,7 +153,13 @@ defmodule OpenSentience.Agent.Calls do
   def start_spare(%{spare: pid} = state) when is_pid(pid), do: state
   def start_spare(state), do: %{state | spare: spawn_call_process()}
 
-  defp spawn_call_process, do: spawn_link(&CallRunner.await_call/0)
+  # A call's process starts with room for a typical call (context, output,
+  # the encoded terminal frame): with the default 233 words, nearly every
+  # call paid a garbage collection before its result went out.
+  @call_min_heap_words 987
+
+  defp spawn_call_process,
+    do: :erlang.spawn_opt(&CallRunner.await_call/0, [:link, min_heap_size: @call_min_heap_words])
 
   @doc "Handles a `tool.cancel` frame from the core."
   @spec cancel(Frame.t(), map()) :: map()

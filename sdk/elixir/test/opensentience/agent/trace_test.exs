@@ -186,9 +186,17 @@ defmodule OpenSentience.Agent.TraceTest do
           "01-#{@trace_id}-#{@parent}-01",
           "00-#{String.duplicate("0", 32)}-#{@parent}-01",
           "00-#{@trace_id}-#{String.duplicate("0", 16)}-01",
-          @traceparent <> "-extra"
+          @traceparent <> "-extra",
+          "00-#{String.replace(@trace_id, "a", "g", global: false)}-#{@parent}-01",
+          "00-#{@trace_id}-#{String.replace(@parent, "b", " ", global: false)}-01"
         ] do
       assert Trace.from_traceparent(bad) == nil, inspect(bad)
     end
+  end
+
+  test "span ids: 16 lower-case hex digits, fresh per call, never all zeros" do
+    ids = for _ <- 1..5_000, do: Trace.from_traceparent(@traceparent).span_id
+    assert length(Enum.uniq(ids)) == 5_000
+    for id <- ids, do: assert(id =~ ~r/\A[0-9a-f]{16}\z/ and id != String.duplicate("0", 16))
   end
 end

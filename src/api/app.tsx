@@ -20,6 +20,7 @@ import { guardRequest } from "./auth/request-guard.ts";
 import { type BodyLimits, boundRequestBody, DEFAULT_BODY_LIMITS } from "./security/body-limits.ts";
 import { isAllowedHost } from "./security/host.ts";
 import { fastToolCall, isToolCallRequest } from "./tool-call-fast-path.ts";
+import { type HttpRouteClass, routeClassOf } from "../core/metrics/metrics.ts";
 import { SECURITY_HEADERS, secureResponse } from "./security/headers.ts";
 
 /** Paths whose errors are JSON (the API, and MCP over HTTP). */
@@ -61,26 +62,32 @@ export type HttpHandler = (req: Request) => Promise<Response>;
  * another Host skips the bounds: the guard refuses it first, unread (and Bun
  * gives such a request no URL a copy could be made from).
  */
-export function createHttpHandler(deps: HttpDeps, limits: BodyLimits = DEFAULT_BODY_LIMITS): HttpHandler {
+export function createHttpHandler(deps: HttpDeps, limits: BodyLimits = DEFAULT_BODY_LIMITS, counted?: ResponseCounter): HttpHandler {
   const app = createHttpApp(deps);
+  // Counted here rather than by a wrapper around the handler: no extra async frame per request, and the
+  // tool-call fast path knows its route class without reading the URL again (issue 15: metrics' hot-path cost).
+  const done = counted ? (req: Request, res: Response, cls?: HttpRouteClass) => (counted(cls ?? routeClassOf(req.url), res.status), res) : (_req: Request, res: Response) => res;
   return async (req) => {
     let bounded = req;
     try {
       if (isToolCallRequest(req)) {
         // The hot path: same checks, same functions, without the generic pipeline (tool-call-fast-path.ts).
         const fast = await fastToolCall(req, deps, limits);
-        if (fast && "response" in fast) return fast.response;
+        if (fast && "response" in fast) return done(req, fast.response, "api");
         bounded = fast?.fallback ?? req; // null: another Host, refused by the guard unread
       } else if (isAllowedHost(req.headers.get("host"), deps.address)) bounded = await boundRequestBody(req, limits);
     } catch (e) {
       const err = toAppError(e);
       // The rest of an oversized body is never read: close the connection instead of draining it.
-      return secureResponse(jsonError(err, err.code === "payload_too_large" ? { connection: "close" } : {}));
+      return done(req, secureResponse(jsonError(err, err.code === "payload_too_large" ? { connection: "close" } : {})));
     }
     try {
-      return secureResponse(await app.handle(bounded));
+      return done(req, secureResponse(await app.handle(bounded)));
     } catch (e) {
-      return secureResponse(jsonError(toAppError(e)));
+      return done(req, secureResponse(jsonError(toAppError(e))));
     }
   };
 }
+
+/** Counts an HTTP response by route class and status (Metrics.httpResponse), when metrics are on. */
+export type ResponseCounter = (routeClass: HttpRouteClass, status: number) => void;

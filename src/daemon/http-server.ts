@@ -7,7 +7,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { createHttpHandler } from "../api/app.tsx";
-import { countingRequests } from "../api/routes/metrics.ts";
 import type { AdminToken } from "../api/auth/admin-token.ts";
 import { FailureLimiter } from "../api/auth/failure-limiter.ts";
 import { SessionStore } from "../api/auth/session-store.ts";
@@ -66,8 +65,8 @@ export function httpServer(opts: HttpServerOptions): (ctx: DaemonContext) => Com
       log,
       startedAt: clock.iso(),
     };
-    const handler = createHttpHandler(deps, { ...DEFAULT_BODY_LIMITS, ...(opts.maxRequestBodyBytes ? { maxBytes: opts.maxRequestBodyBytes } : {}) });
-    const fetch = config.metrics.enabled ? countingRequests(handler, deps) : handler;
+    const limits = { ...DEFAULT_BODY_LIMITS, ...(opts.maxRequestBodyBytes ? { maxBytes: opts.maxRequestBodyBytes } : {}) };
+    const fetch = createHttpHandler(deps, limits, config.metrics.enabled ? (cls, status) => services.metrics.httpResponse(cls, status) : undefined);
     const hostname = config.host.replace(/^\[(.*)\]$/, "$1");
     let server: ReturnType<typeof Bun.serve>;
     try {

@@ -41,11 +41,3 @@ export const metricsRoutes = (deps: HttpDeps) =>
 /** At the root: where Prometheus scrapes by default. */
 export const metricsEndpoint = (deps: HttpDeps) => new Elysia({ name: "metrics" }).get(METRICS_PATH, () => prometheusResponse(deps));
 
-/** Counts every response by route class and status (opensentience_http_requests_total). */
-export function countingRequests(handle: (req: Request) => Promise<Response>, deps: Pick<HttpDeps, "services">): (req: Request) => Promise<Response> {
-  return async (req) => {
-    const res = await handle(req);
-    deps.services.metrics.httpRequest(req.url, res.status);
-    return res;
-  };
-}

@@ -191,7 +191,11 @@ export class Metrics {
   }
 
   httpRequest(url: string, status: number): void {
-    const cls = routeClassOf(url);
+    this.httpResponse(routeClassOf(url), status);
+  }
+
+  /** An HTTP response of a route class (opensentience_http_requests_total). */
+  httpResponse(cls: HttpRouteClass, status: number): void {
     let m = this.http.get(cls);
     if (!m) this.http.set(cls, (m = new Map()));
     m.set(status, (m.get(status) ?? 0) + 1);

@@ -82,9 +82,10 @@ export class CallTrace {
    * (`{span_id, start_us, end_us}`, Unix microseconds). Untrusted: a malformed
    * value is ignored, and the times are clamped into agent.execute.
    */
-  agentSpan(raw: { span_id: string; start_us: number; end_us: number } | undefined): void {
-    if (!raw) return;
-    const { span_id: spanId, start_us: s, end_us: e } = raw;
+  agentSpan(raw: unknown): void {
+    if (typeof raw !== "object" || raw === null) return;
+    const { span_id: spanId, start_us: s, end_us: e } = raw as Record<string, unknown>;
+    if (typeof spanId !== "string" || typeof s !== "number" || typeof e !== "number") return;
     // rootId_, not rootId: comparing must not make the root's id (most traces never need it).
     if (!isSpanId(spanId) || spanId === this.execId || spanId === this.rootId_) return;
     if (!Number.isFinite(s) || !Number.isFinite(e) || e < s) return;

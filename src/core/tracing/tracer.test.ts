@@ -93,6 +93,9 @@ describe("call traces", () => {
     c.agentSpan({ span_id: "XYZ", start_us: 1, end_us: 2 });
     c.agentSpan({ span_id: "00f067aa0ba902b7", start_us: 5, end_us: 1 });
     c.agentSpan({ span_id: c.execId, start_us: 1, end_us: 2 });
+    // Straight off the wire (the frame schema passes agent_span through unchecked): wrong shapes and types.
+    for (const raw of [null, "00f067aa0ba902b7", 42, [], { span_id: 7, start_us: 1, end_us: 2 }, { span_id: "00f067aa0ba902b7", start_us: "1", end_us: 2 }, { span_id: "00f067aa0ba902b7", start_us: 1 }, { span_id: "00f067aa0ba902b7", start_us: Number.NaN, end_us: 2 }])
+      c.agentSpan(raw);
     c.end(undefined);
     expect(t.store.spansFor(ID_R_BAD).map((s) => s.name)).not.toContain("agent.tool");
   });

@@ -33,7 +33,7 @@ describe("bad config files: exit 1, one line naming the file and field, no stack
     ["not an object", "[1, 2]", /config\.json: must be a JSON object$/],
     ["wrong field type", '{"port": "6767"}', /config\.json: port: Invalid input: expected number, received string$/],
     ["nested wrong type", '{"limits": {"max_manifest_bytes": true}}', /config\.json: limits\.max_manifest_bytes: /],
-    ["unknown field", '{"scan_root": ["/x"]}', /config\.json: scan_root: unknown field$/],
+    ["unknown field", '{"scan_root": ["/x"]}', /config\.json: scan_root: unknown field \(did you mean 'scan_roots'\?\)$/],
     ["unknown nested field", '{"limits": {"max_depth": 3}}', /config\.json: limits\.max_depth: unknown field$/],
   ])("%s", async (_name, text, message) => {
     const box = sandbox();

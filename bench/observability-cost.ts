@@ -14,9 +14,10 @@
  * /proc schedstat), which a loaded machine distorts far less than calls/s;
  * each ratio is the median over rounds of the per-round ratio. The agent's CPU
  * (every process below the daemon) is reported beside it: with tracing on the
- * Elixir SDK also reports its own span. Metrics have
- * no off switch and stay on in every daemon (their in-process cost:
- * bench/metrics.ts).
+ * Elixir SDK also reports its own span. Metrics stay on in every daemon here
+ * (their in-process cost: bench/metrics.ts). On a shared machine the A/A pair
+ * is often further apart than 5 %: bench/tool-call-instructions.ts
+ * --observability-off counts instructions instead (both off vs both on).
  *
  *   bun bench/observability-cost.ts [--calls 6000] [--inflight 16] [--rounds 10] [--warmup 2000] [--json]
  */

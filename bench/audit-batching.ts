@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { AuditLog } from "../src/core/audit/audit-log.ts";
 import { systemClock } from "../src/core/clock.ts";
 import { EventBus } from "../src/core/events.ts";
-import { Router } from "../src/core/runtime/router.ts";
+import { echoRouter } from "./echo-router.ts";
 import { openDb } from "../src/db/open.ts";
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { calls: { type: "string", default: "5000" }, rounds: { type: "string", default: "5" }, json: { type: "boolean" } } });
@@ -50,25 +50,8 @@ function setup(mode: "turn" | "window") {
       setImmediate(() => audit.flush());
     };
   }
-  let r!: Router;
-  const conn = {
-    agentId: AGENT,
-    isClosed: () => false,
-    send: (frame: { type: string; request_id?: string }) => {
-      if (frame.type === "tool.call") r.handleAgentFrame(conn as never, { type: "tool.result", request_id: frame.request_id!, payload: { output: { ok: true } } } as never);
-      return true;
-    },
-  };
-  r = new Router({
-    audit,
-    events: new EventBus(),
-    link: () => ({ conn: conn as never, healthy: true, limiter: { admit: async () => ({ ok: true, release: () => {} }) } as never, defaultTimeoutMs: 10_000, capabilities: [] }),
-    policy: () => ({ enabled: true, approved: new Set<string>() }),
-    requestedPermissions: () => new Set(),
-    maxTimeoutMs: 10_000,
-  } as never);
-  r.register(AGENT, { payload: { tools: [{ name: "echo", description: "", input_schema: { type: "object" }, permissions: [], streaming: false, cancellable: true }] } } as never);
-  return { audit, commits: () => commits, maxDelayMs: () => maxDelay, call: () => r.call({ tool: `${AGENT}/echo`, arguments: { text: "x" }, caller: { kind: "api", id: "bench" } }) };
+  const { call } = echoRouter({ agentId: AGENT, audit, events: new EventBus(), answer: "now" });
+  return { audit, commits: () => commits, maxDelayMs: () => maxDelay, call };
 }
 
 async function round(mode: "turn" | "window"): Promise<{ us: number; commitsPer1000: number; maxDelayMs: number }> {

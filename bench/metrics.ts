@@ -16,7 +16,7 @@ import { AuditLog } from "../src/core/audit/audit-log.ts";
 import { systemClock } from "../src/core/clock.ts";
 import { EventBus } from "../src/core/events.ts";
 import { Metrics } from "../src/core/metrics/metrics.ts";
-import { Router } from "../src/core/runtime/router.ts";
+import { echoRouter } from "./echo-router.ts";
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { calls: { type: "string", default: "20000" }, rounds: { type: "string", default: "7" }, json: { type: "boolean" }, aa: { type: "boolean" } } });
 const CALLS = Number(values.calls);
@@ -30,28 +30,9 @@ function router(withMetrics: boolean): { call: () => Promise<unknown>; metrics: 
   const events = new EventBus();
   const audit = new AuditLog(store.sqlite, store.db, systemClock);
   const metrics = new Metrics({ sqlite: store.sqlite, clock: systemClock, events });
-  let r!: Router;
-  // The agent double: answers every tool.call synchronously with a result frame.
-  const conn = {
-    agentId: AGENT,
-    isClosed: () => false,
-    send: (frame: { type: string; request_id?: string }) => {
-      if (frame.type === "tool.call") r.handleAgentFrame(conn as never, { type: "tool.result", request_id: frame.request_id!, payload: { output: { ok: true } } } as never);
-      return true;
-    },
-  };
-  r = new Router({
-    audit,
-    events,
-    link: () => ({ conn: conn as never, healthy: true, limiter: { admit: async () => ({ ok: true, release: () => {} }) } as never, defaultTimeoutMs: 10_000, capabilities: [] }),
-    policy: () => ({ enabled: true, approved: new Set<string>() }),
-    requestedPermissions: () => new Set(),
-    maxTimeoutMs: 10_000,
-    ...(withMetrics ? { metrics } : {}),
-  });
+  const { router: r, call } = echoRouter({ agentId: AGENT, audit, events, answer: "now", ...(withMetrics ? { metrics } : {}) });
   metrics.bindRuntime({ isTool: (id) => !!r.tools.get(id), knowsAgent: () => true, statuses: () => [], connection: () => null, announce: () => {} });
-  r.register(AGENT, { payload: { tools: [{ name: "echo", description: "", input_schema: { type: "object" }, permissions: [], streaming: false, cancellable: true }] } } as never);
-  return { call: () => r.call({ tool: `${AGENT}/echo`, arguments: { text: "x" }, caller: { kind: "api", id: "bench" } }), metrics, audit };
+  return { call, metrics, audit };
 }
 
 async function perCallUs(call: () => Promise<unknown>): Promise<number> {

@@ -78,7 +78,6 @@ async function main(): Promise<void> {
   try {
     const variants: Array<[string, Record<string, unknown>]> = [["daemon: POST /api/v1/tools/call → Elixir echo", {}]];
     if (values["observability-off"]) variants.push(["daemon, metrics and tracing off", { tracing: { enabled: false }, metrics: { enabled: false } }]);
-    if (process.env.CG_SMALL_STORE) variants.push(["daemon, tracing on, 100 spans kept (metrics on)", { tracing: { max_spans: 100 } }]);
     if (values["each-off"]) variants.push(["daemon, tracing off (metrics on)", { tracing: { enabled: false } }], ["daemon, metrics off (tracing on)", { metrics: { enabled: false } }]);
     for (const [name, config] of variants) {
       // Under callgrind the daemon runs ~50× slower: relaxed handshake and heartbeat limits keep the agent from being

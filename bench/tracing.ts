@@ -23,9 +23,8 @@
  *
  *   bun bench/tracing.ts [calls-per-round=2000] [rounds=30] [--json]
  */
-import { Router } from "../src/core/runtime/router.ts";
-import { CallLimiter } from "../src/core/runtime/call-limits.ts";
-import type { AgentConnection } from "../src/core/runtime/agent-connection.ts";
+import type { Router } from "../src/core/runtime/router.ts";
+import { echoRouter } from "./echo-router.ts";
 import { Tracer } from "../src/core/tracing/tracer.ts";
 import { tracingSettings } from "../src/core/tracing/settings.ts";
 import { runtimeEnv } from "../test/helpers/runtime-env.ts";
@@ -49,39 +48,9 @@ const receiver = Bun.serve({
   },
 });
 
-/** An agent in the same process: answers every tool.call on the next microtask, with an agent_span when it got a traceparent. */
-function makeRouter(tracer: Tracer | undefined): Router {
-  const conn = {
-    agentId: AGENT,
-    isClosed: () => false,
-    send(frame: { type: string; request_id: string; payload: { arguments?: unknown; traceparent?: string } }) {
-      if (frame.type !== "tool.call") return true;
-      setImmediate(() => {
-        const us = (performance.timeOrigin + performance.now()) * 1000;
-        const payload = { output: frame.payload.arguments, ...(frame.payload.traceparent ? { agent_span: { span_id: "00f067aa0ba902b7", start_us: us - 5, end_us: us } } : {}) };
-        router.handleAgentFrame(conn as unknown as AgentConnection, { v: 1, type: "tool.result", id: "r", request_id: frame.request_id, payload } as never);
-      });
-      return true;
-    },
-  };
-  const link = { conn: conn as unknown as AgentConnection, healthy: true, limiter: new CallLimiter({ maxConcurrency: 64, callsPerMinute: 1_000_000_000, maxQueued: 256 }), defaultTimeoutMs: 30_000, capabilities: [] };
-  const router: Router = new Router({
-    audit: env.services.audit,
-    events: env.services.events,
-    link: () => link,
-    policy: () => ({ enabled: true, approved: new Set<string>() }),
-    requestedPermissions: () => new Set<string>(),
-    maxTimeoutMs: 600_000,
-    ...(tracer ? { tracer } : {}),
-  });
-  router.register(AGENT, {
-    v: 1,
-    type: "tools.register",
-    id: "reg",
-    payload: { tools: [{ name: "echo", description: "echo", input_schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] }, permissions: [], streaming: false, cancellable: false }] },
-  } as never);
-  return router;
-}
+/** The agent double answers on the next event-loop turn, with an agent_span when it got a traceparent. */
+const makeRouter = (tracer: Tracer | undefined): Router =>
+  echoRouter({ agentId: AGENT, audit: env.services.audit, events: env.services.events, answer: "next-turn", ...(tracer ? { tracer } : {}) }).router;
 
 const base = tracingSettings(undefined, {});
 const exporting = new Tracer({ ...base, tracesUrl: `http://127.0.0.1:${receiver.port}/v1/traces` });

@@ -66,7 +66,10 @@ export function createHttpHandler(deps: HttpDeps, limits: BodyLimits = DEFAULT_B
   const app = createHttpApp(deps);
   // Counted here rather than by a wrapper around the handler: no extra async frame per request, and the
   // tool-call fast path knows its route class without reading the URL again (issue 15: metrics' hot-path cost).
-  const done = counted ? (req: Request, res: Response, cls?: HttpRouteClass) => (counted(cls ?? routeClassOf(req.url), res.status), res) : (_req: Request, res: Response) => res;
+  const done = (req: Request, res: Response, cls?: HttpRouteClass): Response => {
+    counted?.(cls ?? routeClassOf(req.url), res.status);
+    return res;
+  };
   return async (req) => {
     let bounded = req;
     try {

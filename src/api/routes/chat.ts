@@ -17,7 +17,7 @@ import { AppError } from "../../core/errors.ts";
 import { redactText } from "../../core/redact.ts";
 import { actorOf, type HttpDeps } from "../context.ts";
 import { parseOrThrow } from "../schemas.ts";
-import { schemaMismatch } from "../../core/runtime/router.ts";
+import { schemaMismatch } from "../../core/runtime/tool-arguments.ts";
 
 const sessionParams = z.object({ id: z.string().uuid() });
 const uiActor = (req: Request) => actorOf(req) as "ui" | "api" | "cli";

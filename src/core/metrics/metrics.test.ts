@@ -195,8 +195,8 @@ describe("metrics", () => {
       audit.record({ actor: "agent", action: "agent.egress_denied", agentId: AGENT, outcome: "denied" });
       audit.record({ actor: "system", action: "registry.sync", outcome: "ok", details: { name: 'we"ird\\reg\n', duration_ms: 1200 } });
       audit.record({ actor: "cli", action: "agent.build", agentId: AGENT, outcome: "error", details: { duration_ms: 45_000 } });
-      m.httpRequest("http://127.0.0.1:6767/api/v1/tools/call", 200);
-      m.httpRequest("http://127.0.0.1:6767/metrics", 401);
+      m.httpResponse(routeClassOf("http://127.0.0.1:6767/api/v1/tools/call"), 200);
+      m.httpResponse(routeClassOf("http://127.0.0.1:6767/metrics"), 401);
       const fams = parsePrometheus(exposition(m, clock.now()));
       expect(sampleValue(fams, "opensentience_agent_crashes_total", { agent: AGENT })).toBe(1);
       expect(sampleValue(fams, "opensentience_agent_restarts_total", { agent: AGENT })).toBe(1);

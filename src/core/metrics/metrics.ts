@@ -190,10 +190,6 @@ export class Metrics {
     a.bytesOut += c.bytesOut;
   }
 
-  httpRequest(url: string, status: number): void {
-    this.httpResponse(routeClassOf(url), status);
-  }
-
   /** An HTTP response of a route class (opensentience_http_requests_total). */
   httpResponse(cls: HttpRouteClass, status: number): void {
     let m = this.http.get(cls);

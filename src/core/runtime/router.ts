@@ -29,7 +29,7 @@ import { type CallTrace, PHASE } from "../tracing/call-trace.ts";
 import type { Tracer } from "../tracing/tracer.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { type ToolInfo, toolInfo, ToolRegistry } from "./tool-registry.ts";
-import { argumentProblem } from "./tool-arguments.ts";
+import { schemaMismatch } from "./tool-arguments.ts";
 
 /**
  * Who calls. `mcp`: an MCP client (over /mcp or `opensentience mcp`); `id` is
@@ -421,13 +421,4 @@ function auditActor(c: Caller): "cli" | "ui" | "api" | "agent" | "mcp" {
 /** The caller as the runtime protocol's `tool.call` carries it (its kinds have no `mcp`). */
 function wireCaller(c: Caller): { kind: "cli" | "ui" | "chat" | "api" | "agent"; id: string } {
   return c.kind === "mcp" ? { kind: "api", id: `mcp:${c.id}`.slice(0, 128) } : c;
-}
-
-/**
- * One vocabulary with the CLI's own pre-check (issue 17, finding 7): the argument named in words
- * (`missing required argument 'text'`), not the validator's `/: Instance does not have required property`.
- */
-export function schemaMismatch(tool: string, schema: unknown, args: unknown, problems: Array<{ path: string; message: string }>): string {
-  const words = argumentProblem(schema as Record<string, unknown>, args) ?? problems.map((p) => `${p.path}: ${p.message}`).join("; ");
-  return `arguments do not match the input schema of ${tool}: ${words}`;
 }

@@ -169,3 +169,12 @@ export function argumentProblem(schema: Schema, args: unknown): string | null {
   if (at === top && p && leaf.keyword === "enum") return `argument '${top}' must be one of ${typeOf(p)}, got ${JSON.stringify(args[top])}`;
   return `${at ? `argument '${at}'` : "the arguments"}: ${leaf.error.replace(/\.$/, "")}`;
 }
+
+/**
+ * The router's and the chat form's refusal, in the same words as the CLI's pre-check (issue 17, finding 7): the
+ * argument named (`missing required argument 'text'`), not the validator's `/: Instance does not have required property`.
+ */
+export function schemaMismatch(tool: string, schema: unknown, args: unknown, problems: Array<{ path: string; message: string }>): string {
+  const words = argumentProblem(schema as Schema, args) ?? problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+  return `arguments do not match the input schema of ${tool}: ${words}`;
+}

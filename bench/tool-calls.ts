@@ -227,6 +227,8 @@ export interface EchoDaemon {
   /** POSTs one echo tool call through the daemon's HTTP API (keep-alive). */
   call: Path["call"];
   pid: number;
+  /** What the daemon wrote to stderr so far. */
+  stderr: () => string;
   /** Stops the daemon (and its agent) and removes its data directory. */
   stop: () => Promise<void>;
 }
@@ -237,7 +239,7 @@ export interface EchoDaemon {
  * bench's config.json, which lifts the per-agent rate limit (100 calls/s by
  * default) and CPU cap (one core), or they are what gets measured.
  */
-export async function echoDaemon(prefix: string, config: Record<string, unknown> = {}, o: { readyTimeoutMs?: number } = {}): Promise<EchoDaemon> {
+export async function echoDaemon(prefix: string, config: Record<string, unknown> = {}, o: { readyTimeoutMs?: number; env?: Record<string, string> } = {}): Promise<EchoDaemon> {
   const box = makeSandbox({ prefix, env: { OPENSENTIENCE_SDK_PATH: join(REPO, "sdk/elixir") } });
   let daemon: Awaited<ReturnType<typeof startServe>> | undefined;
   try {
@@ -256,7 +258,7 @@ export async function echoDaemon(prefix: string, config: Record<string, unknown>
     await run(["registry", "sync"]);
     await run(["agents", "install", ECHO, "--yes"]);
     await run(["agents", "enable", ECHO, "--approve-all"]);
-    daemon = await startServe({ sandbox: box, ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}) });
+    daemon = await startServe({ sandbox: box, ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}), ...(o.env ? { env: o.env } : {}) });
     await run(["agents", "run", ECHO]);
     const admin = (await Bun.file(join(box.home, "admin.token")).text()).trim();
     const d = daemon;
@@ -264,6 +266,7 @@ export async function echoDaemon(prefix: string, config: Record<string, unknown>
     return {
       call,
       pid: d.pid,
+      stderr: d.stderr,
       stop: async () => {
         await d.stop().catch(() => d.stop("SIGKILL"));
         box.cleanup();

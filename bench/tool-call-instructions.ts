@@ -19,6 +19,15 @@
  * the daemon, JIT-compiled code included. Peer in the same run: the same
  * count for a bare `Bun.serve` answering JSON (the ceiling an HTTP path on Bun
  * can reach). Needs valgrind (apt-get install -y valgrind).
+ *
+ * Background work: under callgrind a daemon serves ~50× fewer calls a second,
+ * so its once-a-second work (the metrics tick, heartbeat checks) is spread over
+ * 50× fewer calls and would be billed to each call 50× over. So each daemon is
+ * also counted idle for --idle seconds; the call count minus that rate over the
+ * calls' duration is the per-call (foreground) cost, and the comparison adds the
+ * background back at --rate calls/s (what the daemon serves outside callgrind).
+ * --repeat K starts K daemons per variant, alternating variants, and reports
+ * each daemon's count: one daemon's JIT tiering moves its count by a few %.
  */
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,8 +38,21 @@ import { echoDaemon, poster } from "./tool-calls.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { calls: { type: "string", default: "1000" }, warmup: { type: "string", default: "300" }, binary: { type: "string" }, keep: { type: "boolean", default: false }, "observability-off": { type: "boolean", default: false }, "each-off": { type: "boolean", default: false } },
+  options: {
+    calls: { type: "string", default: "1000" },
+    warmup: { type: "string", default: "300" },
+    binary: { type: "string" },
+    keep: { type: "boolean", default: false },
+    "observability-off": { type: "boolean", default: false },
+    "each-off": { type: "boolean", default: false },
+    idle: { type: "string", default: "5" },
+    rate: { type: "string", default: "3000" },
+    repeat: { type: "string", default: "1" },
+  },
 });
+const IDLE_S = Number(values.idle);
+const RATE = Number(values.rate);
+const REPEAT = Number(values.repeat);
 const CALLS = Number(values.calls);
 const WARMUP = Number(values.warmup);
 const out = mkdtempSync(join(tmpdir(), "os-bench-cg-"));
@@ -65,7 +87,8 @@ const wrapper = (target: string, name: string) => {
   const path = join(out, name);
   writeFileSync(
     path,
-    `#!/bin/sh\nif [ "$1" = serve ]; then exec valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file=${out}/cg.%p "${target}" "$@" 2>>${out}/valgrind.log; fi\nexec "${target}" "$@"\n`,
+    // The daemon's allocator setting set here, as `serve` would set it by re-executing itself (which would leave valgrind behind).
+    `#!/bin/sh\nif [ "$1" = serve ]; then export MIMALLOC_PURGE_DELAY="\${MIMALLOC_PURGE_DELAY:--1}"; exec valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file=${out}/cg.%p "${target}" "$@" 2>>${out}/valgrind.log; fi\nexec "${target}" "$@"\n`,
   );
   chmodSync(path, 0o755);
   return path;
@@ -74,21 +97,37 @@ const wrapper = (target: string, name: string) => {
 async function main(): Promise<void> {
   const target = values.binary ?? (await binaryPath());
   process.env.OPENSENTIENCE_BIN = wrapper(target, "opensentience-under-callgrind");
-  const rows: Array<{ name: string; perCall: number; mainPerCall: number }> = [];
+  const rows: Array<{ name: string; perCall: number; mainPerCall: number; fgPerCall?: number; fgMainPerCall?: number; bgPerSec?: number; bgMainPerSec?: number }> = [];
   try {
     const variants: Array<[string, Record<string, unknown>]> = [["daemon: POST /api/v1/tools/call → Elixir echo", {}]];
     if (values["observability-off"]) variants.push(["daemon, metrics and tracing off", { tracing: { enabled: false }, metrics: { enabled: false } }]);
     if (values["each-off"]) variants.push(["daemon, tracing off (metrics on)", { tracing: { enabled: false } }], ["daemon, metrics off (tracing on)", { metrics: { enabled: false } }]);
-    for (const [name, config] of variants) {
+    for (const [name, config] of Array.from({ length: REPEAT }, () => variants).flat()) {
       // Under callgrind the daemon runs ~50× slower: relaxed handshake and heartbeat limits keep the agent from being
       // declared dead meanwhile (the limits are the same for every variant).
       const slow = { handshake_timeout_ms: 120_000, heartbeat_interval_ms: 60_000 };
       const daemon = await echoDaemon("os-bench-cg-", { ...config, limits: slow }, { readyTimeoutMs: 180_000 });
       for (let i = 0; i < WARMUP; i++) await daemon.call(i);
+      let callsS = 0;
       const ir = await count(daemon.pid, async () => {
+        const t0 = performance.now();
         for (let i = 0; i < CALLS; i++) await daemon.call(i);
+        callsS = (performance.now() - t0) / 1000;
       });
-      rows.push({ name, perCall: ir / CALLS, mainPerCall: lastMainThread / CALLS });
+      const main = lastMainThread;
+      // A measuring window with no calls (the daemon's timers only), not a wait for an event.
+      const idle = await count(daemon.pid, () => Bun.sleep(IDLE_S * 1000));
+      const bgPerSec = idle / IDLE_S;
+      const bgMainPerSec = lastMainThread / IDLE_S;
+      rows.push({
+        name,
+        perCall: ir / CALLS,
+        mainPerCall: main / CALLS,
+        fgPerCall: (ir - bgPerSec * callsS) / CALLS,
+        fgMainPerCall: (main - bgMainPerSec * callsS) / CALLS,
+        bgPerSec,
+        bgMainPerSec,
+      });
       await daemon.stop();
     }
 
@@ -107,15 +146,32 @@ async function main(): Promise<void> {
   } finally {
     await stopAllDaemons();
   }
+  const fmt = (n: number | undefined) => (n === undefined ? "-" : Math.round(n).toLocaleString("en-US"));
+  console.log(`${"path".padEnd(50)} ${"instructions/call".padEnd(18)} ${"main thread".padEnd(12)} ${"foreground/call".padEnd(16)} ${"main fg/call".padEnd(13)} background/s (main)`);
+  for (const r of rows) console.log(`${r.name.padEnd(50)} ${fmt(r.perCall).padEnd(18)} ${fmt(r.mainPerCall).padEnd(12)} ${fmt(r.fgPerCall).padEnd(16)} ${fmt(r.fgMainPerCall).padEnd(13)} ${r.bgPerSec === undefined ? "-" : `${fmt(r.bgPerSec)} (${fmt(r.bgMainPerSec)})`}`);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  /** A variant's cost per call at --rate calls/s: its foreground plus its background spread over that many calls (median over its daemons). */
+  const atRate = (name: string, main: boolean) => {
+    const rs = rows.filter((r) => r.name === name && r.fgPerCall !== undefined);
+    return rs.length ? median(rs.map((r) => (main ? r.fgMainPerCall! + r.bgMainPerSec! / RATE : r.fgPerCall! + r.bgPerSec! / RATE))) : undefined;
+  };
+  const dName = rows[0]?.name;
   const d = rows[0];
-  const off = rows.find((r) => r.name.includes("metrics and tracing off"));
   const b = rows.find((r) => r.name.startsWith("bare"));
-  console.log(`${"path".padEnd(50)} ${"instructions/call".padEnd(18)} main thread`);
-  for (const r of rows) console.log(`${r.name.padEnd(50)} ${Math.round(r.perCall).toLocaleString("en-US").padEnd(18)} ${Math.round(r.mainPerCall).toLocaleString("en-US")}`);
   if (d && b) console.log(`daemon ÷ bare Bun.serve: ${(d.perCall / b.perCall).toFixed(2)}×`);
-  if (d && off) console.log(`metrics and tracing on ÷ off: ${(d.perCall / off.perCall).toFixed(3)}× all threads, ${(d.mainPerCall / off.mainPerCall).toFixed(3)}× main thread (goal < 1.05)`);
-  for (const r of rows.filter((x) => x.name.includes("(metrics on)") || x.name.includes("(tracing on)"))) console.log(`default ÷ ${r.name.slice(8)}: ${d ? (d.perCall / r.perCall).toFixed(3) : "?"}×`);
-  console.log(`reproduce: bun bench/tool-call-instructions.ts --calls ${CALLS} --warmup ${WARMUP}${values.binary ? ` --binary ${values.binary}` : ""}${values["observability-off"] ? " --observability-off" : ""}`);
+  const offName = rows.find((r) => r.name.includes("metrics and tracing off"))?.name;
+  if (dName && offName) {
+    const [on, off, onMain, offMain] = [atRate(dName, false)!, atRate(offName, false)!, atRate(dName, true)!, atRate(offName, true)!];
+    console.log(
+      `metrics and tracing on ÷ off at ${RATE.toLocaleString("en-US")} calls/s: ${(on / off).toFixed(3)}× all threads (${fmt(on)} vs ${fmt(off)}), ${(onMain / offMain).toFixed(3)}× main thread (${fmt(onMain)} vs ${fmt(offMain)}) (goal < 1.05)`,
+    );
+  }
+  for (const name of new Set(rows.filter((x) => x.name.includes("(metrics on)") || x.name.includes("(tracing on)")).map((x) => x.name))) {
+    if (dName) console.log(`default ÷ ${name.slice(8)} at ${RATE} calls/s: ${(atRate(dName, false)! / atRate(name, false)!).toFixed(3)}×`);
+  }
+  console.log(
+    `reproduce: bun bench/tool-call-instructions.ts --calls ${CALLS} --warmup ${WARMUP} --idle ${IDLE_S} --rate ${RATE} --repeat ${REPEAT}${values.binary ? ` --binary ${values.binary}` : ""}${values["observability-off"] ? " --observability-off" : ""}${values["each-off"] ? " --each-off" : ""}`,
+  );
   if (values.keep) console.log(`callgrind dumps kept in ${out} (callgrind_annotate FILE)`);
   else rmSync(out, { recursive: true, force: true });
 }

@@ -37,12 +37,10 @@ let binaryPromise: Promise<string> | undefined;
  * The build writes a temp file and renames it, so a concurrent run never sees half a binary.
  */
 export function binaryPath(): Promise<string> {
+  // A pinned binary is read each time: a bench may pin a wrapper after it built (bench/tool-call-instructions.ts).
+  const pinned = process.env.OPENSENTIENCE_BIN;
+  if (pinned) return existsSync(pinned) ? Promise.resolve(resolve(pinned)) : Promise.reject(new Error(`OPENSENTIENCE_BIN=${pinned} does not exist`));
   return (binaryPromise ??= (async () => {
-    const pinned = process.env.OPENSENTIENCE_BIN;
-    if (pinned) {
-      if (!existsSync(pinned)) throw new Error(`OPENSENTIENCE_BIN=${pinned} does not exist`);
-      return resolve(pinned);
-    }
     const builtAt = existsSync(DEFAULT_BINARY) ? statSync(DEFAULT_BINARY).mtimeMs : -1;
     if (builtAt >= 0 && newestInput() <= builtAt) return DEFAULT_BINARY;
     const tmp = `${DEFAULT_BINARY}.${process.pid}.tmp`;

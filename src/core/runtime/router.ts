@@ -241,7 +241,8 @@ export class Router {
       signal: req.signal,
       correlationId: req.correlationId,
       frame: buildToolCall(
-        { tool: name, arguments: req.arguments as never, timeout_ms: timeoutMs, caller: wireCaller(req.caller), ...(trace ? { traceparent: trace.traceparent } : {}) },
+        // The traceparent is set, not spread in: a spread copies the payload once more on every traced call.
+        withTraceparent({ tool: name, arguments: req.arguments as never, timeout_ms: timeoutMs, caller: wireCaller(req.caller) }, trace),
         { ...ids, ...(req.causationId ? { causation_id: req.causationId } : {}) },
       ),
     });
@@ -421,4 +422,10 @@ function auditActor(c: Caller): "cli" | "ui" | "api" | "agent" | "mcp" {
 /** The caller as the runtime protocol's `tool.call` carries it (its kinds have no `mcp`). */
 function wireCaller(c: Caller): { kind: "cli" | "ui" | "chat" | "api" | "agent"; id: string } {
   return c.kind === "mcp" ? { kind: "api", id: `mcp:${c.id}`.slice(0, 128) } : c;
+}
+
+/** The payload with the trace's `traceparent` (an optional protocol field) when the call is traced. */
+function withTraceparent<P extends object>(payload: P, trace: CallTrace | undefined): P & { traceparent?: string } {
+  if (trace) (payload as P & { traceparent?: string }).traceparent = trace.traceparent;
+  return payload;
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { PHASE } from "./call-trace.ts";
 import { tracingSettings } from "./settings.ts";
 import type { SpanRecord } from "./span-record.ts";
-import { formatTraceparent, parseTraceparent, traceIdFor } from "./trace-context.ts";
+import { formatTraceparent, isSpanId, newSpanId, ownUuidHex, parseTraceparent, traceIdFor, uuidHex } from "./trace-context.ts";
 import { type SpanExportSink, Tracer } from "./tracer.ts";
 
 const [ID_R_DENIED, ID_R_LIMITED, ID_R_WAIT, ID_R_BAD, ID_INV_3] = Array.from({ length: 5 }, () => crypto.randomUUID() as string) as [string, string, string, string, string];
@@ -178,5 +178,30 @@ describe("span store", () => {
     const uuidCall = crypto.randomUUID();
     t.call(uuidCall, "a.b/x", "a.b", "cli", undefined, undefined, performance.now()).end("permission_denied");
     expect(t.store.spansFor(uuidCall).map((s) => s.name)).toEqual(["tool.call", "permission.check"]);
+  });
+});
+
+describe("ids", () => {
+  test("span ids are 16 lower-case hex digits, never zero, and do not repeat across pool refills", () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const id = newSpanId(); // 5,000 ids span ~10 refills of the 512-id pool
+      expect(isSpanId(id)).toBe(true);
+      seen.add(id);
+    }
+    expect(seen.size).toBe(5000);
+  });
+
+  test("a request id's trace id without checks equals the checked one (the router's own UUIDs)", () => {
+    for (let i = 0; i < 200; i++) {
+      const id = crypto.randomUUID();
+      expect(ownUuidHex(id)).toBe(uuidHex(id)!);
+    }
+  });
+
+  test("a call without a correlation id takes its trace id from its request id", () => {
+    const requestId = crypto.randomUUID();
+    const t = new Tracer(tracingSettings(undefined, {})).call(requestId, "a.b/t", "a.b", "api", undefined, undefined, performance.now());
+    expect(t.traceId).toBe(requestId.replaceAll("-", ""));
   });
 });

@@ -12,7 +12,7 @@
 import { CallTrace, type TraceSink } from "./call-trace.ts";
 import type { SpanRecord } from "./span-record.ts";
 import { SpanStore } from "./span-store.ts";
-import { parseTraceparent, randomTraceId, type SpanParent, uuidHex } from "./trace-context.ts";
+import { ownUuidHex, parseTraceparent, randomTraceId, type SpanParent, uuidHex } from "./trace-context.ts";
 import type { TracingSettings } from "./settings.ts";
 
 /** Where exported spans go (otlp-export.ts); an interface so the module stays unloaded until needed. */
@@ -69,10 +69,13 @@ export class Tracer implements TraceSink {
     return this.store.spansFor(id);
   }
 
-  /** A tool call's trace. Parent: the caller's `traceparent`, else the chat turn of its correlation id, else a new trace. */
+  /**
+   * A tool call's trace. Parent: the caller's `traceparent`, else the chat turn of its correlation id, else a new
+   * trace. `requestId` is the router's own (crypto.randomUUID), so its hex needs no checks.
+   */
   call(requestId: string, tool: string, agentId: string, callerKind: string, correlationId: string | undefined, traceparent: string | undefined, started: number): CallTrace {
     const parent = traceparent === undefined ? this.turnParent(correlationId) : (parseTraceparent(traceparent) ?? this.turnParent(correlationId));
-    return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, parent, parent ? "" : (uuidHex(correlationId ?? requestId) ?? randomTraceId()), started);
+    return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, parent, parent ? "" : correlationId === undefined ? ownUuidHex(requestId) : (uuidHex(correlationId) ?? randomTraceId()), started);
   }
 
   /** A chat turn's trace (its trace id is the turn's correlation id when that is a UUID). */

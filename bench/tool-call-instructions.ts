@@ -26,6 +26,9 @@
  * also counted idle for --idle seconds; the call count minus that rate over the
  * calls' duration is the per-call (foreground) cost, and the comparison adds the
  * background back at --rate calls/s (what the daemon serves outside callgrind).
+ * Calls and idle time are counted in --chunks alternating pieces and each rate
+ * is the median over its pieces, so a rare heavy second (the minute's metrics
+ * rollup) moves neither.
  * --repeat K starts K daemons per variant, alternating variants, and reports
  * each daemon's count: one daemon's JIT tiering moves its count by a few %.
  */
@@ -48,11 +51,15 @@ const { values } = parseArgs({
     idle: { type: "string", default: "5" },
     rate: { type: "string", default: "3000" },
     repeat: { type: "string", default: "1" },
+    chunks: { type: "string", default: "10" },
   },
 });
 const IDLE_S = Number(values.idle);
 const RATE = Number(values.rate);
 const REPEAT = Number(values.repeat);
+const CHUNKS = Number(values.chunks);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const CALLS = Number(values.calls);
 const WARMUP = Number(values.warmup);
 const out = mkdtempSync(join(tmpdir(), "os-bench-cg-"));
@@ -108,23 +115,32 @@ async function main(): Promise<void> {
       const slow = { handshake_timeout_ms: 120_000, heartbeat_interval_ms: 60_000 };
       const daemon = await echoDaemon("os-bench-cg-", { ...config, limits: slow }, { readyTimeoutMs: 180_000 });
       for (let i = 0; i < WARMUP; i++) await daemon.call(i);
-      let callsS = 0;
-      const ir = await count(daemon.pid, async () => {
-        const t0 = performance.now();
-        for (let i = 0; i < CALLS; i++) await daemon.call(i);
-        callsS = (performance.now() - t0) / 1000;
-      });
-      const main = lastMainThread;
-      // A measuring window with no calls (the daemon's timers only), not a wait for an event.
-      const idle = await count(daemon.pid, () => Bun.sleep(IDLE_S * 1000));
-      const bgPerSec = idle / IDLE_S;
-      const bgMainPerSec = lastMainThread / IDLE_S;
+      // Calls and idle seconds in chunks, each counted on its own: a rare heavy moment (the minute's metrics
+      // rollup, a JIT compile) lands in one chunk, and the medians below leave it out.
+      const chunks = Math.max(1, CHUNKS);
+      const per = Math.ceil(CALLS / chunks);
+      const callChunks: Array<{ all: number; main: number; s: number }> = [];
+      const idleChunks: Array<{ all: number; main: number }> = [];
+      for (let c = 0; c < chunks; c++) {
+        let s = 0;
+        const all = await count(daemon.pid, async () => {
+          const t0 = performance.now();
+          for (let i = 0; i < per; i++) await daemon.call(i);
+          s = (performance.now() - t0) / 1000;
+        });
+        callChunks.push({ all, main: lastMainThread, s });
+        // A measuring window with no calls (the daemon's timers only), not a wait for an event.
+        const idle = await count(daemon.pid, () => Bun.sleep((IDLE_S * 1000) / chunks));
+        idleChunks.push({ all: idle / (IDLE_S / chunks), main: lastMainThread / (IDLE_S / chunks) });
+      }
+      const bgPerSec = median(idleChunks.map((c) => c.all));
+      const bgMainPerSec = median(idleChunks.map((c) => c.main));
       rows.push({
         name,
-        perCall: ir / CALLS,
-        mainPerCall: main / CALLS,
-        fgPerCall: (ir - bgPerSec * callsS) / CALLS,
-        fgMainPerCall: (main - bgMainPerSec * callsS) / CALLS,
+        perCall: sum(callChunks.map((c) => c.all)) / (per * chunks),
+        mainPerCall: sum(callChunks.map((c) => c.main)) / (per * chunks),
+        fgPerCall: median(callChunks.map((c) => (c.all - bgPerSec * c.s) / per)),
+        fgMainPerCall: median(callChunks.map((c) => (c.main - bgMainPerSec * c.s) / per)),
         bgPerSec,
         bgMainPerSec,
       });
@@ -149,7 +165,6 @@ async function main(): Promise<void> {
   const fmt = (n: number | undefined) => (n === undefined ? "-" : Math.round(n).toLocaleString("en-US"));
   console.log(`${"path".padEnd(50)} ${"instructions/call".padEnd(18)} ${"main thread".padEnd(12)} ${"foreground/call".padEnd(16)} ${"main fg/call".padEnd(13)} background/s (main)`);
   for (const r of rows) console.log(`${r.name.padEnd(50)} ${fmt(r.perCall).padEnd(18)} ${fmt(r.mainPerCall).padEnd(12)} ${fmt(r.fgPerCall).padEnd(16)} ${fmt(r.fgMainPerCall).padEnd(13)} ${r.bgPerSec === undefined ? "-" : `${fmt(r.bgPerSec)} (${fmt(r.bgMainPerSec)})`}`);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   /** A variant's cost per call at --rate calls/s: its foreground plus its background spread over that many calls (median over its daemons). */
   const atRate = (name: string, main: boolean) => {
     const rs = rows.filter((r) => r.name === name && r.fgPerCall !== undefined);
@@ -170,7 +185,7 @@ async function main(): Promise<void> {
     if (dName) console.log(`default ÷ ${name.slice(8)} at ${RATE} calls/s: ${(atRate(dName, false)! / atRate(name, false)!).toFixed(3)}×`);
   }
   console.log(
-    `reproduce: bun bench/tool-call-instructions.ts --calls ${CALLS} --warmup ${WARMUP} --idle ${IDLE_S} --rate ${RATE} --repeat ${REPEAT}${values.binary ? ` --binary ${values.binary}` : ""}${values["observability-off"] ? " --observability-off" : ""}${values["each-off"] ? " --each-off" : ""}`,
+    `reproduce: bun bench/tool-call-instructions.ts --calls ${CALLS} --warmup ${WARMUP} --idle ${IDLE_S} --rate ${RATE} --repeat ${REPEAT} --chunks ${CHUNKS}${values.binary ? ` --binary ${values.binary}` : ""}${values["observability-off"] ? " --observability-off" : ""}${values["each-off"] ? " --each-off" : ""}`,
   );
   if (values.keep) console.log(`callgrind dumps kept in ${out} (callgrind_annotate FILE)`);
   else rmSync(out, { recursive: true, force: true });

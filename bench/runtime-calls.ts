@@ -6,11 +6,15 @@
  *
  *   bun bench/runtime-calls.ts [calls=5000] [concurrency=8] [--json]
  *
- * `--json` prints one JSON line last ({rows: [{name, calls, perSec, p50Us, p99Us}]}) for bench/tool-calls.ts.
+ * `--json` prints one JSON line last ({rows: [{name, calls, perSec, p50Us, p99Us, peerCpuUs?}]}) for bench/tool-calls.ts.
+ * The Elixir side's CPU per call (ping-pong peer, SDK agent) is read from /proc:
+ * their difference is the SDK's own cost, which latency (two wake-ups per call)
+ * measures only coarsely.
  */
 import { join } from "node:path";
 import { encodeFrame, FrameDecoder } from "../src/protocol/index.ts";
 import { buildExample } from "../test/helpers/elixir-build.ts";
+import { cpuNs } from "./cpu.ts";
 import { runtimeEnv, shortTempDir } from "../test/helpers/runtime-env.ts";
 
 const JSON_OUT = process.argv.includes("--json");
@@ -25,27 +29,38 @@ const pct = (xs: number[], p: number) => {
 };
 const fmt = (us: number) => `${us.toFixed(1)} µs`;
 const rows: string[][] = [];
-const data: Array<{ name: string; calls: number; perSec: number; p50Us: number; p99Us: number }> = [];
-const row = (name: string, n: number, totalMs: number, lat: number[]) => {
-  rows.push([name, String(n), `${Math.round((n / totalMs) * 1000).toLocaleString()}`, fmt(pct(lat, 50)), fmt(pct(lat, 99))]);
-  data.push({ name, calls: n, perSec: (n / totalMs) * 1000, p50Us: pct(lat, 50), p99Us: pct(lat, 99) });
+const data: Array<{ name: string; calls: number; perSec: number; p50Us: number; p99Us: number; peerCpuUs?: number }> = [];
+const row = (name: string, n: number, totalMs: number, lat: number[], peerCpuUs?: number) => {
+  rows.push([name, String(n), `${Math.round((n / totalMs) * 1000).toLocaleString()}`, fmt(pct(lat, 50)), fmt(pct(lat, 99)), peerCpuUs === undefined ? "-" : fmt(peerCpuUs)]);
+  data.push({ name, calls: n, perSec: (n / totalMs) * 1000, p50Us: pct(lat, 50), p99Us: pct(lat, 99), ...(peerCpuUs === undefined ? {} : { peerCpuUs }) });
 };
 
-/** 500 warm-up round trips, then N timed ones, one at a time; adds a result row. */
-async function sequential(name: string, once: () => Promise<unknown>): Promise<void> {
+/**
+ * 500 warm-up round trips, then N timed ones, one at a time; adds a result row.
+ * `peerPid`: the Elixir process answering, whose CPU per call (all its threads,
+ * /proc) is reported — a figure the machine's load moves far less than latency.
+ */
+async function sequential(name: string, once: () => Promise<unknown>, peerPid?: number): Promise<void> {
   for (let i = 0; i < 500; i++) await once();
   const lat: number[] = [];
+  const cpu0 = peerPid === undefined ? 0 : cpuNs(peerPid);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
     const s = performance.now();
     await once();
     lat.push((performance.now() - s) * 1000);
   }
-  row(name, N, performance.now() - t0, lat);
+  row(name, N, performance.now() - t0, lat, peerPid === undefined ? undefined : (cpuNs(peerPid) - cpu0) / 1000 / N);
 }
 
 // --- raw ping-pong -------------------------------------------------------
-async function rawPingPong(): Promise<void> {
+/**
+ * BEAM flags of the CPU rows: schedulers that sleep at once instead of busy-waiting (as the runtime starts agents),
+ * so an Elixir process's CPU per call is its work and wake-ups, not its spinning between calls.
+ */
+const NO_SPIN = { ELIXIR_ERL_OPTIONS: "+sbwt none +sbwtdcpu none +sbwtdio none" };
+
+async function rawPingPong(label = "", env: Record<string, string> = {}): Promise<void> {
   const dir = shortTempDir("ospp-");
   const path = join(dir, "pp.sock");
   let onFrame: (() => void) | null = null;
@@ -65,7 +80,7 @@ async function rawPingPong(): Promise<void> {
       },
     },
   });
-  const peer = Bun.spawn(["elixir", join(import.meta.dir, "pingpong.exs"), path], { stdout: "inherit", stderr: "inherit" });
+  const peer = Bun.spawn(["elixir", join(import.meta.dir, "pingpong.exs"), path], { stdout: "inherit", stderr: "inherit", env: { ...process.env, ...env } });
   await ready;
   const frame = encodeFrame({ v: 1, type: "tool.call", id: "x", request_id: "r", payload: { tool: "echo", arguments: { text: "hello" }, timeout_ms: 1000, caller: { kind: "cli", id: "b" } } });
   const once = () =>
@@ -73,7 +88,7 @@ async function rawPingPong(): Promise<void> {
       onFrame = res;
       client!.write(frame);
     });
-  await sequential("raw Bun↔Elixir ping-pong (sequential)", once);
+  await sequential(`raw Bun↔Elixir ping-pong (sequential)${label}`, once, peer.pid);
   peer.kill();
   server.stop(true);
 }
@@ -81,7 +96,7 @@ async function rawPingPong(): Promise<void> {
 // --- raw tool.call frames to the Elixir SDK agent, no router -----------------
 // A minimal stand-in core: accepts any hello, registers nothing, sends tool.call
 // frames and awaits tool.result. Isolates the SDK's own per-call cost.
-async function rawSdkCalls(home: string, agentDir: string): Promise<void> {
+async function rawSdkCalls(home: string, agentDir: string, label = "", env: Record<string, string> = {}): Promise<void> {
   const path = join(shortTempDir("osrs-"), "s.sock");
   const decoder = new FrameDecoder();
   let sock: import("bun").Socket<unknown> | null = null;
@@ -109,7 +124,7 @@ async function rawSdkCalls(home: string, agentDir: string): Promise<void> {
   const { dataPaths } = await import("../src/core/config/paths.ts");
   const agent = Bun.spawn(["mix", "opensentience.agent"], {
     cwd: agentDir,
-    env: { ...mixEnv(dataPaths(home)), OPENSENTIENCE_SDK_PATH: join(import.meta.dir, "../sdk/elixir"), OPENSENTIENCE_SOCKET: path, OPENSENTIENCE_AGENT_ID: ECHO, OPENSENTIENCE_TOKEN: "bench" },
+    env: { ...mixEnv(dataPaths(home)), OPENSENTIENCE_SDK_PATH: join(import.meta.dir, "../sdk/elixir"), OPENSENTIENCE_SOCKET: path, OPENSENTIENCE_AGENT_ID: ECHO, OPENSENTIENCE_TOKEN: "bench", ...env },
     stdout: "ignore",
     stderr: "inherit",
   });
@@ -120,7 +135,7 @@ async function rawSdkCalls(home: string, agentDir: string): Promise<void> {
       waiting = () => res();
       sock!.write(encodeFrame({ v: 1, type: "tool.call", id: `c${++n}`, request_id: `r${n}`, payload: { tool: "echo", arguments: { text: "hello" }, timeout_ms: 5000, caller: { kind: "cli", id: "bench" } } }));
     });
-  await sequential("raw tool.call → Elixir SDK echo (no router)", once);
+  await sequential(`raw tool.call → Elixir SDK echo (no router)${label}`, once, agent.pid);
   agent.kill();
   await agent.exited;
   server.stop(true);
@@ -133,6 +148,7 @@ async function routerCalls(): Promise<void> {
   try {
     const echo = await buildExample("echo", env.home);
     await rawSdkCalls(env.home, echo.dir);
+    await rawSdkCalls(env.home, echo.dir, ", no busy-wait", NO_SPIN);
     env.installAgent({ id: ECHO, path: echo.dir, manifest: echo.manifest });
     await env.runtime.run(ECHO, "cli");
     const call = async () => {
@@ -159,8 +175,9 @@ async function routerCalls(): Promise<void> {
 }
 
 await rawPingPong();
+await rawPingPong(", no busy-wait", NO_SPIN);
 await routerCalls();
-const head = ["path", "calls", "calls/s", "p50", "p99"];
+const head = ["path", "calls", "calls/s", "p50", "p99", "Elixir CPU/call"];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 console.log([head, ...rows].map((r) => r.map((c, i) => c.padEnd(w[i]!)).join("  ")).join("\n"));
 if (JSON_OUT) console.log(JSON.stringify({ rows: data }));

@@ -207,6 +207,23 @@ async function observabilityRows(): Promise<Row[]> {
   }));
 }
 
+/** The daemon's allocator setting vs mimalloc's default (bench/allocator.ts: two daemons, interleaved). */
+async function allocatorRows(): Promise<Row[]> {
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "allocator.ts"), "--calls", String(Number(values["tool-calls"]!) * 4), "--json"], { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`bench/allocator.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
+  const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { rows: Array<{ cpuUs: number; slowPct: number; rssMb: number }>; cpuRatio: number; perSecRatio: number };
+  const [kept, returned] = out.rows as [(typeof out.rows)[0], (typeof out.rows)[0]];
+  return [
+    {
+      path: "daemon allocator: pages kept (MIMALLOC_PURGE_DELAY=-1, as shipped), daemon CPU per HTTP tool call",
+      measured: `${kept.cpuUs.toFixed(0)} µs/call, ${kept.slowPct.toFixed(1)} % slow, RSS ${kept.rssMb.toFixed(0)} MB (calls/s ${out.perSecRatio.toFixed(2)}×)`,
+      peer: `mimalloc default ${returned.cpuUs.toFixed(0)} µs/call, ${returned.slowPct.toFixed(1)} % slow, RSS ${returned.rssMb.toFixed(0)} MB`,
+      ratio: out.cpuRatio,
+      note: "lower is better; costs memory",
+    },
+  ];
+}
+
 const SUITES: Record<string, () => Promise<Row[]>> = {
   "cli-start": cliStartRows,
   search: searchRows,
@@ -214,6 +231,7 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   agents: agentRows,
   "tool-calls": toolCallRows,
   observability: observabilityRows,
+  allocator: allocatorRows,
 };
 
 const only = values.only?.split(",").map((s) => s.trim());

@@ -2,8 +2,9 @@
  * The trace of one tool call or chat turn. The router only stamps phase
  * boundaries (one number each) and the end; span records are built lazily —
  * when the trace is exported or someone looks at it — so a traced call costs
- * one object and two ids, and an untraced call nothing (the router then holds
- * no CallTrace).
+ * one short-lived object and an id, and an untraced call nothing (the router
+ * then holds no CallTrace). A finished trace is copied into the span store's
+ * typed arrays (span-store.ts) and this object dies young.
  */
 import type { SpanRecord } from "./span-record.ts";
 import { formatTraceparent, isSpanId, newSpanId, type SpanParent } from "./trace-context.ts";
@@ -20,20 +21,61 @@ export interface TraceSink {
   finish(t: CallTrace): void;
 }
 
-export class CallTrace {
+/** What a finished trace's spans are built from: a live CallTrace, or a slot of the span store. */
+export interface TraceData {
+  kind: "tool" | "chat";
+  requestId: string;
+  correlationId: string | undefined;
+  agentId: string;
+  subject: string;
+  callerKind: string;
+  traceId: string;
+  parentId: string | undefined;
+  execId: string;
+  rootId: string;
+  /** performance.now() values; a phase mark of 0 was never reached. */
+  started: number;
+  m0: number;
+  m1: number;
+  m2: number;
+  m3: number;
+  endedAt: number;
+  error: string | undefined;
+  /** The agent's own span (undefined: none reported), Unix epoch ms. */
+  agentSpanId: string | undefined;
+  agentStartMs: number;
+  agentEndMs: number;
+}
+
+/**
+ * A phase span's id, derived from the root span's id and the phase's index:
+ * the same every time the trace is built (export now, the timeline later),
+ * without storing four more ids per call. Not secret, like every span id.
+ */
+export function phaseSpanId(rootId: string, phase: number): string {
+  let hi = Number.parseInt(rootId.slice(0, 8), 16) ^ Math.imul(phase + 1, 0x9e3779b9);
+  let lo = Number.parseInt(rootId.slice(8, 16), 16) ^ Math.imul(phase + 1, 0x85ebca6b);
+  hi = Math.imul(hi ^ (hi >>> 16), 0x7feb352d) ^ lo;
+  lo = Math.imul(lo ^ (lo >>> 15), 0x846ca68b) ^ hi;
+  const id = (hi >>> 0).toString(16).padStart(8, "0") + (lo >>> 0).toString(16).padStart(8, "0");
+  return id === "0000000000000000" ? "0000000000000001" : id;
+}
+
+export class CallTrace implements TraceData {
   readonly execId = newSpanId();
-  private rootId_: string | undefined;
+  /** The root span's id once made (most traces never need it). */
+  rootId_: string | undefined;
   readonly traceId: string;
   readonly parentId: string | undefined;
-  private m0 = 0;
-  private m1 = 0;
-  private m2 = 0;
-  private m3 = 0;
-  private endedAt = 0;
-  private error: string | undefined;
-  private agentId_: string | undefined;
-  private agentStartMs = 0;
-  private agentEndMs = 0;
+  m0 = 0;
+  m1 = 0;
+  m2 = 0;
+  m3 = 0;
+  endedAt = 0;
+  error: string | undefined;
+  agentSpanId: string | undefined;
+  agentStartMs = 0;
+  agentEndMs = 0;
   private built: SpanRecord[] | undefined;
 
   constructor(
@@ -48,7 +90,9 @@ export class CallTrace {
     parent: SpanParent | undefined,
     fallbackTraceId: string,
     /** performance.now() when the call started. */
-    private readonly started: number,
+    readonly started: number,
+    /** The trace id is the request id's hex (a root call without a correlation id): the store need not keep it. */
+    readonly ownTraceId = false,
   ) {
     this.traceId = parent?.traceId ?? fallbackTraceId;
     this.parentId = parent?.spanId;
@@ -89,7 +133,7 @@ export class CallTrace {
     // rootId_, not rootId: comparing must not make the root's id (most traces never need it).
     if (!isSpanId(spanId) || spanId === this.execId || spanId === this.rootId_) return;
     if (!Number.isFinite(s) || !Number.isFinite(e) || e < s) return;
-    this.agentId_ = spanId;
+    this.agentSpanId = spanId;
     this.agentStartMs = s / 1000;
     this.agentEndMs = e / 1000;
   }
@@ -102,51 +146,52 @@ export class CallTrace {
     this.sink.finish(this);
   }
 
-  /** The finished trace's spans (built once, on first use). */
+  /** The finished trace's spans (built once, on first use: the exporter's copy). */
   spans(): SpanRecord[] {
-    return (this.built ??= this.build());
+    return (this.built ??= buildSpans(this));
   }
+}
 
-  private build(): SpanRecord[] {
-    const base = performance.timeOrigin;
-    const { traceId, error } = this;
-    const end = this.endedAt || performance.now();
-    const spans: SpanRecord[] = [];
-    const span = (name: string, spanId: string, parent: string | undefined, kind: SpanRecord["kind"], from: number, to: number, err: string | undefined, attributes: SpanRecord["attributes"] = {}) =>
-      spans.push({ traceId, spanId, parentSpanId: parent, name, kind, startMs: base + from, endMs: base + to, error: err, attributes });
-    const rootAttrs: SpanRecord["attributes"] = { "opensentience.agent_id": this.agentId, "opensentience.request_id": this.requestId, "opensentience.outcome": error ?? "ok" };
-    if (this.kind === "tool") {
-      rootAttrs["opensentience.tool"] = this.subject;
-      rootAttrs["opensentience.caller.kind"] = this.callerKind;
-    } else rootAttrs["opensentience.chat.session_id"] = this.subject;
-    if (this.correlationId) rootAttrs["opensentience.correlation_id"] = this.correlationId;
-    span(this.kind === "tool" ? "tool.call" : "chat.turn", this.rootId, this.parentId, "server", this.started, end, error, rootAttrs);
+/** The spans of a finished trace: root, the phases it reached, agent.execute and the agent's own span. */
+export function buildSpans(d: TraceData): SpanRecord[] {
+  const base = performance.timeOrigin;
+  const { traceId, error, rootId } = d;
+  const end = d.endedAt || performance.now();
+  const spans: SpanRecord[] = [];
+  const span = (name: string, spanId: string, parent: string | undefined, kind: SpanRecord["kind"], from: number, to: number, err: string | undefined, attributes: SpanRecord["attributes"] = {}) =>
+    spans.push({ traceId, spanId, parentSpanId: parent, name, kind, startMs: base + from, endMs: base + to, error: err, attributes });
+  const rootAttrs: SpanRecord["attributes"] = { "opensentience.agent_id": d.agentId, "opensentience.request_id": d.requestId, "opensentience.outcome": error ?? "ok" };
+  if (d.kind === "tool") {
+    rootAttrs["opensentience.tool"] = d.subject;
+    rootAttrs["opensentience.caller.kind"] = d.callerKind;
+  } else rootAttrs["opensentience.chat.session_id"] = d.subject;
+  if (d.correlationId) rootAttrs["opensentience.correlation_id"] = d.correlationId;
+  span(d.kind === "tool" ? "tool.call" : "chat.turn", rootId, d.parentId, "server", d.started, end, error, rootAttrs);
 
-    let execFrom = this.started;
-    if (this.kind === "tool") {
-      const marks = [this.m0, this.m1, this.m2, this.m3];
-      // The phase in progress when the call ended carries its error; later phases were never reached.
-      for (let i = 0; i < marks.length; i++) {
-        const name = PHASE_NAMES[i]!;
-        const to = marks[i]!;
-        const refused = error !== undefined && i === PHASE.admitting && ADMISSION_CODES.has(error);
-        if (to === 0 || refused) {
-          span(name, newSpanId(), this.rootId, "internal", execFrom, refused && to ? to : end, error);
-          return spans;
-        }
-        span(name, newSpanId(), this.rootId, "internal", execFrom, to, undefined);
-        execFrom = to;
+  let execFrom = d.started;
+  if (d.kind === "tool") {
+    const marks = [d.m0, d.m1, d.m2, d.m3];
+    // The phase in progress when the call ended carries its error; later phases were never reached.
+    for (let i = 0; i < marks.length; i++) {
+      const name = PHASE_NAMES[i]!;
+      const to = marks[i]!;
+      const refused = error !== undefined && i === PHASE.admitting && ADMISSION_CODES.has(error);
+      if (to === 0 || refused) {
+        span(name, phaseSpanId(rootId, i), rootId, "internal", execFrom, refused && to ? to : end, error);
+        return spans;
       }
+      span(name, phaseSpanId(rootId, i), rootId, "internal", execFrom, to, undefined);
+      execFrom = to;
     }
-    span("agent.execute", this.execId, this.rootId, "internal", execFrom, end, error);
-    if (this.agentId_) {
-      // Clamped into agent.execute: an agent cannot place its span outside the core's view of it.
-      const lo = base + execFrom;
-      const hi = base + end;
-      const s = Math.min(Math.max(this.agentStartMs, lo), hi);
-      const e = Math.min(Math.max(this.agentEndMs, s), hi);
-      spans.push({ traceId, spanId: this.agentId_, parentSpanId: this.execId, name: this.kind === "tool" ? "agent.tool" : "agent.chat", kind: "agent", startMs: s, endMs: e, error, attributes: { "opensentience.agent_id": this.agentId } });
-    }
-    return spans;
   }
+  span("agent.execute", d.execId, rootId, "internal", execFrom, end, error);
+  if (d.agentSpanId) {
+    // Clamped into agent.execute: an agent cannot place its span outside the core's view of it.
+    const lo = base + execFrom;
+    const hi = base + end;
+    const s = Math.min(Math.max(d.agentStartMs, lo), hi);
+    const e = Math.min(Math.max(d.agentEndMs, s), hi);
+    spans.push({ traceId, spanId: d.agentSpanId, parentSpanId: d.execId, name: d.kind === "tool" ? "agent.tool" : "agent.chat", kind: "agent", startMs: s, endMs: e, error, attributes: { "opensentience.agent_id": d.agentId } });
+  }
+  return spans;
 }

@@ -181,6 +181,55 @@ describe("span store", () => {
   });
 });
 
+describe("span store keeps data, not objects", () => {
+  const traced = (t: Tracer, rid: string) => {
+    const c = t.call(rid, "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
+    for (const p of [PHASE.checked, PHASE.validated, PHASE.admitting, PHASE.admitted]) c.mark(p);
+    const nowUs = (performance.timeOrigin + performance.now()) * 1000;
+    c.agentSpan({ span_id: "00f067aa0ba902b7", start_us: nowUs - 10, end_us: nowUs });
+    c.end(undefined);
+    return c;
+  };
+
+  test("the timeline shows the very spans that were exported (same ids, times and attributes)", async () => {
+    const got: SpanRecord[] = [];
+    const t = new Tracer(settings({ tracesUrl: "http://127.0.0.1:1/v1/traces" }), async () => ({ push: (s) => got.push(...s), shutdown: async () => {} }));
+    await t.start();
+    const rid = crypto.randomUUID();
+    traced(t, rid);
+    const exported = [...got].sort((a, b) => a.startMs - b.startMs);
+    expect(exported.map((s) => s.name)).toEqual(["tool.call", "permission.check", "schema.validate", "limits.admit", "queue.wait", "agent.execute", "agent.tool"]);
+    expect(t.store.spansFor(rid)).toEqual(exported);
+  });
+
+  test("without export: every read of a trace gives the same span ids, all distinct and well-formed", () => {
+    const t = new Tracer(settings());
+    const rid = crypto.randomUUID();
+    const c = traced(t, rid);
+    const first = t.store.spansFor(rid);
+    expect(t.store.spansFor(rid)).toEqual(first);
+    const ids = first.map((s) => s.spanId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(isSpanId(id)).toBe(true);
+    expect(first.find((s) => s.name === "agent.execute")!.spanId).toBe(c.execId);
+    expect(first.find((s) => s.name === "agent.tool")!.spanId).toBe("00f067aa0ba902b7");
+  });
+
+  test("finished CallTrace objects are not kept (the garbage collector takes them)", async () => {
+    const t = new Tracer(settings());
+    const refs: Array<WeakRef<object>> = [];
+    const make = () => {
+      for (let i = 0; i < 200; i++) refs.push(new WeakRef(traced(t, crypto.randomUUID())));
+    };
+    make();
+    expect(t.store.size).toBe(200);
+    await new Promise<void>((r) => setImmediate(r)); // WeakRef targets are held until the current job ends
+    Bun.gc(true);
+    // The stack is scanned conservatively, so a stray few may survive; a ring of objects would keep all 200.
+    expect(refs.filter((r) => r.deref() !== undefined).length).toBeLessThan(20);
+  });
+});
+
 describe("ids", () => {
   test("span ids are 16 lower-case hex digits, never zero, and do not repeat across pool refills", () => {
     const seen = new Set<string>();

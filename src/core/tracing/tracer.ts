@@ -75,7 +75,9 @@ export class Tracer implements TraceSink {
    */
   call(requestId: string, tool: string, agentId: string, callerKind: string, correlationId: string | undefined, traceparent: string | undefined, started: number): CallTrace {
     const parent = traceparent === undefined ? this.turnParent(correlationId) : (parseTraceparent(traceparent) ?? this.turnParent(correlationId));
-    return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, parent, parent ? "" : correlationId === undefined ? ownUuidHex(requestId) : (uuidHex(correlationId) ?? randomTraceId()), started);
+    if (parent) return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, parent, "", started);
+    if (correlationId === undefined) return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, undefined, ownUuidHex(requestId), started, true);
+    return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, undefined, uuidHex(correlationId) ?? randomTraceId(), started);
   }
 
   /** A chat turn's trace (its trace id is the turn's correlation id when that is a UUID). */
@@ -87,9 +89,10 @@ export class Tracer implements TraceSink {
 
   finish(t: CallTrace): void {
     if (t.kind === "chat" && t.correlationId && this.turns.get(t.correlationId) === t) this.turns.delete(t.correlationId);
-    this.store.add(t);
+    // Exported spans first: building them makes the root span's id, which the store then keeps (the timeline shows the same ids).
     if (this.sink) this.sink.push(t.spans());
     else if (this.loading && !this.exportError && this.backlog.length < MAX_BACKLOG) this.backlog.push(...t.spans());
+    this.store.add(t);
   }
 
   /** Flushes and stops the exporter (daemon stop). */

@@ -16,7 +16,6 @@ import { isRuntimeFilter, RUNTIME_FILTER_VALUES, type RuntimeFilter } from "../c
 // Inlined at bundle time: importing migrations.ts would load every migration's SQL (CLI start, issue 13).
 import { latestMigrationVersion } from "../db/latest-migration.macro.ts" with { type: "macro" };
 import { type Command, type CommandContext, intOption, stringOption, type Values } from "./command.ts";
-import { daemonGetDirect } from "./daemon-direct.ts";
 import { agentsTable } from "./format-agents.ts";
 import { printJson } from "./output.ts";
 
@@ -28,13 +27,16 @@ import { printJson } from "./output.ts";
  */
 export async function localPageDirect(env: Record<string, string | undefined>, filter: SearchFilter): Promise<SearchPage | null> {
   const paths = dataPaths(resolveHome(env));
-  // Bun.file().exists() rather than node:fs, whose loading alone costs this command a sixth of its start.
-  const [daemonFile, config, db0, examplesDone] = await Promise.all([paths.daemonFile, paths.config, paths.db, `${paths.home}/${EXAMPLES_MARKER}`].map((p) => Bun.file(p).exists()));
-  if (daemonFile || config || !db0) return null;
+  // Bun.file().exists() rather than node:fs, whose loading alone costs this command a sixth of its start;
+  // one at a time rather than Promise.all over a map: those are JS builtins compiled on first use (issue 13).
+  if (await Bun.file(paths.daemonFile).exists()) return null;
+  if (await Bun.file(paths.config).exists()) return null;
+  if (!(await Bun.file(paths.db).exists())) return null;
   // The first-run examples registry is still to be made (under the lock, by the full path).
-  if (!examplesDone && env.OPENSENTIENCE_EXAMPLES !== "0") return null;
+  if (env.OPENSENTIENCE_EXAMPLES !== "0" && !(await Bun.file(`${paths.home}/${EXAMPLES_MARKER}`).exists())) return null;
   // Loaded only here: with a daemon running the command never opens the catalog.
-  const [{ Database }, { CatalogSearch }] = await Promise.all([import("bun:sqlite"), import("../core/search/search.ts")]);
+  const { Database } = await import("bun:sqlite");
+  const { CatalogSearch } = await import("../core/search/search.ts");
   let db: Database;
   try {
     db = new Database(paths.db, { readonly: true });
@@ -75,6 +77,9 @@ function listQuery(filter: SearchFilter) {
  */
 export async function daemonPageDirect(env: Record<string, string | undefined>, filter: SearchFilter): Promise<SearchPage | null> {
   const paths = dataPaths(resolveHome(env));
+  // Loaded only here: it reads the token file through node:fs, whose loading alone is a fifth of this
+  // command's start without a daemon (CLI start, issue 13).
+  const { daemonGetDirect } = await import("./daemon-direct.ts");
   const body = await daemonGetDirect(paths.daemonFile, paths.adminToken, env, "/agents", listQuery(filter));
   const page = body as Partial<SearchPage> | null;
   if (!page || !Array.isArray(page.agents) || typeof page.total !== "number") return null;

@@ -19,14 +19,18 @@ function standing(a: AgentSummary): string {
 
 export function agentsTable(page: SearchPage): string {
   if (page.agents.length === 0) return "No agents found.";
-  const rows = page.agents.map((a) => [
-    a.id ?? "(invalid)",
-    a.name,
-    a.version,
-    statusLabel(a),
-    a.source === "remote" ? `registry:${a.registry}` : "local",
-    a.status === "invalid" ? (a.errors[0] ? `${a.errors[0].path}: ${a.errors[0].message}` : "") : `${standing(a)}${a.description}`,
-  ]);
+  // A loop, not a callback per agent (see table() in output.ts).
+  const rows: string[][] = [];
+  for (const a of page.agents) {
+    rows.push([
+      a.id ?? "(invalid)",
+      a.name,
+      a.version,
+      statusLabel(a),
+      a.source === "remote" ? `registry:${a.registry}` : "local",
+      a.status === "invalid" ? (a.errors[0] ? `${a.errors[0].path}: ${a.errors[0].message}` : "") : `${standing(a)}${a.description}`,
+    ]);
+  }
   const t = table(["ID", "NAME", "VERSION", "STATUS", "SOURCE", "DESCRIPTION"], rows, [48, 28, 12, 28, 24, 60]);
   const shown = page.offset + page.agents.length;
   return page.total > shown || page.totalCapped || page.offset > 0 ? `${t}\n\n${page.offset + 1}-${shown} of ${page.totalCapped ? `${page.total.toLocaleString("en-US")}+` : page.total} (use --offset/--limit)` : t;

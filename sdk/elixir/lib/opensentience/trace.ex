@@ -76,10 +76,13 @@ defmodule OpenSentience.Trace do
     do: Logger.metadata(trace_id: t, span_id: s)
 
   # W3C asks span ids to be random, not secret: `:rand` (see Protocol.new_id/0
-  # on why not `:crypto`). Never all zeros: uniform/1 draws from 1..2^64-1.
-  # Made per traced call, so hex digits come from a table, not Base.encode16.
+  # on why not `:crypto`). Never all zeros: each half is drawn from 1..2^32-1.
+  # Two 32-bit draws, not one 64-bit: a range past 2^58 takes `:rand`'s bignum
+  # path (~300 ns against ~100 ns for both). Made per traced call, so hex
+  # digits come from a table, not Base.encode16.
   defp new_span_id do
-    <<b0, b1, b2, b3, b4, b5, b6, b7>> = <<:rand.uniform(0xFFFFFFFFFFFFFFFF)::64>>
+    <<b0, b1, b2, b3, b4, b5, b6, b7>> =
+      <<:rand.uniform(0xFFFFFFFF)::32, :rand.uniform(0xFFFFFFFF)::32>>
     hex = &OpenSentience.Protocol.hex/1
 
     <<hex.(b0)::binary, hex.(b1)::binary, hex.(b2)::binary, hex.(b3)::binary, hex.(b4)::binary,

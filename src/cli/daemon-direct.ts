@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { ADMIN_TOKEN_ENV, readTokenFile } from "../api/auth/token-file.ts";
 import { CLIENT_HEADER } from "../contract/headers.ts";
 import { pidAlive } from "../core/pid.ts";
+import { httpGetText } from "./http-get.ts";
 
 export async function daemonGetDirect(daemonFile: string, tokenFile: string, env: Record<string, string | undefined>, path: string, query: Record<string, string | number | undefined>): Promise<unknown> {
   let info: { url?: unknown; pid?: unknown };
@@ -34,8 +35,13 @@ export async function daemonGetDirect(daemonFile: string, tokenFile: string, env
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return null;
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+  const headers = { authorization: `Bearer ${token}`, [CLIENT_HEADER]: "cli" };
   try {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, [CLIENT_HEADER]: "cli" }, redirect: "manual" });
+    if (url.protocol === "http:") {
+      const text = await httpGetText(url, headers);
+      return text === null ? null : JSON.parse(text);
+    }
+    const res = await fetch(url, { headers, redirect: "manual" });
     if (res.status !== 200) return null;
     return await res.json();
   } catch {

@@ -44,7 +44,8 @@ export async function localPageDirect(env: Record<string, string | undefined>, f
     return null;
   }
   try {
-    db.exec("PRAGMA busy_timeout = 5000");
+    // query().get() rather than exec(): the statement path is compiled anyway, exec's is not (issue 13).
+    db.query("PRAGMA busy_timeout = 5000").get();
     const applied = db.query<{ v: number | null }, []>("SELECT max(version) AS v FROM schema_migrations").get()?.v ?? 0;
     if (applied !== latestMigrationVersion()) return null;
     return new CatalogSearch(db).search(filter);

@@ -13,8 +13,10 @@ export function statusLabel(a: Pick<AgentSummary, "status" | "enabled" | "duplic
 
 /** The description column, with the registry's word first: deprecated (and the replacement), yanked. */
 function standing(a: AgentSummary): string {
-  const notes = [a.deprecated ? `[deprecated${a.replacementId ? `, use ${a.replacementId}` : ""}]` : "", a.yanked ? `[yanked: ${a.yanked}]` : ""].filter(Boolean);
-  return notes.length ? `${notes.join(" ")} ` : "";
+  // Built as a string, not an array filter(): Array builtins are compiled on first use (CLI start, issue 13).
+  let notes = a.deprecated ? `[deprecated${a.replacementId ? `, use ${a.replacementId}` : ""}]` : "";
+  if (a.yanked) notes += `${notes ? " " : ""}[yanked: ${a.yanked}]`;
+  return notes ? `${notes} ` : "";
 }
 
 export function agentsTable(page: SearchPage): string {

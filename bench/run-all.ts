@@ -202,18 +202,33 @@ async function toolCallRows(): Promise<Row[]> {
   ];
 }
 
-/** Metrics and tracing on vs off on the real HTTP hot path (bench/observability-cost.ts: two daemons a side, interleaved), with its A/A noise rows. */
+/** Metrics and tracing on vs off on the real HTTP hot path: bench/observability-cost.ts (two daemons a side, interleaved, with its A/A noise rows) and bench/observability-inprocess.ts (one daemon, switched). */
 async function observabilityRows(): Promise<Row[]> {
   const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "observability-cost.ts"), "--calls", values["tool-calls"]!, "--json"], { stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`bench/observability-cost.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
   const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { ratios: import("./observability-cost.ts").CostRatio[] };
-  return out.ratios.map((x) => ({
+  const rows: Row[] = out.ratios.map((x) => ({
     path: `${x.what}: daemon CPU per HTTP tool call`,
     measured: `${Math.round(x.cpuUs)} µs/call (daemon + agent ${x.totalCpuRatio.toFixed(2)}×, calls/s ${x.perSecRatio.toFixed(2)}×)`,
     peer: `${x.what.startsWith("A/A") ? "identical daemon" : "metrics.enabled=false, tracing.enabled=false"} ${Math.round(x.refCpuUs)} µs/call`,
     ratio: x.cpuRatio,
     note: x.what.startsWith("A/A") ? "noise" : "goal < 1.05",
   }));
+  // The same question inside one daemon (bench/observability-inprocess.ts): switched off and on between rounds, so
+  // no second process's JIT and heap layout stand in the comparison.
+  const q = Bun.spawnSync([process.execPath, join(import.meta.dir, "observability-inprocess.ts"), "--calls", "3000", "--rounds", "30", "--json"], { stdout: "pipe", stderr: "pipe" });
+  if (q.exitCode !== 0) throw new Error(`bench/observability-inprocess.ts: exit ${q.exitCode}: ${q.stderr.toString().slice(-400)}`);
+  const one = JSON.parse(q.stdout.toString().trim().split("\n").pop()!) as { cpuRatio: number; aaRatio: number; onCpuUs: number; offCpuUs: number; onPerSec: number; offPerSec: number };
+  return [
+    ...rows,
+    {
+      path: "metrics and tracing on ÷ off inside one daemon (switched between rounds): daemon CPU per HTTP tool call",
+      measured: `${Math.round(one.onCpuUs)} µs/call (calls/s ${(one.onPerSec / one.offPerSec).toFixed(2)}×; A/A ${one.aaRatio.toFixed(2)}×)`,
+      peer: `switched off ${Math.round(one.offCpuUs)} µs/call`,
+      ratio: one.cpuRatio,
+      note: "goal < 1.05",
+    },
+  ];
 }
 
 /** The daemon's allocator setting vs mimalloc's default (bench/allocator.ts: two daemons, interleaved). */

@@ -181,31 +181,6 @@ describe("metrics", () => {
     expect(m.agent("_unknown").denials.reduce((x, y) => x + y, 0)).toBe(500);
   });
 
-  test("an unregistered tool id is resolved once, not on every call; an install or uninstall resolves it again", () => {
-    const { store } = catalog();
-    const events = new EventBus();
-    const clock = clockAt(T0);
-    const m = new Metrics({ sqlite: store.sqlite, clock, events });
-    let asked = 0;
-    let known = false;
-    m.bindRuntime({ ...view([]), knowsAgent: () => (asked++, known) });
-    m.start();
-    try {
-      for (let i = 0; i < 100; i++) m.callDone("com.new.agent/typo", { code: "unknown_tool", message: "" }, 1);
-      expect(asked).toBe(1);
-      expect(m.agent("_unknown").denials.reduce((x, y) => x + y, 0)).toBe(100);
-      // The agent gets installed: the same id now counts in that agent's shared series.
-      known = true;
-      const audit = new AuditLog(store.sqlite, store.db, clock, (e) => events.emit({ type: "audit", event: e }));
-      audit.record({ actor: "cli", action: "agent.install", agentId: "com.new.agent", outcome: "ok" });
-      m.callDone("com.new.agent/typo", { code: "unknown_tool", message: "" }, 1);
-      expect(asked).toBe(2);
-      expect(m.agent("com.new.agent").denials.reduce((x, y) => x + y, 0)).toBe(1);
-    } finally {
-      m.stop();
-    }
-  });
-
   test("label values are escaped; lifecycle counters come from audit events", () => {
     const { store } = catalog();
     const clock = clockAt(T0);

@@ -61,8 +61,6 @@ export interface MetricsOptions {
 export const DEFAULT_METRICS_RETENTION_DAYS = 7;
 /** At most this many tool series; calls to further tools are counted under `_other`. */
 const MAX_SERIES = 5000;
-/** Unregistered tool ids remembered with the shared series they count in (cleared when full, and when agents are installed or removed). */
-const MAX_UNREGISTERED_IDS = 4096;
 const UNKNOWN = "_unknown";
 const UNREGISTERED = "_unregistered";
 
@@ -88,12 +86,6 @@ export class Metrics {
   private readonly byTool = new Map<string, ToolSeries>();
   private readonly agents = new Map<string, AgentSeries>();
   private readonly changed = new Set<AgentSeries>();
-  /**
-   * Unregistered tool ids already resolved to their shared series. Resolving one asks the catalog whether the agent is
-   * known (a SQLite query): without this, every call to a tool that does not exist — a typo, a client probing, a flood —
-   * paid that query again (~400 µs in a profile of repeated unknown-tool calls).
-   */
-  private readonly unregistered = new Map<string, ToolSeries>();
   private view: MetricsRuntimeView | null = null;
   private minute: number;
   private lastPrune = 0;
@@ -228,11 +220,6 @@ export class Metrics {
       case "tool.invoke":
         if (e.agentId && e.outcome === "denied") this.agent(e.agentId).denials[DENIAL_CATEGORIES.indexOf("tool_invoke")]!++;
         return;
-      case "agent.install":
-      case "agent.uninstall":
-        // Which agents are known changed: an unregistered id may now belong to another shared series.
-        this.unregistered.clear();
-        return;
       case "agent.build":
         if (typeof d.duration_ms === "number") this.builds.observe(e.outcome, d.duration_ms);
         return;
@@ -311,14 +298,10 @@ export class Metrics {
       return s;
     }
     // Not a registered tool: one shared series per known agent, one for everything else.
-    const seen = this.unregistered.get(toolId);
-    if (seen) return seen;
     const owner = agentId && this.view?.knowsAgent(agentId) ? agentId : UNKNOWN;
     const key = `${owner}/${UNREGISTERED}`;
     let s = this.byTool.get(key);
     if (!s) this.byTool.set(key, (s = new ToolSeries(owner, UNREGISTERED, this.agent(owner))));
-    if (this.unregistered.size >= MAX_UNREGISTERED_IDS) this.unregistered.clear();
-    this.unregistered.set(toolId, s);
     return s;
   }
 }

@@ -71,7 +71,9 @@ export class Runtime {
     void this.tracer.start();
     this.s.metrics.bindRuntime({
       isTool: (id) => !!this.router.tools.get(id),
-      knowsAgent: (id) => !!this.supervisor.link(id) || !!this.s.catalog.installFor(id),
+      // The router's policy cache, not a catalog query: metrics ask this for every call to an unregistered tool
+      // (a typo, a stopped agent's tool, a made-up id), and the cache stays exact (policy-cache.ts).
+      knowsAgent: (id) => !!this.supervisor.link(id) || this.router.policy(id).installed === true,
       statuses: () => this.supervisor.statuses(),
       connection: (id) => this.supervisor.link(id)?.conn ?? null,
       announce: (id) => this.supervisor.announce(id),

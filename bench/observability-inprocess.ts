@@ -147,7 +147,10 @@ try {
     buffered = buffered.slice(buffered.indexOf("done\n") + 5);
   };
   const clientPid = client.pid;
-  const agentPids = () => descendants(process.pid).filter((p) => p !== clientPid && !descendants(clientPid).includes(p));
+  const agentPids = () => {
+    const client = new Set([clientPid, ...descendants(clientPid)]);
+    return descendants(process.pid).filter((p) => !client.has(p));
+  };
   const agentNs = () => agentPids().reduce((s, p) => s + cpuNs(p), 0);
   /** One measured batch: µs of this process's CPU (and the agent's) per call. */
   const batch = async (on: boolean) => {

@@ -23,8 +23,8 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-/** The body of a complete `200` answer with a Content-Length, "incomplete" while more bytes are needed, or null. */
-function parse(buf: Uint8Array): string | "incomplete" | null {
+/** Where the body of a `200` answer with a Content-Length starts and how long it is; "incomplete" while the head is still arriving; null for anything else. */
+function parseHead(buf: Uint8Array): { start: number; length: number } | "incomplete" | null {
   let end = -1;
   for (let i = 0; i + 3 < buf.length && i < MAX_HEAD; i++) {
     if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) {
@@ -48,11 +48,7 @@ function parse(buf: Uint8Array): string | "incomplete" | null {
       length = Number(value);
     }
   }
-  if (length < 0) return null;
-  const have = buf.length - (end + 4);
-  if (have < length) return "incomplete";
-  if (have > length) return null;
-  return new TextDecoder().decode(buf.subarray(end + 4));
+  return length < 0 ? null : { start: end + 4, length };
 }
 
 /**
@@ -64,46 +60,58 @@ export function httpGetText(url: URL, headers: Record<string, string>): Promise<
   if (url.protocol !== "http:") return Promise.resolve(null);
   const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   const port = url.port ? Number(url.port) : 80;
-  let head = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n`;
+  let request = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n`;
   for (const name in headers) {
     const value = headers[name]!;
     // Header injection: nothing the caller passes may end a line.
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) return Promise.resolve(null);
-    head += `${name}: ${value}\r\n`;
+    request += `${name}: ${value}\r\n`;
   }
-  head += "\r\n";
+  request += "\r\n";
   return new Promise((resolve) => {
     const chunks: Uint8Array[] = [];
     let total = 0;
+    // Read once the head is complete: the body's offset and length (the head is parsed once, the bytes joined once).
+    let head: { start: number; length: number } | null = null;
     let settled = false;
     const finish = (v: string | null) => {
       if (settled) return;
       settled = true;
       resolve(v);
     };
+    /** The answer when everything has arrived, "incomplete" while more is to come, null when it is not one we take. */
+    const answer = (): string | "incomplete" | null => {
+      if (!head) {
+        const h = parseHead(concat(chunks, total));
+        if (h === null || h === "incomplete") return h;
+        head = h;
+      }
+      const have = total - head.start;
+      if (have < head.length) return "incomplete";
+      if (have > head.length) return null;
+      return new TextDecoder().decode(concat(chunks, total).subarray(head.start));
+    };
+    const ended = () => {
+      const r = answer();
+      finish(r === "incomplete" ? null : r);
+    };
     Bun.connect({
       hostname,
       port,
       socket: {
         open(s) {
-          s.write(head);
+          s.write(request);
         },
         data(s, d) {
           chunks.push(new Uint8Array(d)); // a copy: the socket may reuse its buffer
           total += d.length;
-          const r = parse(concat(chunks, total));
+          const r = answer();
           if (r === "incomplete") return;
           finish(r);
           s.end();
         },
-        end() {
-          const r = parse(concat(chunks, total));
-          finish(r === "incomplete" ? null : r);
-        },
-        close() {
-          const r = parse(concat(chunks, total));
-          finish(r === "incomplete" ? null : r);
-        },
+        end: ended,
+        close: ended,
         error() {
           finish(null);
         },

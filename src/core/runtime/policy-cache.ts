@@ -5,23 +5,42 @@
  *
  * Freshness does not depend on anyone remembering to invalidate: triggers
  * bump `policy_epoch.n` on every write to `installs` or `approvals`
- * (migration 0011), by any connection, and each lookup reads that one
- * counter first; a different value drops the whole cache. A revoke or disable
- * therefore applies to the very next call, as before.
+ * (migration 0011), by any connection, and a different value drops the whole
+ * cache. Reading that counter is a read transaction — two `fcntl` lock calls
+ * and a statement, ~8–12 µs of a ~140 µs call inside the daemon — so it is
+ * read only when something may have changed:
+ *
+ *   - this connection wrote anything (`total_changes()`, which counts rows
+ *     written by triggers too and needs no lock): every change the daemon or
+ *     the CLI makes — the one writer of a data directory (src/cli/target.ts) —
+ *     applies to the very next call, as before;
+ *   - or FOREIGN_WRITE_BOUND_MS passed since the last read: a write by another
+ *     connection, which the writer lock leaves only to tools outside the
+ *     product (a sqlite3 shell), applies within that bound.
  */
 import type { Database } from "bun:sqlite";
 import type { AgentPolicy } from "./router.ts";
 
+/** How stale an answer may be for a write by another connection (see the module comment). */
+export const FOREIGN_WRITE_BOUND_MS = 100;
+
 export class PolicyCache {
   private readonly sqlite: Database;
   private readonly epochQuery;
+  private readonly changesQuery;
   private readonly policyQuery;
   private epoch = -1;
+  private changes = -1;
+  private checkedAt = Number.NEGATIVE_INFINITY;
   private readonly byAgent = new Map<string, AgentPolicy>();
 
-  constructor(sqlite: Database) {
+  constructor(
+    sqlite: Database,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.sqlite = sqlite;
     this.epochQuery = sqlite.query<unknown, []>("SELECT n FROM policy_epoch WHERE id = 1");
+    this.changesQuery = sqlite.query<unknown, []>("SELECT total_changes()");
     this.policyQuery = sqlite.query<{ enabled: number; installed: number; approved: string }, [string]>(
       `SELECT (i.state = 'installed' AND i.enabled = 1) AS enabled, (i.state = 'installed') AS installed,
               (SELECT json_group_array(permission) FROM approvals WHERE agent_id = i.agent_id) AS approved
@@ -34,10 +53,16 @@ export class PolicyCache {
     // Inside a transaction the counter may still roll back, and a later commit could reach the same value:
     // answer fresh and cache nothing, so every cached answer belongs to a committed counter value.
     if (this.sqlite.inTransaction) return this.read(agentId);
-    const epoch = (this.epochQuery.values()[0]?.[0] as number | undefined) ?? -1;
-    if (epoch !== this.epoch) {
-      this.byAgent.clear();
-      this.epoch = epoch;
+    const changes = this.changesQuery.values()[0]![0] as number;
+    const now = this.now();
+    if (changes !== this.changes || now - this.checkedAt >= FOREIGN_WRITE_BOUND_MS) {
+      const epoch = (this.epochQuery.values()[0]?.[0] as number | undefined) ?? -1;
+      this.changes = changes;
+      this.checkedAt = now;
+      if (epoch !== this.epoch) {
+        this.byAgent.clear();
+        this.epoch = epoch;
+      }
     }
     let p = this.byAgent.get(agentId);
     if (!p) {

@@ -186,12 +186,30 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      out[k] = SECRET_KEY.test(k) && v !== null && typeof v !== "boolean" ? REDACTED : redactValue(v, depth + 1);
+    // for…in over own keys rather than Object.entries: no array per entry (every tool call's audit row comes here).
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
+      const v = (value as Record<string, unknown>)[k];
+      out[k] = isSecretKey(k) && v !== null && typeof v !== "boolean" ? REDACTED : redactValue(v, depth + 1);
     }
     return out;
   }
   return value;
+}
+
+/** Key names recur as much as short strings do (see the text memo above): the answer is remembered the same way. */
+const keyMemo = new Map<string, boolean>();
+
+function isSecretKey(k: string): boolean {
+  let secret = keyMemo.get(k);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(k);
+    if (k.length <= MEMO_MAX_INPUT) {
+      if (keyMemo.size >= MEMO_MAX_ENTRIES) keyMemo.clear();
+      keyMemo.set(k, secret);
+    }
+  }
+  return secret;
 }
 
 /** Replaces every value of an arguments object with its type only (audit of tool calls). */

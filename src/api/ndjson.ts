@@ -1,9 +1,11 @@
+import type { Abortable } from "../core/runtime/call-limits.ts";
+
 /**
  * Newline-delimited JSON responses for long-lived streams (log follow, tool
  * call progress). The stream ends when the producer says so or the client goes
  * away; the producer's cleanup always runs.
  */
-export function ndjsonStream<T>(signal: AbortSignal, start: (push: (v: T) => void, end: () => void) => (() => void) | void): Response {
+export function ndjsonStream<T>(signal: Abortable, start: (push: (v: T) => void, end: () => void) => (() => void) | void): Response {
   const enc = new TextEncoder();
   let cleanup: (() => void) | void;
   let closed = false;

@@ -202,6 +202,25 @@ describe("bodies within the limits still work", () => {
     expect(canceled.outcome).toBe("error");
   });
 
+  test("a plain (not streamed) call is canceled at the agent when its client goes away", async () => {
+    const inFlight = async () => {
+      const text = await (await d.api("/metrics")).text();
+      return Number(text.match(new RegExp(`opensentience_tool_calls_in_flight\\{agent="${PEER.replaceAll(".", "\\.")}",tool="hang"\\} (\\d+)`))?.[1] ?? 0);
+    };
+    const ac = new AbortController();
+    // Bearer and JSON: the tool-call fast path (src/api/tool-call-fast-path.ts), whose caller-gone signal is a CallCancel.
+    const call = d.api("/api/v1/tools/call", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tool: `${PEER}/hang`, arguments: {} }), signal: ac.signal }).catch((e: unknown) => e);
+    await waitFor(async () => (await inFlight()) === 1, { what: "the hanging call in flight at the agent", timeoutMs: 15_000 });
+    ac.abort();
+    await call;
+    const canceled = await waitFor(
+      async () => (await auditEvents(d)).find((e) => e.action === "tool.call" && e.details.tool === `${PEER}/hang` && e.details.error === "canceled"),
+      { what: "the plain call audited as canceled", timeoutMs: 15_000 },
+    );
+    expect(canceled.outcome).toBe("error");
+    expect(await inFlight()).toBe(0);
+  });
+
   test("the daemon never logged a stack overflow or an internal error", () => {
     expect(d.stderr()).not.toMatch(/Maximum call stack|RangeError|http POST .*: AppError/);
   });

@@ -13,6 +13,7 @@ import { ndjsonStream } from "../ndjson.ts";
 import { toolCallBodySchema, toolsQuerySchema } from "../schemas.ts";
 import type { ToolStreamLine } from "../../contract/runtime.ts";
 import type { ToolEvent } from "../../contract/mcp.ts";
+import { CallCancel } from "../../core/runtime/call-limits.ts";
 import type { CallRequest, Caller } from "../../core/runtime/router.ts";
 import type { toolCallResultSchema } from "../../contract/runtime.ts";
 import type { z } from "zod";
@@ -67,21 +68,21 @@ export const toolsRoutes = (deps: HttpDeps) =>
  * that a client disconnecting aborts. Shared with the fast path
  * (src/api/tool-call-fast-path.ts), so both routes make the same call.
  */
-export function toolCallRequest(deps: HttpDeps, request: Request, body: ToolCallBody): CallRequest & { signal: AbortSignal; onGone: () => void } {
+export function toolCallRequest(deps: HttpDeps, request: Request, body: ToolCallBody): CallRequest & { signal: CallCancel; onGone: () => void } {
   const actor = actorOf(request);
   const mcp = body.mcp;
   const caller: Caller = mcp ? { kind: "mcp", id: mcp.token_name ?? "stdio", ...(mcp.client ? { client: mcp.client } : {}) } : { kind: actor, id: actor };
   const scope = mcp?.token_name ? deps.services.clientTokens.get(mcp.token_name).tools : undefined;
   if (mcp?.token_name) deps.services.clientTokens.noteUse(mcp.token_name, mcp.client ? `${mcp.client.name}/${mcp.client.version}` : null);
-  const ac = new AbortController();
-  const onGone = () => ac.abort();
+  const gone = new CallCancel();
+  const onGone = () => gone.abort();
   request.signal.addEventListener("abort", onGone, { once: true });
   return {
     tool: body.tool,
     arguments: body.arguments,
     caller,
     ...(scope ? { scope } : {}),
-    signal: ac.signal,
+    signal: gone,
     onGone,
     ...(body.timeout_ms ? { timeoutMs: body.timeout_ms } : {}),
     ...(body.correlation_id ? { correlationId: body.correlation_id } : {}),

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { CallLimiter, Deadline } from "./call-limits.ts";
+import { CallCancel, CallLimiter, Deadline } from "./call-limits.ts";
 
 const limits = { maxConcurrency: 1, callsPerMinute: 1000, maxQueued: 4 };
 
@@ -46,4 +46,61 @@ test("Deadline: fires its listeners once when the time is up; a removed listener
   const later = new Deadline(5);
   await new Promise<void>((resolve) => later.addEventListener("abort", () => resolve()));
   expect(calls).toEqual(["fired"]);
+});
+
+test("Deadline: one shared timer fires each deadline when its own time is up, in time order, whatever order they were listened to", async () => {
+  const fired: Array<{ ms: number; late: boolean }> = [];
+  const listen = (ms: number) => {
+    const d = new Deadline(ms);
+    return new Promise<void>((resolve) =>
+      d.addEventListener("abort", () => {
+        fired.push({ ms, late: performance.now() >= d.at });
+        resolve();
+      }),
+    );
+  };
+  // A long one first (the timer is armed for it), then earlier ones that must re-arm it, then one removed in between.
+  const long = listen(60);
+  const removed = new Deadline(20);
+  const never = () => fired.push({ ms: -1, late: false });
+  removed.addEventListener("abort", never);
+  const short = listen(10);
+  const middle = listen(30);
+  removed.removeEventListener("abort", never);
+  await Promise.all([long, short, middle]);
+  expect(fired).toEqual([
+    { ms: 10, late: true },
+    { ms: 30, late: true },
+    { ms: 60, late: true },
+  ]);
+});
+
+test("Deadline: a call that ends before its deadline leaves nothing to fire, and a later deadline still fires", async () => {
+  const calls: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const d = new Deadline(5);
+    const l = () => calls.push("stale");
+    d.addEventListener("abort", l);
+    d.removeEventListener("abort", l);
+  }
+  const d = new Deadline(15);
+  await new Promise<void>((resolve) => d.addEventListener("abort", () => resolve()));
+  expect(calls).toEqual([]);
+  expect(d.aborted).toBe(true);
+});
+
+test("CallCancel: abort fires each listener once, never a removed one, and later listeners are ignored", () => {
+  const c = new CallCancel();
+  const calls: string[] = [];
+  const removed = () => calls.push("removed");
+  c.addEventListener("abort", () => calls.push("a"));
+  c.addEventListener("abort", removed);
+  c.addEventListener("abort", () => calls.push("b"));
+  c.removeEventListener("abort", removed);
+  expect(c.aborted).toBe(false);
+  c.abort();
+  c.abort();
+  c.addEventListener("abort", () => calls.push("late"));
+  expect(c.aborted).toBe(true);
+  expect(calls).toEqual(["a", "b"]);
 });

@@ -24,7 +24,7 @@ import { allowsInvoke } from "../manifest/permissions.ts";
 import { shapeOf } from "../redact.ts";
 import { closest } from "../suggest.ts";
 import type { AgentConnection } from "./agent-connection.ts";
-import { type CallLimiter, Deadline } from "./call-limits.ts";
+import { type Abortable, type CallLimiter, Deadline } from "./call-limits.ts";
 import { type CallTrace, PHASE } from "../tracing/call-trace.ts";
 import type { Tracer } from "../tracing/tracer.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -59,7 +59,8 @@ export interface CallRequest {
   causationId?: string;
   /** W3C traceparent of the caller's span (an agent's tool.invoke, an HTTP client): the call's trace nests under it. */
   traceparent?: string;
-  signal?: AbortSignal;
+  /** The caller going away: an AbortSignal, or a CallCancel (call-limits.ts) where a native signal costs too much. */
+  signal?: Abortable;
   onProgress?(seq: number, chunk: unknown): void;
 }
 
@@ -256,7 +257,7 @@ export class Router {
   private awaitReply(
     link: AgentLink,
     pending: Omit<Pending, "finish">,
-    o: { timeoutMs: number; deadline: Deadline; signal: AbortSignal | undefined; correlationId: string | undefined; frame: object },
+    o: { timeoutMs: number; deadline: Deadline; signal: Abortable | undefined; correlationId: string | undefined; frame: object },
   ): Promise<{ ok: true; output: unknown } | { ok: false; error: CallError }> {
     const { requestId } = pending;
     return new Promise((resolve) => {

@@ -58,6 +58,19 @@ describe("audit hash chain", () => {
     expect(r.headHash).toBe(last.hash);
   });
 
+  test("batches of every size (several rows per INSERT statement, and the rest one by one) chain in recording order", () => {
+    let n = 0;
+    for (const size of [1, 2, 3, 4, 5, 7, 8, 9, 13]) {
+      for (let i = 0; i < size; i++) audit.recordSoon({ actor: "cli", action: `batch.${size}.${i}`, outcome: "ok", details: { n: n++ } });
+      audit.flush();
+    }
+    const r = verifyChain(store.sqlite);
+    expect(r).toMatchObject({ ok: true, checked: n, firstId: 1, lastId: n, problem: null });
+    const rows = store.sqlite.query<{ id: number; details_json: string }, []>("SELECT id, details_json FROM audit_events ORDER BY id").all();
+    expect(rows.map((r) => JSON.parse(r.details_json).n)).toEqual([...Array(n).keys()]);
+    expect(rows.map((r) => r.id)).toEqual([...Array(n).keys()].map((i) => i + 1));
+  });
+
   test("an edited row is named", () => {
     writeRows(10);
     raw("UPDATE audit_events SET outcome = 'error' WHERE id = 6");

@@ -25,7 +25,13 @@
  *
  * --off tracing (or metrics) switches only that one; the other stays on.
  *
- *   bun bench/observability-inprocess.ts [--calls 3000] [--rounds 20] [--warmup 3000] [--off both|tracing|metrics] [--json]
+ * --pin puts the daemon (this process, every thread) on CPU 0 and the client
+ * and the agent on the others. On a 2-core machine the three otherwise share
+ * both cores, and work the agent does (the SDK's side of tracing) lands on
+ * the daemon's core and shows in its CPU time as preemptions and cold caches;
+ * pinned, the figure is the daemon's own work.
+ *
+ *   bun bench/observability-inprocess.ts [--calls 3000] [--rounds 20] [--warmup 3000] [--off both|tracing|metrics] [--pin] [--json]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -70,8 +76,10 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "3000" },
     off: { type: "string", default: "both" },
     json: { type: "boolean", default: false },
+    pin: { type: "boolean", default: false },
   },
 });
+if (values.pin && navigator.hardwareConcurrency < 2) throw new Error("--pin needs at least 2 CPUs");
 if (!["both", "tracing", "metrics"].includes(values.off!)) throw new Error("--off is both, tracing or metrics");
 const SWITCH_TRACING = values.off !== "metrics";
 const SWITCH_METRICS = values.off !== "tracing";
@@ -152,6 +160,16 @@ try {
     return descendants(process.pid).filter((p) => !client.has(p));
   };
   const agentNs = () => agentPids().reduce((s, p) => s + cpuNs(p), 0);
+  if (values.pin) {
+    const others = `1-${navigator.hardwareConcurrency - 1}`;
+    const pin = (pid: number, cpus: string) => {
+      const r = Bun.spawnSync(["taskset", "-a", "-p", "-c", cpus, String(pid)], { stdout: "ignore", stderr: "pipe" });
+      if (r.exitCode !== 0) throw new Error(`taskset ${pid}: ${r.stderr.toString().trim()}`);
+    };
+    pin(process.pid, "0");
+    for (const pid of [clientPid, ...descendants(clientPid), ...agentPids()]) pin(pid, others);
+    log(`pinned: the daemon on CPU 0, the client and the agent on CPU ${others}`);
+  }
   /** One measured batch: µs of this process's CPU (and the agent's) per call. */
   const batch = async (on: boolean) => {
     setObservability(on);
@@ -197,6 +215,7 @@ try {
   };
   const out = {
     switched: values.off,
+    pinned: values.pin,
     calls: N,
     rounds: ROUNDS,
     cpuRatio: median(onOff),

@@ -75,6 +75,28 @@ test("Deadline: one shared timer fires each deadline when its own time is up, in
   ]);
 });
 
+test("Deadline: when the event loop runs late past several deadlines, they still fire earliest first", async () => {
+  const fired: number[] = [];
+  const done = Promise.all(
+    [40, 10, 25].map((ms) => {
+      const d = new Deadline(ms);
+      return new Promise<void>((resolve) =>
+        d.addEventListener("abort", () => {
+          fired.push(ms);
+          resolve();
+        }),
+      );
+    }),
+  );
+  // Block the event loop past all three: the shared timer then finds them all due at once.
+  const until = performance.now() + 60;
+  while (performance.now() < until) {
+    // busy: no timer can run
+  }
+  await done;
+  expect(fired).toEqual([10, 25, 40]);
+});
+
 test("Deadline: a call that ends before its deadline leaves nothing to fire, and a later deadline still fires", async () => {
   const calls: string[] = [];
   for (let i = 0; i < 1000; i++) {

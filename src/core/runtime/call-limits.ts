@@ -99,6 +99,8 @@ class DeadlineTimer {
     }
     for (const d of fired) this.watched.delete(d);
     if (next !== Number.POSITIVE_INFINITY) this.arm(next);
+    // Earliest first, as separate timers would fire them when the event loop ran late past several.
+    if (fired.length > 1) fired.sort((a, b) => a.at - b.at);
     for (const d of fired) d.fire();
   }
 }

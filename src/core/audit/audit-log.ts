@@ -54,6 +54,8 @@ export const AUDIT_BATCH_WINDOW_MS = 20;
 const MAX_PENDING = 256;
 
 const ROWS_PER_INSERT = 4;
+/** Values bound per row: the columns of `insert`. */
+const COLUMNS = 10;
 
 type InsertArgs = [number, string, Actor, string, string | null, Outcome, string | null, string | null, string, string];
 
@@ -151,13 +153,13 @@ export class AuditLog {
           prev = rowHash(chainRow(ev.event, ev.detailsJson), prev);
           const e = ev.event;
           args.push(e.id, e.at, e.actor, e.action, e.agentId, e.outcome, e.requestId, e.correlationId, ev.detailsJson, prev);
-          if (args.length === ROWS_PER_INSERT * 10) {
+          if (args.length === ROWS_PER_INSERT * COLUMNS) {
             this.insertMany.run(...args);
             args = [];
           }
           events.push(e);
         }
-        for (let i = 0; i < args.length; i += 10) this.insert.run(...(args.slice(i, i + 10) as InsertArgs));
+        for (let i = 0; i < args.length; i += COLUMNS) this.insert.run(...(args.slice(i, i + COLUMNS) as InsertArgs));
         return events;
       })
       .immediate();

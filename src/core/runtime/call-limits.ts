@@ -18,41 +18,64 @@ export interface Abortable {
 }
 
 /**
+ * Listeners fired once, like an AbortSignal's "abort" event, in plain JS: an
+ * AbortController and its signal's listeners go through the native
+ * EventTarget, which cost several % of the daemon's CPU per HTTP tool call
+ * (measured inside one daemon); this is a flag and a set. `abort()` is what
+ * the caller going away calls (the HTTP route's request signal).
+ */
+export class CallCancel implements Abortable {
+  protected done = false;
+  protected readonly listeners = new Set<() => void>();
+
+  get aborted(): boolean {
+    return this.done;
+  }
+
+  addEventListener(_type: "abort", listener: () => void, _opts?: { once?: boolean }): void {
+    if (!this.done) this.listeners.add(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    this.listeners.delete(listener);
+  }
+
+  /** Fires the listeners once; later calls do nothing. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    const listeners = [...this.listeners];
+    this.listeners.clear();
+    for (const l of listeners) l();
+  }
+}
+
+/**
  * A call's deadline: `aborted` once `ms` have passed, and "abort" listeners
  * fired then. Unlike AbortSignal.timeout (a timer and a signal object for
  * every call, kept until it fires, even when the call took 100 µs), a deadline
  * costs nothing until someone listens, and then only a place in the shared
- * DeadlineTimer below.
+ * DeadlineTimer below, which calls `abort()` when the time is up.
  */
-export class Deadline implements Abortable {
+export class Deadline extends CallCancel {
   readonly at: number;
-  private fired = false;
-  private readonly listeners = new Set<() => void>();
 
   constructor(readonly ms: number) {
+    super();
     this.at = performance.now() + ms;
   }
 
-  get aborted(): boolean {
-    return this.fired || performance.now() >= this.at;
+  override get aborted(): boolean {
+    return this.done || performance.now() >= this.at;
   }
 
-  addEventListener(_type: "abort", listener: () => void, _opts?: { once?: boolean }): void {
-    if (this.fired) return; // like an aborted AbortSignal: no later event
-    this.listeners.add(listener);
+  override addEventListener(type: "abort", listener: () => void, opts?: { once?: boolean }): void {
+    super.addEventListener(type, listener, opts);
     if (this.listeners.size === 1) deadlines.watch(this);
   }
 
-  removeEventListener(_type: "abort", listener: () => void): void {
+  override removeEventListener(_type: "abort", listener: () => void): void {
     if (this.listeners.delete(listener) && this.listeners.size === 0) deadlines.unwatch(this);
-  }
-
-  /** Called by the timer once `at` has passed. */
-  fire(): void {
-    this.fired = true;
-    const listeners = [...this.listeners];
-    this.listeners.clear();
-    for (const l of listeners) l();
   }
 }
 
@@ -101,43 +124,11 @@ class DeadlineTimer {
     if (next !== Number.POSITIVE_INFINITY) this.arm(next);
     // Earliest first, as separate timers would fire them when the event loop ran late past several.
     if (fired.length > 1) fired.sort((a, b) => a.at - b.at);
-    for (const d of fired) d.fire();
+    for (const d of fired) d.abort();
   }
 }
 
 const deadlines = new DeadlineTimer();
-
-/**
- * What a call listens to for its caller going away, in plain JS: an
- * AbortController and its signal's listeners go through the native
- * EventTarget, which cost several % of the daemon's CPU per HTTP tool call
- * (measured inside one daemon); this is a flag and a set.
- */
-export class CallCancel implements Abortable {
-  private done = false;
-  private readonly listeners = new Set<() => void>();
-
-  get aborted(): boolean {
-    return this.done;
-  }
-
-  addEventListener(_type: "abort", listener: () => void, _opts?: { once?: boolean }): void {
-    if (!this.done) this.listeners.add(listener);
-  }
-
-  removeEventListener(_type: "abort", listener: () => void): void {
-    this.listeners.delete(listener);
-  }
-
-  /** Fires the listeners once; later calls do nothing. */
-  abort(): void {
-    if (this.done) return;
-    this.done = true;
-    const listeners = [...this.listeners];
-    this.listeners.clear();
-    for (const l of listeners) l();
-  }
-}
 
 export type Admission = { ok: true; release: () => void } | { ok: false; code: "rate_limited" | "overloaded" | "canceled"; message: string };
 

@@ -9,10 +9,11 @@
  * measured in one daemon (bench/observability-inprocess.ts), that garbage was
  * most of what tracing cost (daemon CPU per call +11 % with the ring of
  * objects, +2 % with a ring too small to outlive a young collection). A slot
- * keeps numbers (times, span ids as 32-bit halves) and references to strings
- * that already live on: the request id, and agent id, tool and caller kind
- * interned. Only ids that cannot be derived — a parent's, a trace id that is
- * not the request id's hex, a correlation id — are kept as strings.
+ * keeps numbers (times, span ids as 32-bit halves), the call's request id
+ * (the one string per call it keeps: the timeline is looked up by it), and the
+ * agent id, tool and caller kind interned. Other ids are kept only when they
+ * cannot be derived — a parent's, a trace id that is not the request id's hex,
+ * a correlation id.
  */
 import { buildSpans, type CallTrace, type TraceData } from "./call-trace.ts";
 import type { SpanRecord } from "./span-record.ts";

@@ -78,10 +78,8 @@ function listQuery(filter: SearchFilter) {
  */
 export async function daemonPageDirect(env: Record<string, string | undefined>, filter: SearchFilter): Promise<SearchPage | null> {
   const paths = dataPaths(resolveHome(env));
-  // Loaded only here: it reads the token file through node:fs, whose loading alone is a fifth of this
-  // command's start without a daemon (CLI start, issue 13).
   const { daemonGetDirect } = await import("./daemon-direct.ts");
-  const body = await daemonGetDirect(paths.daemonFile, paths.adminToken, env, "/agents", listQuery(filter));
+  const body = await daemonGetDirect(paths.localApiSocket, "/agents", listQuery(filter));
   const page = body as Partial<SearchPage> | null;
   if (!page || !Array.isArray(page.agents) || typeof page.total !== "number") return null;
   return page as SearchPage;

@@ -7,7 +7,8 @@
  * daemon the CLI rotates the file itself and audits locally.
  */
 import { AppError } from "../core/errors.ts";
-import { ADMIN_TOKEN_ENV, AdminToken, loginUrl } from "../api/auth/admin-token.ts";
+import { ADMIN_TOKEN_ENV, AdminToken, loginUrl, readTokenFile } from "../api/auth/admin-token.ts";
+import { DaemonClient } from "../client/daemon-client.ts";
 import { readDaemonFile } from "../daemon/daemon-file.ts";
 import type { Command } from "./command.ts";
 import { keyValues, printJson } from "./output.ts";
@@ -26,10 +27,11 @@ export const token: Command = {
     }
     let sessionsRevoked: number | null = null;
     if (running) {
-      // Ask the daemon: it owns the token, and this proves the printed URL will work.
-      const client = ctx.daemon();
-      if (rotate) sessionsRevoked = (await client.rotateToken()).sessions_revoked;
-      else await client.health();
+      // The daemon owns the token: it rotates it. Then the token this command would print is shown to the daemon
+      // over TCP, as a browser will present it — the CLI's own socket needs no token, so it would prove nothing —
+      // and never created here (a daemon running with the token in its environment has no file).
+      if (rotate) sessionsRevoked = (await ctx.daemon().rotateToken()).sessions_revoked;
+      await new DaemonClient(running.url, ctx.env[ADMIN_TOKEN_ENV] ?? readTokenFile(config.paths.adminToken)).health();
     } else if (rotate) {
       const t = await ctx.target({ write: true });
       if (t.kind === "daemon") sessionsRevoked = (await t.client.rotateToken()).sessions_revoked; // a daemon started meanwhile

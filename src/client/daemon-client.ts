@@ -6,6 +6,7 @@
  * checks as the daemon), marks itself as the CLI (audit actor `cli`), and maps
  * every error answer back to the AppError the daemon raised.
  */
+import { lstatSync } from "node:fs";
 import type { z } from "zod";
 import { ADMIN_TOKEN_ENV, readTokenFile } from "../api/auth/admin-token.ts";
 import { ENDPOINTS, type EndpointDef, type Endpoints } from "../contract/endpoints.ts";
@@ -29,6 +30,19 @@ export type StreamLineOf<K extends keyof Endpoints> = Def<K> extends { stream: z
 export type OperationResultOf<K extends keyof Endpoints> = Def<K> extends { operationResult: z.ZodType } ? Out<Def<K>["operationResult"]> : never;
 type OperationEndpoint = { [K in keyof Endpoints]: Endpoints[K] extends { operationResult: z.ZodType } ? K : never }[keyof Endpoints];
 
+function isSocket(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/** fetch() over a Unix socket: the URL still names the daemon's TCP address, which the socket's requests are handed on as. */
+function overUnixSocket(path: string): typeof fetch {
+  return ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, unix: path })) as typeof fetch;
+}
+
 /** Fallback when an answer carries no recognisable error code. */
 function codeForStatus(status: number): ErrorCode {
   if (status === 400) return "invalid_argument";
@@ -51,7 +65,8 @@ export function operationFailure(e: OperationError): AppError {
 export class DaemonClient {
   constructor(
     readonly baseUrl: string,
-    private readonly token: string,
+    /** The admin token; null when the client talks over the local API socket, where reaching it is the credential. */
+    private readonly token: string | null,
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
@@ -66,6 +81,8 @@ export class DaemonClient {
   static tryConnect(config: Config, env: Record<string, string | undefined> = process.env): DaemonClient | null {
     const info = readDaemonFile(config.paths.daemonFile);
     if (!info) return null;
+    // The local API socket when the daemon listens on one (daemon/local-api-socket.ts): no token file to read.
+    if (info.socket && isSocket(info.socket)) return new DaemonClient(info.url, null, overUnixSocket(info.socket));
     return new DaemonClient(info.url, env[ADMIN_TOKEN_ENV] ?? readTokenFile(config.paths.adminToken));
   }
 
@@ -79,7 +96,8 @@ export class DaemonClient {
     });
     const url = new URL(`/api/v1${path}`, this.baseUrl);
     for (const [k, v] of Object.entries(input.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, [CLIENT_HEADER]: "cli" };
+    const headers: Record<string, string> = { [CLIENT_HEADER]: "cli" };
+    if (this.token !== null) headers.authorization = `Bearer ${this.token}`;
     // Every POST sends a JSON body (routes validate `{}` as "no options").
     const body = input.body !== undefined ? input.body : def.method === "GET" ? undefined : {};
     if (body !== undefined) headers["content-type"] = "application/json";

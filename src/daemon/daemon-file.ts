@@ -5,6 +5,8 @@ import { isAlive } from "./lock.ts";
 
 export const daemonFileSchema = z.object({
   url: z.string().url(),
+  /** The local API socket (daemon/local-api-socket.ts); absent when the daemon could not listen on it. */
+  socket: z.string().startsWith("/").optional(),
   pid: z.number().int().positive(),
   nonce: z.string().min(16),
   started_at: z.string(),

@@ -33,6 +33,8 @@ export interface Component {
   name: string;
   /** The URL clients use, for the component that serves HTTP. */
   url?: string;
+  /** The local API socket, when the HTTP component listens on one. */
+  socket?: string;
   stop(): Promise<void> | void;
 }
 
@@ -149,13 +151,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     });
     components.push({ name: "manifest watcher", stop: () => watcher.close() });
     let url: string | null = null;
+    let socket: string | undefined;
     for (const make of opts.components ?? []) {
       const c = await make(ctx);
       components.push(c);
       if (c.url) url = c.url;
+      if (c.socket) socket = c.socket;
     }
     writeDaemonFile(config.paths.daemonFile, {
       url: url ?? `http://${config.host}:${config.port}`,
+      ...(socket ? { socket } : {}),
       pid: process.pid,
       nonce,
       started_at: new Date().toISOString(),

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createHttpHandler } from "../api/app.tsx";
-import type { AdminToken } from "../api/auth/admin-token.ts";
+import { ADMIN_TOKEN_ENV, type AdminToken } from "../api/auth/admin-token.ts";
 import { FailureLimiter } from "../api/auth/failure-limiter.ts";
 import { SessionStore } from "../api/auth/session-store.ts";
 import type { HttpDeps } from "../api/context.ts";
@@ -17,6 +17,7 @@ import { ChatService } from "../core/chat/chat-service.ts";
 import { AppError } from "../core/errors.ts";
 import { McpHttpSessions } from "../mcp/http-sessions.ts";
 import type { Component, DaemonContext } from "./daemon.ts";
+import { listenLocalApi } from "./local-api-socket.ts";
 
 export interface HttpServerOptions {
   token: AdminToken;
@@ -80,11 +81,17 @@ export function httpServer(opts: HttpServerOptions): (ctx: DaemonContext) => Com
     address.port = server.port ?? config.port;
     const url = `http://${urlHost(config.host)}:${address.port}`;
     log.info(`admin UI and API on ${url}`);
+    // A token from the environment is held by the daemon and whoever the user gives it to, not by a file others of
+    // the user's processes could read: the socket would let those in without it, so it stays off then.
+    const local = opts.token.source === "file" ? listenLocalApi({ path: config.paths.localApiSocket, url, token: opts.token, handler: fetch, log }) : null;
+    if (!local && opts.token.source === "env") log.info(`local API socket: off (the admin token comes from ${ADMIN_TOKEN_ENV}; the CLI needs it too)`);
     return {
       name: "http server",
       url,
+      ...(local ? { socket: local.path } : {}),
       stop: async () => {
         await deps.mcp.closeAll();
+        await local?.stop();
         await server.stop(true);
       },
     };

@@ -4,7 +4,7 @@
  * to AppError codes.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { DaemonClient } from "../../src/client/daemon-client.ts";
 import { loadConfig } from "../../src/core/config/load.ts";
@@ -77,11 +77,19 @@ test("agents list/search's direct read (no typed client) answers what the client
       await client.listAgents({ q: filter.query, capability: filter.capability, status: filter.status, limit: filter.limit, offset: filter.offset }),
     );
   }
-  // A wrong token (401) or a daemon file naming a dead pid: null, so the validated path reports it.
-  expect(await daemonPageDirect({ ...d.home.env, OPENSENTIENCE_ADMIN_TOKEN: "x".repeat(40) }, {})).toBeNull();
+  // An answer other than 200 (the daemon refuses the filter): null, so the validated path reports it.
+  expect(await daemonPageDirect(d.home.env, { status: "bogus" as never })).toBeNull();
+  // No local API socket, or one no daemon listens on (a crashed daemon's): null as well.
   const other = tempHome();
   try {
-    writeFileSync(join(other.env.OPENSENTIENCE_HOME!, "daemon.json"), JSON.stringify({ url: d.url, pid: 2 ** 22 + 17, nonce: "x".repeat(16), started_at: "now" }));
+    expect(await daemonPageDirect(other.env, {})).toBeNull();
+    // A process that listens and is killed leaves its socket file behind (Bun's stop() would remove it).
+    const path = join(other.env.OPENSENTIENCE_HOME!, "api.sock");
+    const holder = Bun.spawn([process.execPath, "-e", `Bun.listen({ unix: ${JSON.stringify(path)}, socket: { data() {} } }); console.log("up")`], { stdout: "pipe" });
+    expect((await holder.stdout.getReader().read()).value).toBeDefined();
+    holder.kill("SIGKILL");
+    await holder.exited;
+    expect(lstatSync(join(other.env.OPENSENTIENCE_HOME!, "api.sock")).isSocket()).toBe(true);
     expect(await daemonPageDirect(other.env, {})).toBeNull();
   } finally {
     other.cleanup();

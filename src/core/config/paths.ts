@@ -34,6 +34,8 @@ export interface DataPaths {
   db: string;
   adminToken: string;
   daemonFile: string;
+  /** The daemon's JSON API on a Unix socket, for the CLI (daemon/local-api-socket.ts). */
+  localApiSocket: string;
   lockFile: string;
   runDir: string;
   agentSocket: string;
@@ -61,6 +63,7 @@ export function dataPaths(home: string): DataPaths {
     db: join(home, "catalog.db"),
     adminToken: join(home, "admin.token"),
     daemonFile: join(home, "daemon.json"),
+    localApiSocket: join(home, "api.sock"),
     lockFile: join(home, "daemon.lock"),
     runDir,
     agentSocket: join(runDir, "agents.sock"),

@@ -1,0 +1,76 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { lstatSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AdminToken } from "../api/auth/admin-token.ts";
+import { AppError } from "../core/errors.ts";
+import { forwardedRequest, listenLocalApi, MAX_UNIX_SOCKET_PATH_BYTES } from "./local-api-socket.ts";
+
+const TOKEN = "t".repeat(48);
+const token = AdminToken.load("/nonexistent/admin.token", { OPENSENTIENCE_ADMIN_TOKEN: TOKEN });
+const URL_ = "http://127.0.0.1:6767";
+const dir = mkdtempSync(join(tmpdir(), "os-lapi-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("forwardedRequest", () => {
+  test("hands the request on as the TCP listener's, with the admin token and no credentials of its own", async () => {
+    const req = new Request("http://whatever.example:1/api/v1/agents/x?limit=2", {
+      method: "POST",
+      headers: { authorization: "Bearer nope", cookie: "s=1", origin: "http://evil.example", referer: "http://evil.example/", "content-type": "application/json", "x-opensentience-client": "cli" },
+      body: '{"a":1}',
+    });
+    const fwd = forwardedRequest(req, URL_, token);
+    if (fwd instanceof AppError) throw fwd;
+    expect(fwd.url).toBe("http://127.0.0.1:6767/api/v1/agents/x?limit=2");
+    expect(fwd.method).toBe("POST");
+    expect(fwd.headers.get("host")).toBe("127.0.0.1:6767");
+    expect(fwd.headers.get("authorization")).toBe(`Bearer ${TOKEN}`);
+    for (const h of ["cookie", "origin", "referer"]) expect(fwd.headers.get(h)).toBeNull();
+    expect(fwd.headers.get("x-opensentience-client")).toBe("cli");
+    expect(await fwd.text()).toBe('{"a":1}');
+  });
+
+  test("refuses every path outside /api/, however it is spelled", () => {
+    for (const path of ["/", "/login", "/mcp", "/events", "/metrics", "/api", "/apix/v1", "/api/../login", "/api/%2e%2e/login", "/assets/x.js"]) {
+      const fwd = forwardedRequest(new Request(`http://localhost${path}`), URL_, token);
+      const refused = fwd instanceof AppError && fwd.code === "not_found";
+      // "/api/%2e%2e/login" is normalised by the URL parser to "/login" as well.
+      expect({ path, refused }).toEqual({ path, refused: true });
+    }
+  });
+
+  test("the caller-gone signal follows the socket request's", () => {
+    const ctl = new AbortController();
+    const fwd = forwardedRequest(new Request("http://localhost/api/v1/health", { signal: ctl.signal }), URL_, token);
+    if (fwd instanceof AppError) throw fwd;
+    expect(fwd.signal.aborted).toBe(false);
+    ctl.abort();
+    expect(fwd.signal.aborted).toBe(true);
+  });
+});
+
+describe("listenLocalApi", () => {
+  const warnings: string[] = [];
+  const log = { info: () => {}, warn: (m: string) => warnings.push(m) };
+  const handler = async (req: Request) => Response.json({ auth: req.headers.get("authorization") });
+
+  test("a path too long for a Unix socket: no socket, a warning naming the fallback", () => {
+    const long = join(dir, "x".repeat(MAX_UNIX_SOCKET_PATH_BYTES), "api.sock");
+    expect(listenLocalApi({ path: long, url: URL_, token, handler, log })).toBeNull();
+    expect(warnings.at(-1)).toContain("too long");
+    expect(warnings.at(-1)).toContain(URL_);
+  });
+
+  test("listens with mode 0600, answers through the handler, removes its socket on stop", async () => {
+    const path = join(dir, "api.sock");
+    const s = listenLocalApi({ path, url: URL_, token, handler, log });
+    expect(s).not.toBeNull();
+    expect(lstatSync(path).mode & 0o777).toBe(0o600);
+    const res = await fetch("http://localhost/api/v1/health", { unix: path });
+    expect(await res.json()).toEqual({ auth: `Bearer ${TOKEN}` });
+    const refused = await fetch("http://localhost/", { unix: path });
+    expect(refused.status).toBe(404);
+    await s!.stop();
+    expect(() => lstatSync(path)).toThrow();
+  });
+});

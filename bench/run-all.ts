@@ -191,7 +191,14 @@ async function toolCallRows(): Promise<Row[]> {
     { path: "tool call: POST /api/v1/tools/call, sequential keep-alive (calls/s)", measured: fmt(api), peer: `MCP TS SDK stdio on Bun ${fmt(sdk)}; bare Bun.serve ${fmt(bare)}`, ratio: api.perSec / sdk.perSec, note: "higher is better; floor 1, goal 2" },
     { path: "tool call: POST /api/v1/tools/call, 16 in flight (calls/s)", measured: fmt(apiPar), peer: `MCP TS SDK stdio on Bun ${fmt(sdkPar)}`, ratio: apiPar.perSec / sdkPar.perSec, note: "higher is better; floor 1, goal 2" },
     { path: "tool call: 16 in flight ÷ sequential (HTTP API)", measured: `${Math.round(apiPar.perSec).toLocaleString("en-US")}/s`, peer: `sequential ${Math.round(api.perSec).toLocaleString("en-US")}/s`, ratio: apiPar.perSec / api.perSec, note: "higher is better; goal ≥ 2" },
-    { path: "tool call: HTTP API p99 ÷ p50 (sequential)", measured: `p99 ${fmtMs(api.p99Us / 1000)}`, peer: `p50 ${fmtMs(api.p50Us / 1000)}`, ratio: api.p99Us / api.p50Us, note: "goal ≤ 3 on a quiet run" },
+    {
+      path: "tool call: HTTP API p99 ÷ p50 (sequential)",
+      measured: `p99 ${fmtMs(api.p99Us / 1000)}`,
+      // The peers' own spread in the same run: what this machine's scheduling alone gives an empty server.
+      peer: `p50 ${fmtMs(api.p50Us / 1000)}; same run p99 ÷ p50: MCP TS SDK ${(sdk.p99Us / sdk.p50Us).toFixed(1)}×, bare Bun.serve ${(bare.p99Us / bare.p50Us).toFixed(1)}×`,
+      ratio: api.p99Us / api.p50Us,
+      note: "goal ≤ 3 on a quiet run",
+    },
     { path: "tool call: router in-process → Elixir echo, sequential (calls/s)", measured: fmt(router), peer: `raw Bun↔Elixir ping-pong ${fmt(raw)}`, ratio: router.perSec / raw.perSec, note: "higher is better; goal ≥ 0.5" },
     { path: "tool call: Elixir SDK's own cost (raw tool.call → SDK echo, p50 − ping-pong p50)", measured: `${(rawSdk.p50Us - raw.p50Us).toFixed(0)} µs`, peer: "goal: half of ~30 µs", ratio: (rawSdk.p50Us - raw.p50Us) / 15, note: "goal ≤ 1" },
     (() => {

@@ -336,6 +336,8 @@ async function main(): Promise<void> {
     { what: "in-process router ÷ raw SDK echo (no router), calls/s", value: routerSeq.perSec / rawSdk.perSec, goal: "reference: the router's own share", ok: true },
     { what: "in-process router ÷ raw ping-pong, calls/s", value: routerSeq.perSec / raw.perSec, goal: "≥ 0.5", ok: routerSeq.perSec / raw.perSec >= 0.5 },
     { what: "HTTP API sequential p99 ÷ p50", value: apiSeq.p99Us / apiSeq.p50Us, goal: "≤ 3 (quiet run)", ok: apiSeq.p99Us / apiSeq.p50Us <= 3 },
+    { what: "MCP SDK sequential p99 ÷ p50 (the peer, same run)", value: sdkSeq.p99Us / sdkSeq.p50Us, goal: "reference", ok: true },
+    { what: "bare Bun.serve sequential p99 ÷ p50 (an empty server, same run)", value: bareSeq.p99Us / bareSeq.p50Us, goal: "reference", ok: true },
     { what: `HTTP API ${INFLIGHT} in flight ÷ sequential, calls/s`, value: apiPar.perSec / apiSeq.perSec, goal: "≥ 2", ok: apiPar.perSec / apiSeq.perSec >= 2 },
     { what: "Elixir SDK per-call cost (raw SDK echo p50 − ping-pong p50, µs)", value: rawSdk.p50Us - raw.p50Us, goal: "half of ~30 µs", ok: rawSdk.p50Us - raw.p50Us <= 15 },
     { what: "Elixir SDK per-call CPU (SDK agent's CPU/call − ping-pong peer's, no busy-wait, µs)", value: sdkCpu, goal: "half of ~30 µs", ok: sdkCpu <= 15 },

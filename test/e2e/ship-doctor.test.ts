@@ -31,7 +31,7 @@ describe("doctor through the compiled binary", () => {
     const report = r.json<Report>();
     expect(report.ok).toBe(true);
     const checks = byId(report);
-    for (const id of ["config", "git", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "port", "admin_token", "disk"]) expect(checks[id], id).toBeDefined();
+    for (const id of ["config", "git", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "api_socket", "port", "admin_token", "disk"]) expect(checks[id], id).toBeDefined();
     expect(checks.data_dir!.message).toContain("does not exist yet");
     // doctor changes nothing: the data dir is still not there.
     expect(existsSync(box.home)).toBe(false);

@@ -153,6 +153,22 @@ export function checkSocket(paths: DataPaths, deps: Pick<DoctorDeps, "uid">): Ch
   return out;
 }
 
+/** The local API socket (daemon/local-api-socket.ts): absent, or a 0600 socket of ours; anything else keeps the CLI on TCP + token. */
+export function checkLocalApiSocket(paths: DataPaths, deps: Pick<DoctorDeps, "uid">): CheckResult {
+  const t = "local API socket";
+  const path = paths.localApiSocket;
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return result("api_socket", t, "ok", `${path} does not exist (serve creates it; the CLI then needs no token file)`);
+  }
+  if (!st.isSocket()) return result("api_socket", t, "fail", `${path} is not a socket, so the daemon cannot listen there and the CLI falls back to TCP and the token file`, `rm ${path}   (then restart the daemon)`);
+  if (deps.uid !== null && st.uid !== deps.uid) return result("api_socket", t, "fail", `${path} is owned by uid ${st.uid}, not you`, `rm ${path}   (then restart the daemon)`);
+  if ((Number(st.mode) & 0o177) !== 0) return result("api_socket", t, "warn", `${path} has mode ${modeString(st)}; the daemon makes it 0600`, `chmod 600 ${path}`);
+  return result("api_socket", t, "ok", `${path}: mode 0600`);
+}
+
 /** The listening port: free, or held by our own daemon. */
 export async function checkPort(host: string, port: number, paths: DataPaths, deps: DoctorDeps): Promise<CheckResult> {
   const t = "port";

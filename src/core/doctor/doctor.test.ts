@@ -18,6 +18,7 @@ import {
   checkResourceLimits,
   checkSandboxPolicy,
   checkSandboxTool,
+  checkLocalApiSocket,
   checkSocket,
   checkSshKeygen,
   type CommandResult,
@@ -182,6 +183,25 @@ describe("file checks (real temp files)", () => {
     expect(len!.fix).toContain("OPENSENTIENCE_HOME");
   });
 
+  test("local API socket: absent ok, a 0600 socket ok, a file fail, a loose mode warn", async () => {
+    const paths = dataPaths(join(temp(), "home"));
+    mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+    expect(checkLocalApiSocket(paths, { uid: UID })).toMatchObject({ id: "api_socket", status: "ok" });
+    writeFileSync(paths.localApiSocket, "x");
+    expect(checkLocalApiSocket(paths, { uid: UID })).toMatchObject({ status: "fail", fix: `rm ${paths.localApiSocket}   (then restart the daemon)` });
+    rmSync(paths.localApiSocket);
+    const server = Bun.listen({ unix: paths.localApiSocket, socket: { data() {} } });
+    try {
+      chmodSync(paths.localApiSocket, 0o600);
+      expect(checkLocalApiSocket(paths, { uid: UID })).toMatchObject({ status: "ok" });
+      chmodSync(paths.localApiSocket, 0o666);
+      expect(checkLocalApiSocket(paths, { uid: UID })).toMatchObject({ status: "warn", fix: `chmod 600 ${paths.localApiSocket}` });
+      expect(checkLocalApiSocket(paths, { uid: (UID ?? 0) + 1 })).toMatchObject({ status: "fail" });
+    } finally {
+      server.stop(true);
+    }
+  });
+
   test("admin token: absent ok, 0600 ok, 0644 fail, symlink fail", () => {
     const paths = dataPaths(temp());
     expect(checkAdminToken(paths, { uid: UID, env: {} }).status).toBe("ok");
@@ -317,7 +337,7 @@ describe("runDoctor", () => {
   test("a healthy machine: every check ok, in a stable order", async () => {
     const home = join(temp(), "home");
     const r = await runDoctor(deps({ env: { OPENSENTIENCE_HOME: home, OPENSENTIENCE_SCAN_ROOTS: temp(), OPENSENTIENCE_SDK_PATH: join(import.meta.dir, "../../../sdk/elixir") } }));
-    expect(r.checks.map((c) => c.id)).toEqual(["config", "git", "ssh_keygen", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "port", "admin_token", "disk", "scan_roots", "sandbox_tool", "landlock", "limits", "sandbox_policy"]);
+    expect(r.checks.map((c) => c.id)).toEqual(["config", "git", "ssh_keygen", "elixir", "mix", "otp", "sdk", "data_dir", "socket_dir", "socket_path", "api_socket", "port", "admin_token", "disk", "scan_roots", "sandbox_tool", "landlock", "limits", "sandbox_policy"]);
     expect(r.checks.filter((c) => c.status !== "ok" && c.id !== "sdk")).toEqual([]);
     expect(r.ok).toBe(true);
     for (const c of r.checks) if (c.status !== "ok") expect(c.fix).toBeTruthy();

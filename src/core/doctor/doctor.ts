@@ -25,6 +25,7 @@ import {
   checkResourceLimits,
   checkSandboxPolicy,
   checkSandboxTool,
+  checkLocalApiSocket,
   checkSocket,
   type CheckResult,
   type DoctorDeps,
@@ -93,7 +94,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     checkResourceLimits(deps.limits(), capsFromConfig(config?.limits ?? limitsSchema.parse({}))),
     checkSandboxPolicy(config?.sandbox ?? "auto", config?.sources.sandbox ?? "default", sandbox),
   ];
-  const checks = [configResult, git, checkSshKeygen(deps), ...elixir, checkSdk(paths, deps.env), checkDataDir(paths, deps), ...checkSocket(paths, deps), portResult, checkAdminToken(paths, deps), checkDisk(paths, deps, config?.retention.min_free_disk_mb), ...(config ? [checkScanRoots(config.scanRoots, paths)] : []), ...sandboxChecks];
+  const checks = [configResult, git, checkSshKeygen(deps), ...elixir, checkSdk(paths, deps.env), checkDataDir(paths, deps), ...checkSocket(paths, deps), checkLocalApiSocket(paths, deps), portResult, checkAdminToken(paths, deps), checkDisk(paths, deps, config?.retention.min_free_disk_mb), ...(config ? [checkScanRoots(config.scanRoots, paths)] : []), ...sandboxChecks];
   const counts = { ok: 0, warn: 0, fail: 0 };
   for (const c of checks) counts[c.status]++;
   return { ok: counts.fail === 0, home: paths.home, counts, checks };

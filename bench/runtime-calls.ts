@@ -12,6 +12,7 @@
  * measures only coarsely.
  */
 import { join } from "node:path";
+import { beamFlags } from "../src/core/runtime/beam-flags.ts";
 import { encodeFrame, FrameDecoder } from "../src/protocol/index.ts";
 import { buildExample } from "../test/helpers/elixir-build.ts";
 import { cpuNs } from "./cpu.ts";
@@ -149,6 +150,7 @@ async function routerCalls(): Promise<void> {
     const echo = await buildExample("echo", env.home);
     await rawSdkCalls(env.home, echo.dir);
     await rawSdkCalls(env.home, echo.dir, ", no busy-wait", NO_SPIN);
+    await rawSdkCalls(env.home, echo.dir, ", agents' BEAM flags", { ELIXIR_ERL_OPTIONS: beamFlags(undefined).join(" ") });
     env.installAgent({ id: ECHO, path: echo.dir, manifest: echo.manifest });
     await env.runtime.run(ECHO, "cli");
     const call = async () => {
@@ -176,6 +178,9 @@ async function routerCalls(): Promise<void> {
 
 await rawPingPong();
 await rawPingPong(", no busy-wait", NO_SPIN);
+// The ceiling for the router rows: the runtime starts the echo agent with these flags (one scheduler, no busy-wait,
+// small allocators: src/core/runtime/beam-flags.ts), so its ping-pong is measured with them too.
+await rawPingPong(", agents' BEAM flags", { ELIXIR_ERL_OPTIONS: beamFlags(undefined).join(" ") });
 await routerCalls();
 const head = ["path", "calls", "calls/s", "p50", "p99", "Elixir CPU/call"];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -105,6 +105,7 @@ export function listenLocalApi(opts: LocalApiSocketOptions): LocalApiSocket | nu
     log.warn(`local API socket: cannot listen on ${path}: ${(e as Error).message}; the CLI will use ${opts.url} and the admin token`);
     return null;
   }
+  log.info(`local API socket for the CLI on ${path}`);
   return {
     path,
     stop: async () => {

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createHttpHandler } from "../api/app.tsx";
-import { ADMIN_TOKEN_ENV, type AdminToken } from "../api/auth/admin-token.ts";
+import type { AdminToken } from "../api/auth/admin-token.ts";
 import { FailureLimiter } from "../api/auth/failure-limiter.ts";
 import { SessionStore } from "../api/auth/session-store.ts";
 import type { HttpDeps } from "../api/context.ts";
@@ -81,10 +81,7 @@ export function httpServer(opts: HttpServerOptions): (ctx: DaemonContext) => Com
     address.port = server.port ?? config.port;
     const url = `http://${urlHost(config.host)}:${address.port}`;
     log.info(`admin UI and API on ${url}`);
-    // A token from the environment is held by the daemon and whoever the user gives it to, not by a file others of
-    // the user's processes could read: the socket would let those in without it, so it stays off then.
-    const local = opts.token.source === "file" ? listenLocalApi({ path: config.paths.localApiSocket, url, token: opts.token, handler: fetch, log }) : null;
-    if (!local && opts.token.source === "env") log.info(`local API socket: off (the admin token comes from ${ADMIN_TOKEN_ENV}; the CLI needs it too)`);
+    const local = listenLocalApi({ path: config.paths.localApiSocket, url, token: opts.token, handler: fetch, log });
     return {
       name: "http server",
       url,

@@ -6,11 +6,12 @@ import { AdminToken } from "../api/auth/admin-token.ts";
 import { AppError } from "../core/errors.ts";
 import { forwardedRequest, listenLocalApi, MAX_UNIX_SOCKET_PATH_BYTES } from "./local-api-socket.ts";
 
-const TOKEN = "t".repeat(48);
-const token = AdminToken.load("/nonexistent/admin.token", { OPENSENTIENCE_ADMIN_TOKEN: TOKEN });
 const URL_ = "http://127.0.0.1:6767";
 const dir = mkdtempSync(join(tmpdir(), "os-lapi-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// The daemon's usual token: a file (created here, 0600), which the socket stands in for.
+const token = AdminToken.load(join(dir, "admin.token"), {});
+const TOKEN = token.reveal();
 
 describe("forwardedRequest", () => {
   test("hands the request on as the TCP listener's, with the admin token and no credentials of its own", async () => {
@@ -51,7 +52,8 @@ describe("forwardedRequest", () => {
 
 describe("listenLocalApi", () => {
   const warnings: string[] = [];
-  const log = { info: () => {}, warn: (m: string) => warnings.push(m) };
+  const infos: string[] = [];
+  const log = { info: (m: string) => infos.push(m), warn: (m: string) => warnings.push(m) };
   const handler = async (req: Request) => Response.json({ auth: req.headers.get("authorization") });
 
   test("a path too long for a Unix socket: no socket, a warning naming the fallback", () => {
@@ -59,6 +61,23 @@ describe("listenLocalApi", () => {
     expect(listenLocalApi({ path: long, url: URL_, token, handler, log })).toBeNull();
     expect(warnings.at(-1)).toContain("too long");
     expect(warnings.at(-1)).toContain(URL_);
+  });
+
+  test("a token from the environment: no socket, and one an earlier run left is removed", async () => {
+    const path = join(dir, "env.sock");
+    const earlier = listenLocalApi({ path, url: URL_, token, handler, log });
+    expect(earlier).not.toBeNull();
+    const envToken = AdminToken.load(join(dir, "unused.token"), { OPENSENTIENCE_ADMIN_TOKEN: "e".repeat(48) });
+    // What a crash leaves: the file, with nobody listening (stop() would remove it, so it is recreated after).
+    await earlier!.stop();
+    const stale = Bun.spawn([process.execPath, "-e", `Bun.listen({ unix: ${JSON.stringify(path)}, socket: { data() {} } }); console.log("up")`], { stdout: "pipe" });
+    expect((await stale.stdout.getReader().read()).value).toBeDefined();
+    stale.kill("SIGKILL");
+    await stale.exited;
+    expect(lstatSync(path).isSocket()).toBe(true);
+    expect(listenLocalApi({ path, url: URL_, token: envToken, handler, log })).toBeNull();
+    expect(infos.at(-1)).toContain("local API socket: off");
+    expect(() => lstatSync(path)).toThrow();
   });
 
   test("listens with mode 0600, answers through the handler, removes its socket on stop", async () => {

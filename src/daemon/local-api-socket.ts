@@ -20,10 +20,10 @@
  * (core/sandbox/approve-check.ts). Without a sandbox an agent runs as the user
  * and could read the token file anyway. With the token in the daemon's
  * environment (OPENSENTIENCE_ADMIN_TOKEN) there is no file to equal, so the
- * daemon does not listen here at all (daemon/http-server.ts).
+ * daemon does not listen here at all.
  */
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
-import type { AdminToken } from "../api/auth/admin-token.ts";
+import { ADMIN_TOKEN_ENV, type AdminToken } from "../api/auth/admin-token.ts";
 import { jsonError } from "../api/errors.ts";
 import { AppError } from "../core/errors.ts";
 
@@ -75,9 +75,16 @@ function clearStale(path: string): string | null {
   return null;
 }
 
-/** Listens on the socket; null (with a warning in the log) when it cannot — the CLI then uses TCP and the token. */
+/** Listens on the socket; null (said in the log) when it must not or cannot — the CLI then uses TCP and the token. */
 export function listenLocalApi(opts: LocalApiSocketOptions): LocalApiSocket | null {
   const { path, log } = opts;
+  if (opts.token.source === "env") {
+    // A token from the environment is held by the daemon and whoever the user gives it to, not by a file every
+    // process of the user could read: the socket would let those in without it. A socket an earlier run left goes.
+    clearStale(path);
+    log.info(`local API socket: off (the admin token comes from ${ADMIN_TOKEN_ENV}; the CLI needs it too)`);
+    return null;
+  }
   if (Buffer.byteLength(path) > MAX_UNIX_SOCKET_PATH_BYTES) {
     log.warn(`local API socket: ${path} is too long for a Unix socket; the CLI will use ${opts.url} and the admin token`);
     return null;

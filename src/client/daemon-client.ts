@@ -6,7 +6,6 @@
  * checks as the daemon), marks itself as the CLI (audit actor `cli`), and maps
  * every error answer back to the AppError the daemon raised.
  */
-import { lstatSync } from "node:fs";
 import type { z } from "zod";
 import { ADMIN_TOKEN_ENV, readTokenFile } from "../api/auth/admin-token.ts";
 import { ENDPOINTS, type EndpointDef, type Endpoints } from "../contract/endpoints.ts";
@@ -15,6 +14,7 @@ import { CLIENT_HEADER, errorBodySchema } from "../contract/system.ts";
 import type { Config } from "../core/config/load.ts";
 import { AppError, type ErrorCode, isDomainErrorCode } from "../core/errors.ts";
 import { readDaemonFile } from "../daemon/daemon-file.ts";
+import { isSocket } from "../daemon/local-api-socket.ts";
 
 type Def<K extends keyof Endpoints> = Endpoints[K];
 type Out<S> = S extends z.ZodType ? z.output<S> : never;
@@ -29,14 +29,6 @@ export type Answer<K extends keyof Endpoints> = Def<K> extends { response: infer
 export type StreamLineOf<K extends keyof Endpoints> = Def<K> extends { stream: z.ZodType } ? Out<Def<K>["stream"]> : never;
 export type OperationResultOf<K extends keyof Endpoints> = Def<K> extends { operationResult: z.ZodType } ? Out<Def<K>["operationResult"]> : never;
 type OperationEndpoint = { [K in keyof Endpoints]: Endpoints[K] extends { operationResult: z.ZodType } ? K : never }[keyof Endpoints];
-
-function isSocket(path: string): boolean {
-  try {
-    return lstatSync(path).isSocket();
-  } catch {
-    return false;
-  }
-}
 
 /** fetch() over a Unix socket: the URL still names the daemon's TCP address, which the socket's requests are handed on as. */
 function overUnixSocket(path: string): typeof fetch {

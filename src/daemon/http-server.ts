@@ -11,7 +11,7 @@ import type { AdminToken } from "../api/auth/admin-token.ts";
 import { FailureLimiter } from "../api/auth/failure-limiter.ts";
 import { SessionStore } from "../api/auth/session-store.ts";
 import type { HttpDeps } from "../api/context.ts";
-import { DEFAULT_BODY_LIMITS } from "../api/security/body-limits.ts";
+import { BUN_BODY_BACKSTOP_BYTES, DEFAULT_BODY_LIMITS } from "../api/security/body-limits.ts";
 import type { ServerAddress } from "../api/security/host.ts";
 import { ChatService } from "../core/chat/chat-service.ts";
 import { AppError } from "../core/errors.ts";
@@ -28,9 +28,6 @@ export interface HttpServerOptions {
   /** Largest request body accepted (default MAX_HTTP_BODY_BYTES); larger ones get a JSON 413. */
   maxRequestBodyBytes?: number;
 }
-
-/** Far above the handler's limit; see the comment at Bun.serve. */
-const BUN_BODY_BACKSTOP_BYTES = 1 << 30;
 
 const WILDCARDS = new Set(["0.0.0.0", "::", "[::]"]);
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);

@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { lstatSync, mkdtempSync, rmSync } from "node:fs";
+import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminToken } from "../api/auth/admin-token.ts";
 import { AppError } from "../core/errors.ts";
-import { forwardedRequest, listenLocalApi, MAX_UNIX_SOCKET_PATH_BYTES } from "./local-api-socket.ts";
+import { leaveStaleSocket } from "../../test/helpers/stale-socket.ts";
+import { forwardedRequest, isSocket, listenLocalApi } from "./local-api-socket.ts";
 
 const URL_ = "http://127.0.0.1:6767";
 const dir = mkdtempSync(join(tmpdir(), "os-lapi-"));
@@ -56,28 +57,33 @@ describe("listenLocalApi", () => {
   const log = { info: (m: string) => infos.push(m), warn: (m: string) => warnings.push(m) };
   const handler = async (req: Request) => Response.json({ auth: req.headers.get("authorization") });
 
-  test("a path too long for a Unix socket: no socket, a warning naming the fallback", () => {
-    const long = join(dir, "x".repeat(MAX_UNIX_SOCKET_PATH_BYTES), "api.sock");
-    expect(listenLocalApi({ path: long, url: URL_, token, handler, log })).toBeNull();
-    expect(warnings.at(-1)).toContain("too long");
+  test("a socket that cannot be made: null, and a warning naming the fallback", () => {
+    expect(listenLocalApi({ path: join(dir, "missing-dir", "api.sock"), url: URL_, token, handler, log })).toBeNull();
+    expect(warnings.at(-1)).toContain("cannot listen");
     expect(warnings.at(-1)).toContain(URL_);
   });
 
   test("a token from the environment: no socket, and one an earlier run left is removed", async () => {
     const path = join(dir, "env.sock");
-    const earlier = listenLocalApi({ path, url: URL_, token, handler, log });
-    expect(earlier).not.toBeNull();
+    await leaveStaleSocket(path);
+    expect(isSocket(path)).toBe(true);
     const envToken = AdminToken.load(join(dir, "unused.token"), { OPENSENTIENCE_ADMIN_TOKEN: "e".repeat(48) });
-    // What a crash leaves: the file, with nobody listening (stop() would remove it, so it is recreated after).
-    await earlier!.stop();
-    const stale = Bun.spawn([process.execPath, "-e", `Bun.listen({ unix: ${JSON.stringify(path)}, socket: { data() {} } }); console.log("up")`], { stdout: "pipe" });
-    expect((await stale.stdout.getReader().read()).value).toBeDefined();
-    stale.kill("SIGKILL");
-    await stale.exited;
-    expect(lstatSync(path).isSocket()).toBe(true);
     expect(listenLocalApi({ path, url: URL_, token: envToken, handler, log })).toBeNull();
     expect(infos.at(-1)).toContain("local API socket: off");
-    expect(() => lstatSync(path)).toThrow();
+    expect(isSocket(path)).toBe(false);
+  });
+
+  test("a stale socket is taken over; a regular file is left alone and reported", async () => {
+    const path = join(dir, "stale.sock");
+    await leaveStaleSocket(path);
+    const s = listenLocalApi({ path, url: URL_, token, handler, log });
+    expect(s).not.toBeNull();
+    expect((await fetch("http://localhost/api/v1/x", { unix: path })).status).toBe(200);
+    await s!.stop();
+    writeFileSync(path, "mine");
+    expect(listenLocalApi({ path, url: URL_, token, handler, log })).toBeNull();
+    expect(warnings.at(-1)).toContain("is not a socket");
+    expect(readFileSync(path, "utf8")).toBe("mine");
   });
 
   test("listens with mode 0600, answers through the handler, removes its socket on stop", async () => {

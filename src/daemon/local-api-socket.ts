@@ -22,13 +22,11 @@
  * environment (OPENSENTIENCE_ADMIN_TOKEN) there is no file to equal, so the
  * daemon does not listen here at all.
  */
-import { chmodSync, lstatSync, unlinkSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, unlinkSync } from "node:fs";
 import { ADMIN_TOKEN_ENV, type AdminToken } from "../api/auth/admin-token.ts";
 import { jsonError } from "../api/errors.ts";
+import { BUN_BODY_BACKSTOP_BYTES } from "../api/security/body-limits.ts";
 import { AppError } from "../core/errors.ts";
-
-/** sun_path is 108 bytes on Linux, 104 on macOS, NUL included. */
-export const MAX_UNIX_SOCKET_PATH_BYTES = 103;
 
 /** Headers a socket request may not bring: the forwarder sets the credentials and the Host. */
 const STRIPPED = ["authorization", "cookie", "origin", "referer", "host"] as const;
@@ -61,17 +59,20 @@ export function forwardedRequest(req: Request, url: string, token: AdminToken): 
   return new Request(target, { method: req.method, headers, body, signal: req.signal, ...(body ? { duplex: "half" } : {}) } as RequestInit);
 }
 
+/** Whether `path` is a Unix socket (not following a symlink); false when nothing is there. */
+export function isSocket(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
 /** Removes what a crashed daemon left at `path`; anything but a socket is left alone (and reported). */
 function clearStale(path: string): string | null {
-  let st: ReturnType<typeof lstatSync>;
-  try {
-    st = lstatSync(path);
-  } catch {
-    return null; // nothing there
-  }
-  if (!st.isSocket()) return `${path} exists and is not a socket; remove it to let the CLI reach the daemon without the token file`;
   // Only a daemon holding this data directory's lock gets here, so no live daemon listens on it.
-  unlinkSync(path);
+  if (isSocket(path)) unlinkSync(path);
+  else if (existsSync(path)) return `${path} exists and is not a socket; remove it to let the CLI reach the daemon without the token file`;
   return null;
 }
 
@@ -85,10 +86,6 @@ export function listenLocalApi(opts: LocalApiSocketOptions): LocalApiSocket | nu
     log.info(`local API socket: off (the admin token comes from ${ADMIN_TOKEN_ENV}; the CLI needs it too)`);
     return null;
   }
-  if (Buffer.byteLength(path) > MAX_UNIX_SOCKET_PATH_BYTES) {
-    log.warn(`local API socket: ${path} is too long for a Unix socket; the CLI will use ${opts.url} and the admin token`);
-    return null;
-  }
   const problem = clearStale(path);
   if (problem) {
     log.warn(`local API socket: ${problem}`);
@@ -99,8 +96,7 @@ export function listenLocalApi(opts: LocalApiSocketOptions): LocalApiSocket | nu
     server = Bun.serve({
       unix: path,
       development: false,
-      // As on TCP (http-server.ts): the handler enforces the body limit with a JSON 413; Bun's is a far backstop.
-      maxRequestBodySize: 1 << 30,
+      maxRequestBodySize: BUN_BODY_BACKSTOP_BYTES,
       fetch: (req) => {
         const fwd = forwardedRequest(req, opts.url, opts.token);
         return fwd instanceof AppError ? jsonError(fwd) : opts.handler(fwd);
@@ -117,11 +113,7 @@ export function listenLocalApi(opts: LocalApiSocketOptions): LocalApiSocket | nu
     path,
     stop: async () => {
       await server.stop(true);
-      try {
-        if (lstatSync(path).isSocket()) unlinkSync(path);
-      } catch {
-        // already gone
-      }
+      if (isSocket(path)) unlinkSync(path);
     },
   };
 }

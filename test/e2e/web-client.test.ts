@@ -4,13 +4,13 @@
  * to AppError codes.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { DaemonClient } from "../../src/client/daemon-client.ts";
 import { loadConfig } from "../../src/core/config/load.ts";
 import { AppError } from "../../src/core/errors.ts";
 import { type RunningDaemon, startWebDaemon, tempHome } from "../helpers/web-daemon.ts";
 import { seedAgents } from "../helpers/web-fixtures.ts";
+import { leaveStaleSocket } from "../helpers/stale-socket.ts";
 
 setDefaultTimeout(60_000);
 
@@ -83,13 +83,7 @@ test("agents list/search's direct read (no typed client) answers what the client
   const other = tempHome();
   try {
     expect(await daemonPageDirect(other.env, {})).toBeNull();
-    // A process that listens and is killed leaves its socket file behind (Bun's stop() would remove it).
-    const path = join(other.env.OPENSENTIENCE_HOME!, "api.sock");
-    const holder = Bun.spawn([process.execPath, "-e", `Bun.listen({ unix: ${JSON.stringify(path)}, socket: { data() {} } }); console.log("up")`], { stdout: "pipe" });
-    expect((await holder.stdout.getReader().read()).value).toBeDefined();
-    holder.kill("SIGKILL");
-    await holder.exited;
-    expect(lstatSync(join(other.env.OPENSENTIENCE_HOME!, "api.sock")).isSocket()).toBe(true);
+    await leaveStaleSocket(join(other.env.OPENSENTIENCE_HOME!, "api.sock"));
     expect(await daemonPageDirect(other.env, {})).toBeNull();
   } finally {
     other.cleanup();

@@ -18,6 +18,13 @@ import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from "../../protocol/index.t
 export const MAX_HTTP_BODY_BYTES = 1_048_576;
 
 /**
+ * Bun.serve's own body limit, far above the handler's: Bun would answer a bare
+ * 413 before the handler runs, so the handler enforces the real limit (with a
+ * JSON 413 and our headers) and this is only a backstop.
+ */
+export const BUN_BODY_BACKSTOP_BYTES = 1 << 30;
+
+/**
  * Deepest JSON nesting accepted in a request body. One below the runtime
  * protocol's limit because a body's values reach agents one level deeper
  * than they arrive (`{"arguments": X}` travels as `{"payload": {"arguments": X}}`

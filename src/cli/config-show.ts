@@ -18,7 +18,7 @@ export const configShow: Command = {
       allow_local_sources: c.allowLocalSources,
       limits: c.limits,
       retention: c.retention,
-      tracing: { enabled: c.tracing.enabled, otlp_traces_url: c.tracing.tracesUrl ?? null, service_name: c.tracing.serviceName, max_spans: c.tracing.maxSpans },
+      tracing: { enabled: c.tracing.enabled, otlp_traces_url: c.tracing.tracesUrl ?? null, service_name: c.tracing.serviceName, max_spans: c.tracing.maxSpans, propagate: c.tracing.propagate },
       metrics: c.metrics,
       sources: c.sources,
     };
@@ -40,6 +40,7 @@ export const configShow: Command = {
         ["metrics", c.metrics.enabled ? "on (/metrics, /api/v1/stats, per-minute rollups)" : "off (nothing counted; /metrics answers 404)"],
         ["tracing", c.tracing.enabled ? `on, last ~${c.tracing.maxSpans} spans kept in memory` : "off"],
         ["tracing export", c.tracing.tracesUrl ? `OTLP/HTTP to ${c.tracing.tracesUrl}` : "off (no OTLP endpoint: nothing leaves this machine)"],
+        ["agent spans", !c.tracing.enabled ? "off" : c.tracing.propagate === "always" || c.tracing.tracesUrl ? "every call's agent gets a traceparent and reports its span" : "sampled traces only (a caller's traceparent flagged sampled; tracing.propagate: \"always\" for every call)"],
       ]),
     );
     return 0;

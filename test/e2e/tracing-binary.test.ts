@@ -71,6 +71,7 @@ describe("tracing in the compiled daemon", () => {
     expect(page).toContain('data-testid="trace-timeline"');
     expect(page).toContain(traceId);
     for (const name of ["tool.call", "permission.check", "schema.validate", "limits.admit", "queue.wait", "agent.execute", "agent.tool"]) expect(page).toContain(`data-span="${name}"`);
+    expect(page).not.toContain('data-testid="trace-unsampled"');
     expect((page.match(/data-testid="span-duration"/g) ?? []).length).toBe(7);
     // An id with no spans in memory says so instead of showing an empty table.
     const none = await (await fetch(`${d.url}/audit?correlation=${crypto.randomUUID()}`, { headers: { cookie: s.cookie } })).text();
@@ -92,5 +93,14 @@ describe("tracing in the compiled daemon", () => {
     const own = await waitFor(() => receiver.spans.find((s) => s.name === "tool.call" && s.attributes["opensentience.correlation_id"] === bad), { what: "the root span", timeoutMs: 20_000 });
     expect(own.traceId).toBe(bad.replaceAll("-", ""));
     expect(own.parentSpanId).toBe("");
+  });
+});
+
+describe("config show", () => {
+  test("says which calls' agents report their span: sampled only by default, every call with an endpoint or propagate always", async () => {
+    expect(await cli(["config", "show"])).toMatch(/agent spans\s+sampled traces only/);
+    expect(JSON.parse(await cli(["config", "show", "--json"]))).toMatchObject({ tracing: { propagate: "sampled", otlp_traces_url: null } });
+    const exported = await runBinary(["config", "show"], { ...home.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+    expect(exported.stdout).toMatch(/agent spans\s+every call's agent gets a traceparent/);
   });
 });

@@ -146,8 +146,16 @@ describe("no endpoint", () => {
       const corr = crypto.randomUUID();
       expect((await off.runtime.call({ tool: `${ECHO}/echo`, arguments: { text: "quiet" }, caller: cli, correlationId: corr })).ok).toBe(true);
       expect(off.runtime.tracer.status()).toMatchObject({ enabled: true, exporting: false, endpoint: null });
-      // Still recorded in memory for the audit timeline, with the agent's span.
-      expect(off.runtime.tracer.store.spansFor(corr).map((s) => s.name)).toContain("agent.tool");
+      // Still recorded in memory for the audit timeline; the trace is not sampled, so the agent got no
+      // traceparent and reported no span of its own.
+      expect(off.runtime.tracer.store.spansFor(corr).map((s) => s.name)).toEqual(["tool.call", "permission.check", "schema.validate", "limits.admit", "queue.wait", "agent.execute"]);
+      // A caller whose own trace is sampled (W3C flag 01) gets the agent's span under it; flag 00 does not.
+      for (const [flags, agentSpan] of [["01", true], ["00", false]] as const) {
+        const c = crypto.randomUUID();
+        const traceparent = `00-${hex(crypto.randomUUID())}-b7ad6b7169203331-${flags}`;
+        expect((await off.runtime.call({ tool: `${ECHO}/echo`, arguments: { text: flags }, caller: cli, correlationId: c, traceparent })).ok).toBe(true);
+        expect(off.runtime.tracer.store.spansFor(c).some((s) => s.name === "agent.tool")).toBe(agentSpan);
+      }
       await off.runtime.stop();
       expect(ofTrace(hex(corr))).toEqual([]);
     } finally {

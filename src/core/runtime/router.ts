@@ -305,7 +305,7 @@ export class Router {
       signal: req.signal,
       correlationId: req.correlationId,
       frame: buildChatMessage(
-        { session_id: req.sessionId, message_id: req.messageId, text: req.text, history: req.history, ...(trace ? { traceparent: trace.traceparent } : {}) },
+        { session_id: req.sessionId, message_id: req.messageId, text: req.text, history: req.history, ...(trace?.sampled ? { traceparent: trace.traceparent } : {}) },
         { request_id: requestId, correlation_id: req.correlationId },
       ),
     });
@@ -335,7 +335,7 @@ export class Router {
         const p = this.pending.get(msg.request_id);
         // Late frames (after cancel/timeout) and frames for another agent's calls are dropped.
         if (!p || p.agentId !== conn.agentId) return true;
-        if (p.trace && msg.type !== "tool.progress" && msg.type !== "chat.delta") p.trace.agentSpan(msg.payload.agent_span);
+        if (p.trace?.sampled && msg.type !== "tool.progress" && msg.type !== "chat.delta") p.trace.agentSpan(msg.payload.agent_span);
         if (msg.type === "tool.progress") p.onProgress?.(msg.payload.seq, msg.payload.chunk);
         else if (msg.type === "chat.delta") {
           p.chatText += msg.payload.text;
@@ -425,8 +425,8 @@ function wireCaller(c: Caller): { kind: "cli" | "ui" | "chat" | "api" | "agent";
   return c.kind === "mcp" ? { kind: "api", id: `mcp:${c.id}`.slice(0, 128) } : c;
 }
 
-/** The payload with the trace's `traceparent` (an optional protocol field) when the call is traced. */
+/** The payload with the trace's `traceparent` (an optional protocol field) when the trace is sampled. */
 function withTraceparent<P extends object>(payload: P, trace: CallTrace | undefined): P & { traceparent?: string } {
-  if (trace) (payload as P & { traceparent?: string }).traceparent = trace.traceparent;
+  if (trace?.sampled) (payload as P & { traceparent?: string }).traceparent = trace.traceparent;
   return payload;
 }

@@ -88,6 +88,11 @@ export class CallTrace implements TraceData {
     readonly subject: string,
     readonly callerKind: string,
     parent: SpanParent | undefined,
+    /**
+     * Sampled (W3C): the agent gets a `traceparent` and reports its own span. Decided by the tracer (exported, a
+     * sampled parent, or `tracing.propagate: "always"`); an unsampled trace still records the daemon's spans.
+     */
+    readonly sampled: boolean,
     fallbackTraceId: string,
     /** performance.now() when the call started. */
     readonly started: number,

@@ -15,6 +15,12 @@ export const tracingConfigSchema = z
     service_name: z.string().min(1).max(128).default("opensentience-core"),
     /** Recent spans kept in memory for the UI (oldest traces dropped first). */
     max_spans: z.number().int().min(100).max(1_000_000).default(20_000),
+    /**
+     * When agents get a `traceparent` (and so report their own span): `sampled` — only for traces that are exported
+     * or whose caller sent a sampled `traceparent`; `always` — every call, so the local timeline shows the agent's span
+     * too. The exchange costs the agent ~5 µs and the daemon ~4 % of a call's CPU, so it is paid only where it is used.
+     */
+    propagate: z.enum(["sampled", "always"]).default("sampled"),
   })
   .strict();
 
@@ -26,6 +32,8 @@ export interface TracingSettings {
   tracesUrl: string | undefined;
   serviceName: string;
   maxSpans: number;
+  /** Config `tracing.propagate`: "always" sends every call's `traceparent` to its agent, "sampled" only a sampled trace's. */
+  propagate: "sampled" | "always";
 }
 
 function httpUrl(value: string, what: string): string {
@@ -58,5 +66,6 @@ export function tracingSettings(file: TracingConfig | undefined, env: Record<str
     tracesUrl: cfg.enabled ? tracesUrl : undefined,
     serviceName: env.OTEL_SERVICE_NAME?.trim() || cfg.service_name,
     maxSpans: cfg.max_spans,
+    propagate: cfg.propagate,
   };
 }

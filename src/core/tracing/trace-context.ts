@@ -11,6 +11,8 @@ const ZERO_SPAN = "0".repeat(16);
 export interface SpanParent {
   traceId: string;
   spanId: string;
+  /** The W3C `sampled` flag: the parent's trace is being recorded upstream. */
+  sampled: boolean;
 }
 
 /** The parent named by a `traceparent`, or undefined when it is absent or malformed (a bad value is ignored, never an error). */
@@ -18,7 +20,7 @@ export function parseTraceparent(value: unknown): SpanParent | undefined {
   if (typeof value !== "string" || value.length !== 55) return undefined;
   const m = TRACEPARENT.exec(value);
   if (!m || m[1] === ZERO_TRACE || m[2] === ZERO_SPAN) return undefined;
-  return { traceId: m[1]!, spanId: m[2]! };
+  return { traceId: m[1]!, spanId: m[2]!, sampled: (Number.parseInt(m[3]!, 16) & 1) === 1 };
 }
 
 /** Sampled (`01`): a trace the daemon records is always exported when export is on. */

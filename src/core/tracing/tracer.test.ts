@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { PHASE } from "./call-trace.ts";
-import { tracingSettings } from "./settings.ts";
+import { tracingConfigSchema, tracingSettings } from "./settings.ts";
 import type { SpanRecord } from "./span-record.ts";
 import { formatTraceparent, isSpanId, newSpanId, ownUuidHex, parseTraceparent, traceIdFor, uuidHex } from "./trace-context.ts";
 import { type SpanExportSink, Tracer } from "./tracer.ts";
@@ -12,7 +12,11 @@ const byName = (spans: SpanRecord[]) => Object.fromEntries(spans.map((s) => [s.n
 describe("trace context", () => {
   test("traceparent round trip; malformed, zero and foreign-version values are ignored", () => {
     const tp = formatTraceparent("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");
-    expect(parseTraceparent(tp)).toEqual({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" });
+    expect(parseTraceparent(tp)).toEqual({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", sampled: true });
+    // The sampled flag is bit 0 of the flags; other bits are ignored.
+    expect(parseTraceparent(`${tp.slice(0, -2)}00`)?.sampled).toBe(false);
+    expect(parseTraceparent(`${tp.slice(0, -2)}03`)?.sampled).toBe(true);
+    expect(parseTraceparent(`${tp.slice(0, -2)}02`)?.sampled).toBe(false);
     for (const bad of [undefined, 42, "", `${tp} `, tp.toUpperCase(), `01${tp.slice(2)}`, `00-${"0".repeat(32)}-b7ad6b7169203331-01`, `00-0af7651916cd43dd8448eb211c80319c-${"0".repeat(16)}-01`]) {
       expect(parseTraceparent(bad)).toBeUndefined();
     }
@@ -29,11 +33,11 @@ describe("trace context", () => {
 describe("settings", () => {
   test("export only with an endpoint; env wins over config; OTEL_SDK_DISABLED turns it off", () => {
     expect(tracingSettings(undefined, {}).tracesUrl).toBeUndefined();
-    expect(tracingSettings({ enabled: true, otlp_endpoint: "http://127.0.0.1:4318", service_name: "x", max_spans: 100 }, {}).tracesUrl).toBe("http://127.0.0.1:4318/v1/traces");
+    expect(tracingSettings({ enabled: true, otlp_endpoint: "http://127.0.0.1:4318", service_name: "x", max_spans: 100, propagate: "sampled" }, {}).tracesUrl).toBe("http://127.0.0.1:4318/v1/traces");
     expect(tracingSettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/otlp/" }).tracesUrl).toBe("http://c:4318/otlp/v1/traces");
     expect(tracingSettings(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/t", OTEL_EXPORTER_OTLP_ENDPOINT: "http://d" }).tracesUrl).toBe("http://c:4318/t");
     expect(tracingSettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_SDK_DISABLED: "true" }).tracesUrl).toBeUndefined();
-    expect(tracingSettings({ enabled: false, otlp_endpoint: "http://c", service_name: "x", max_spans: 100 }, {}).tracesUrl).toBeUndefined();
+    expect(tracingSettings({ enabled: false, otlp_endpoint: "http://c", service_name: "x", max_spans: 100, propagate: "sampled" }, {}).tracesUrl).toBeUndefined();
     expect(() => tracingSettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://x" })).toThrow("OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL");
     expect(() => tracingSettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://u:p@x" })).toThrow("must not carry credentials");
   });
@@ -119,6 +123,58 @@ describe("call traces", () => {
     const later = t.call(ID_INV_3, "a.c/y", "a.c", "agent", corr, undefined, performance.now());
     later.end(undefined);
     expect(t.store.spansFor(ID_INV_3)[0]!.parentSpanId).toBeUndefined();
+  });
+});
+
+describe("sampling: which calls' agents get a traceparent", () => {
+  const tp = (flags: string) => `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-${flags}`;
+  const call = (t: Tracer, traceparent?: string, corr?: string) => t.call(crypto.randomUUID(), "a.b/x", "a.b", "api", corr, traceparent, performance.now());
+
+  test("default, nothing exported: unsampled, unless the caller's traceparent is sampled; spans are still recorded", () => {
+    const t = new Tracer(settings());
+    const plain = call(t);
+    expect(plain.sampled).toBe(false);
+    plain.end(undefined);
+    expect(t.store.spansFor(plain.requestId).map((s) => s.name)).toContain("tool.call");
+    expect(call(t, tp("00")).sampled).toBe(false);
+    expect(call(t, tp("01")).sampled).toBe(true);
+    // A malformed traceparent is no parent, so no sampling decision of its own.
+    expect(call(t, "00-zz-01").sampled).toBe(false);
+  });
+
+  test("exporting, or tracing.propagate always: every call and chat turn is sampled", () => {
+    for (const t of [new Tracer(settings({ tracesUrl: "http://127.0.0.1:1/v1/traces" })), new Tracer(settings({ propagate: "always" }))]) {
+      expect(call(t).sampled).toBe(true);
+      expect(call(t, tp("00")).sampled).toBe(true);
+      expect(t.chat("r", "a.b", "s", crypto.randomUUID(), performance.now()).sampled).toBe(true);
+    }
+    expect(tracingSettings({ enabled: true, service_name: "x", max_spans: 100, propagate: "always" }, {}).propagate).toBe("always");
+    expect(tracingSettings(undefined, {}).propagate).toBe("sampled");
+    expect(tracingConfigSchema.safeParse({ propagate: "never" }).success).toBe(false);
+  });
+
+  test("a chat turn's tool calls follow the turn's decision", () => {
+    for (const [s, want] of [[settings(), false], [settings({ propagate: "always" }), true]] as const) {
+      const t = new Tracer(s);
+      const corr = crypto.randomUUID();
+      const turn = t.chat("r", "a.b", "s", corr, performance.now());
+      expect(turn.sampled).toBe(want);
+      expect(call(t, undefined, corr).sampled).toBe(want);
+    }
+  });
+
+  test("an export that fails to load stops sampling everything (nothing would receive the agents' spans)", async () => {
+    const t = new Tracer(settings({ tracesUrl: "http://127.0.0.1:1/v1/traces" }), async () => {
+      throw new Error("no exporter");
+    });
+    expect(call(t).sampled).toBe(true);
+    await t.start();
+    expect(call(t).sampled).toBe(false);
+    const always = new Tracer(settings({ tracesUrl: "http://127.0.0.1:1/v1/traces", propagate: "always" }), async () => {
+      throw new Error("no exporter");
+    });
+    await always.start();
+    expect(call(always).sampled).toBe(true);
   });
 });
 

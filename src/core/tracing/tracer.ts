@@ -34,12 +34,15 @@ export class Tracer implements TraceSink {
   private loading: Promise<void> | undefined;
   private backlog: SpanRecord[] = [];
   private exportError: string | undefined;
+  /** Every trace is sampled (its agents get a `traceparent`): spans are exported, or config says always. */
+  private sampleAll: boolean;
 
   constructor(
     readonly settings: TracingSettings,
     private readonly loadExporter: (s: TracingSettings) => Promise<SpanExportSink> = async (s) => (await import("./otlp-export.ts")).createOtlpSink(s),
   ) {
     this.on = settings.enabled;
+    this.sampleAll = settings.propagate === "always" || settings.tracesUrl !== undefined;
     this.store = new SpanStore(settings.maxSpans);
   }
 
@@ -55,6 +58,8 @@ export class Tracer implements TraceSink {
       (e: unknown) => {
         this.exportError = e instanceof Error ? e.message : String(e);
         this.backlog = [];
+        // Nothing will be exported: agents' spans would only feed the local timeline.
+        this.sampleAll = this.settings.propagate === "always";
       },
     );
     return this.loading;
@@ -75,14 +80,14 @@ export class Tracer implements TraceSink {
    */
   call(requestId: string, tool: string, agentId: string, callerKind: string, correlationId: string | undefined, traceparent: string | undefined, started: number): CallTrace {
     const parent = traceparent === undefined ? this.turnParent(correlationId) : (parseTraceparent(traceparent) ?? this.turnParent(correlationId));
-    if (parent) return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, parent, "", started);
-    if (correlationId === undefined) return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, undefined, ownUuidHex(requestId), started, true);
-    return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, undefined, uuidHex(correlationId) ?? randomTraceId(), started);
+    if (parent) return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, parent, this.sampleAll || parent.sampled, "", started);
+    if (correlationId === undefined) return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, undefined, this.sampleAll, ownUuidHex(requestId), started, true);
+    return new CallTrace(this, "tool", requestId, correlationId, agentId, tool, callerKind, undefined, this.sampleAll, uuidHex(correlationId) ?? randomTraceId(), started);
   }
 
   /** A chat turn's trace (its trace id is the turn's correlation id when that is a UUID). */
   chat(requestId: string, agentId: string, sessionId: string, correlationId: string, started: number): CallTrace {
-    const t = new CallTrace(this, "chat", requestId, correlationId, agentId, sessionId, "chat", undefined, uuidHex(correlationId) ?? randomTraceId(), started);
+    const t = new CallTrace(this, "chat", requestId, correlationId, agentId, sessionId, "chat", undefined, this.sampleAll, uuidHex(correlationId) ?? randomTraceId(), started);
     this.turns.set(correlationId, t);
     return t;
   }
@@ -104,6 +109,6 @@ export class Tracer implements TraceSink {
 
   private turnParent(correlationId: string | undefined): SpanParent | undefined {
     const turn = correlationId && this.turns.size ? this.turns.get(correlationId) : undefined;
-    return turn ? { traceId: turn.traceId, spanId: turn.execId } : undefined;
+    return turn ? { traceId: turn.traceId, spanId: turn.execId, sampled: turn.sampled } : undefined;
   }
 }

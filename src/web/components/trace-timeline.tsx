@@ -102,6 +102,13 @@ export function TraceTimeline({ spans }: { spans: SpanRecord[] }) {
           })}
         </tbody>
       </table>
+      {spans.some((s) => s.name === "agent.execute") && !spans.some((s) => s.kind === "agent") ? (
+        <p class="muted" data-testid="trace-unsampled">
+          No agent span: agents report their own span for sampled traces only (an OTLP endpoint is set, the caller's traceparent is sampled, or config <code>tracing.propagate: "always"</code>).
+        </p>
+      ) : (
+        ""
+      )}
     </div>
   );
 }

@@ -2,7 +2,9 @@ defmodule OpenSentience.Trace do
   @moduledoc """
   W3C trace context of one call, when the core sent one (see docs/tracing.md).
 
-  The core puts an optional `traceparent` in `tool.call` and `chat.message`.
+  The core puts an optional `traceparent` in `tool.call` and `chat.message`
+  when the trace is sampled (spans exported, a sampled caller, or config
+  `tracing.propagate: "always"`).
   When it is there, the call's `OpenSentience.Context` carries an
   `%OpenSentience.Trace{}` in `ctx.trace` (else `nil`):
 

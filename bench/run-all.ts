@@ -223,9 +223,14 @@ async function toolCallRows(): Promise<Row[]> {
   ];
 }
 
-/** Metrics and tracing on vs off on the real HTTP hot path: bench/observability-cost.ts (two daemons a side, interleaved, with its A/A noise rows) and bench/observability-inprocess.ts (one daemon, switched). */
+/**
+ * Metrics and tracing on vs off on the real HTTP hot path: bench/observability-cost.ts (three daemons a side,
+ * interleaved, with its A/A noise rows) and bench/observability-inprocess.ts (one daemon, switched). Three daemons and
+ * 12 rounds a side, 80 rounds in one daemon: with two daemons and 10 rounds a side, identical daemons alone differ by
+ * up to ~10 %, twice the effect the goal bounds.
+ */
 async function observabilityRows(): Promise<Row[]> {
-  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "observability-cost.ts"), "--calls", values["tool-calls"]!, "--json"], { stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "observability-cost.ts"), "--calls", values["tool-calls"]!, "--daemons", "3", "--rounds", "12", "--json"], { stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`bench/observability-cost.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
   const out = JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { ratios: import("./observability-cost.ts").CostRatio[] };
   const rows: Row[] = out.ratios.map((x) => ({
@@ -237,7 +242,7 @@ async function observabilityRows(): Promise<Row[]> {
   }));
   // The same question inside one daemon (bench/observability-inprocess.ts): switched off and on between rounds, so
   // no second process's JIT and heap layout stand in the comparison.
-  const q = Bun.spawnSync([process.execPath, join(import.meta.dir, "observability-inprocess.ts"), "--calls", "3000", "--rounds", "30", "--json"], { stdout: "pipe", stderr: "pipe" });
+  const q = Bun.spawnSync([process.execPath, join(import.meta.dir, "observability-inprocess.ts"), "--calls", "3000", "--rounds", "80", "--json"], { stdout: "pipe", stderr: "pipe" });
   if (q.exitCode !== 0) throw new Error(`bench/observability-inprocess.ts: exit ${q.exitCode}: ${q.stderr.toString().slice(-400)}`);
   const one = JSON.parse(q.stdout.toString().trim().split("\n").pop()!) as { cpuRatio: number; aaRatio: number; onCpuUs: number; offCpuUs: number; onPerSec: number; offPerSec: number };
   return [

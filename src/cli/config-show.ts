@@ -1,4 +1,5 @@
 import type { Command } from "./command.ts";
+import { samplesEveryCall } from "../core/tracing/settings.ts";
 import { keyValues, printJson } from "./output.ts";
 
 export const configShow: Command = {
@@ -40,7 +41,7 @@ export const configShow: Command = {
         ["metrics", c.metrics.enabled ? "on (/metrics, /api/v1/stats, per-minute rollups)" : "off (nothing counted; /metrics answers 404)"],
         ["tracing", c.tracing.enabled ? `on, last ~${c.tracing.maxSpans} spans kept in memory` : "off"],
         ["tracing export", c.tracing.tracesUrl ? `OTLP/HTTP to ${c.tracing.tracesUrl}` : "off (no OTLP endpoint: nothing leaves this machine)"],
-        ["agent spans", !c.tracing.enabled ? "off" : c.tracing.propagate === "always" || c.tracing.tracesUrl ? "every call's agent gets a traceparent and reports its span" : "sampled traces only (a caller's traceparent flagged sampled; tracing.propagate: \"always\" for every call)"],
+        ["agent spans", !c.tracing.enabled ? "off" : samplesEveryCall(c.tracing) ? "every call's agent gets a traceparent and reports its span" : "sampled traces only (a caller's traceparent flagged sampled; tracing.propagate: \"always\" for every call)"],
       ]),
     );
     return 0;

@@ -305,7 +305,7 @@ export class Router {
       signal: req.signal,
       correlationId: req.correlationId,
       frame: buildChatMessage(
-        { session_id: req.sessionId, message_id: req.messageId, text: req.text, history: req.history, ...(trace?.sampled ? { traceparent: trace.traceparent } : {}) },
+        withTraceparent({ session_id: req.sessionId, message_id: req.messageId, text: req.text, history: req.history }, trace),
         { request_id: requestId, correlation_id: req.correlationId },
       ),
     });
@@ -335,7 +335,7 @@ export class Router {
         const p = this.pending.get(msg.request_id);
         // Late frames (after cancel/timeout) and frames for another agent's calls are dropped.
         if (!p || p.agentId !== conn.agentId) return true;
-        if (p.trace?.sampled && msg.type !== "tool.progress" && msg.type !== "chat.delta") p.trace.agentSpan(msg.payload.agent_span);
+        if (p.trace && msg.type !== "tool.progress" && msg.type !== "chat.delta") p.trace.agentSpan(msg.payload.agent_span);
         if (msg.type === "tool.progress") p.onProgress?.(msg.payload.seq, msg.payload.chunk);
         else if (msg.type === "chat.delta") {
           p.chatText += msg.payload.text;

@@ -129,10 +129,11 @@ export class CallTrace implements TraceData {
   /**
    * The agent's own span from a terminal frame's optional `agent_span`
    * (`{span_id, start_us, end_us}`, Unix microseconds). Untrusted: a malformed
-   * value is ignored, and the times are clamped into agent.execute.
+   * value is ignored, and the times are clamped into agent.execute. An unsampled trace's agent was not asked for
+   * one (it got no `traceparent`), so whatever it sends then is ignored too.
    */
   agentSpan(raw: unknown): void {
-    if (typeof raw !== "object" || raw === null) return;
+    if (!this.sampled || typeof raw !== "object" || raw === null) return;
     const { span_id: spanId, start_us: s, end_us: e } = raw as Record<string, unknown>;
     if (typeof spanId !== "string" || typeof s !== "number" || typeof e !== "number") return;
     // rootId_, not rootId: comparing must not make the root's id (most traces never need it).

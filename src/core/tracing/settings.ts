@@ -36,6 +36,11 @@ export interface TracingSettings {
   propagate: "sampled" | "always";
 }
 
+/** Every trace is sampled (every call's agent gets a `traceparent`): spans are exported, or config says always. */
+export function samplesEveryCall(s: Pick<TracingSettings, "propagate" | "tracesUrl">): boolean {
+  return s.propagate === "always" || s.tracesUrl !== undefined;
+}
+
 function httpUrl(value: string, what: string): string {
   let u: URL;
   try {

@@ -45,7 +45,7 @@ describe("settings", () => {
 
 describe("call traces", () => {
   test("a successful call: root + five phases in order, agent span nested under agent.execute and clamped", () => {
-    const t = new Tracer(settings());
+    const t = new Tracer(settings({ propagate: "always" }));
     const started = performance.now();
     const c = t.call("6f1c2a54-1111-4222-8333-444455556666", "com.example.a/echo", "com.example.a", "cli", undefined, undefined, started);
     for (const p of [PHASE.checked, PHASE.validated, PHASE.admitting, PHASE.admitted]) c.mark(p);
@@ -91,7 +91,7 @@ describe("call traces", () => {
   });
 
   test("a bad agent span is ignored", () => {
-    const t = new Tracer(settings());
+    const t = new Tracer(settings({ propagate: "always" }));
     const c = t.call(ID_R_BAD, "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
     for (const p of [PHASE.checked, PHASE.validated, PHASE.admitting, PHASE.admitted]) c.mark(p);
     c.agentSpan({ span_id: "XYZ", start_us: 1, end_us: 2 });
@@ -140,6 +140,17 @@ describe("sampling: which calls' agents get a traceparent", () => {
     expect(call(t, tp("01")).sampled).toBe(true);
     // A malformed traceparent is no parent, so no sampling decision of its own.
     expect(call(t, "00-zz-01").sampled).toBe(false);
+  });
+
+  test("an unsampled trace ignores an agent span it did not ask for; a sampled one keeps it", () => {
+    const t = new Tracer(settings());
+    const nowUs = (performance.timeOrigin + performance.now()) * 1000;
+    for (const c of [call(t), call(t, tp("01"))]) {
+      for (const p of [PHASE.checked, PHASE.validated, PHASE.admitting, PHASE.admitted]) c.mark(p);
+      c.agentSpan({ span_id: "00f067aa0ba902b7", start_us: nowUs, end_us: nowUs + 5 });
+      c.end(undefined);
+      expect(t.store.spansFor(c.requestId).some((s) => s.name === "agent.tool")).toBe(c.sampled);
+    }
   });
 
   test("exporting, or tracing.propagate always: every call and chat turn is sampled", () => {
@@ -259,7 +270,8 @@ describe("span store keeps data, not objects", () => {
   });
 
   test("without export: every read of a trace gives the same span ids, all distinct and well-formed", () => {
-    const t = new Tracer(settings());
+    // propagate "always": sampled without export, so the agent's span is kept too.
+    const t = new Tracer(settings({ propagate: "always" }));
     const rid = crypto.randomUUID();
     const c = traced(t, rid);
     const first = t.store.spansFor(rid);

@@ -13,7 +13,7 @@ import { CallTrace, type TraceSink } from "./call-trace.ts";
 import type { SpanRecord } from "./span-record.ts";
 import { SpanStore } from "./span-store.ts";
 import { ownUuidHex, parseTraceparent, randomTraceId, type SpanParent, uuidHex } from "./trace-context.ts";
-import type { TracingSettings } from "./settings.ts";
+import { samplesEveryCall, type TracingSettings } from "./settings.ts";
 
 /** Where exported spans go (otlp-export.ts); an interface so the module stays unloaded until needed. */
 export interface SpanExportSink {
@@ -42,7 +42,7 @@ export class Tracer implements TraceSink {
     private readonly loadExporter: (s: TracingSettings) => Promise<SpanExportSink> = async (s) => (await import("./otlp-export.ts")).createOtlpSink(s),
   ) {
     this.on = settings.enabled;
-    this.sampleAll = settings.propagate === "always" || settings.tracesUrl !== undefined;
+    this.sampleAll = samplesEveryCall(settings);
     this.store = new SpanStore(settings.maxSpans);
   }
 
@@ -59,7 +59,7 @@ export class Tracer implements TraceSink {
         this.exportError = e instanceof Error ? e.message : String(e);
         this.backlog = [];
         // Nothing will be exported: agents' spans would only feed the local timeline.
-        this.sampleAll = this.settings.propagate === "always";
+        this.sampleAll = samplesEveryCall({ propagate: this.settings.propagate, tracesUrl: undefined });
       },
     );
     return this.loading;

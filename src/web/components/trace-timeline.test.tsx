@@ -6,7 +6,7 @@ import { TraceTimeline } from "./trace-timeline.tsx";
 
 /** The spans of one finished call, with or without the agent's own span. */
 function spans(agentSpan: boolean) {
-  const t = new Tracer(tracingSettings(undefined, {}));
+  const t = new Tracer({ ...tracingSettings(undefined, {}), propagate: agentSpan ? "always" : "sampled" });
   const id = crypto.randomUUID();
   const c = t.call(id, "a.b/x", "a.b", "cli", undefined, undefined, performance.now());
   for (const p of [PHASE.checked, PHASE.validated, PHASE.admitting, PHASE.admitted]) c.mark(p);

@@ -114,7 +114,7 @@ export const callEnvelopeSchema = v1EnvelopeSchema.extend({ request_id: idSchema
 export const traceparentSchema = z.string().max(LIMITS.id).optional().catch(undefined);
 /**
  * The agent's own span for a call, reported in its terminal frame: `{span_id, start_us, end_us}`, Unix
- * microseconds. Passed through as is: the one reader (CallTrace.agentSpan, only when the call is traced)
+ * microseconds. Passed through as is: the one reader (CallTrace.agentSpan, only for a sampled trace)
  * checks every field and drops a malformed value, so untraced calls pay nothing for it and no object schema
  * runs on every terminal frame (issue 15: tracing's cost on the hot path).
  */

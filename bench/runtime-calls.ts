@@ -4,7 +4,7 @@
  * (examples/echo), side by side with a raw Bun↔Elixir ping-pong over the same
  * framing on the same kind of socket (the ceiling for one in-flight call).
  *
- *   bun bench/runtime-calls.ts [calls=5000] [concurrency=8] [--json]
+ *   bun bench/runtime-calls.ts [calls=5000] [concurrency=8] [--warmup 3000] [--json]
  *
  * `--json` prints one JSON line last ({rows: [{name, calls, perSec, p50Us, p99Us, peerCpuUs?}]}) for bench/tool-calls.ts.
  * The Elixir side's CPU per call (ping-pong peer, SDK agent) is read from /proc:
@@ -15,43 +15,25 @@ import { join } from "node:path";
 import { beamFlags } from "../src/core/runtime/beam-flags.ts";
 import { encodeFrame, FrameDecoder } from "../src/protocol/index.ts";
 import { buildExample } from "../test/helpers/elixir-build.ts";
-import { cpuNs } from "./cpu.ts";
+import { interleaved, type Measured, type Path, path as timedPath } from "./tool-calls.ts";
 import { runtimeEnv, shortTempDir } from "../test/helpers/runtime-env.ts";
 
 const JSON_OUT = process.argv.includes("--json");
-const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const warmupAt = process.argv.indexOf("--warmup");
+/** Untimed calls before each sequential row (the same for every path): the router's JS must reach its steady-state tier. */
+const WARMUP = warmupAt > 0 ? Number(process.argv[warmupAt + 1]) : 3000;
+const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--warmup");
 const N = Number(positional[0] ?? 5000);
 const CONC = Number(positional[1] ?? 8);
 const ECHO = "com.opensentience.examples.echo";
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 const fmt = (us: number) => `${us.toFixed(1)} µs`;
-const rows: string[][] = [];
-const data: Array<{ name: string; calls: number; perSec: number; p50Us: number; p99Us: number; peerCpuUs?: number }> = [];
-const row = (name: string, n: number, totalMs: number, lat: number[], peerCpuUs?: number) => {
-  rows.push([name, String(n), `${Math.round((n / totalMs) * 1000).toLocaleString()}`, fmt(pct(lat, 50)), fmt(pct(lat, 99)), peerCpuUs === undefined ? "-" : fmt(peerCpuUs)]);
-  data.push({ name, calls: n, perSec: (n / totalMs) * 1000, p50Us: pct(lat, 50), p99Us: pct(lat, 99), ...(peerCpuUs === undefined ? {} : { peerCpuUs }) });
-};
-
-/**
- * 500 warm-up round trips, then N timed ones, one at a time; adds a result row.
- * `peerPid`: the Elixir process answering, whose CPU per call (all its threads,
- * /proc) is reported — a figure the machine's load moves far less than latency.
- */
-async function sequential(name: string, once: () => Promise<unknown>, peerPid?: number): Promise<void> {
-  for (let i = 0; i < 500; i++) await once();
-  const lat: number[] = [];
-  const cpu0 = peerPid === undefined ? 0 : cpuNs(peerPid);
-  const t0 = performance.now();
-  for (let i = 0; i < N; i++) {
-    const s = performance.now();
-    await once();
-    lat.push((performance.now() - s) * 1000);
-  }
-  row(name, N, performance.now() - t0, lat, peerPid === undefined ? undefined : (cpuNs(peerPid) - cpu0) / 1000 / N);
+type Once = () => Promise<unknown>;
+interface Peer {
+  once: Once;
+  /** The Elixir process answering (its CPU per call is reported), if any. */
+  pid?: number;
+  stop(): Promise<void> | void;
 }
 
 // --- raw ping-pong -------------------------------------------------------
@@ -61,7 +43,7 @@ async function sequential(name: string, once: () => Promise<unknown>, peerPid?: 
  */
 const NO_SPIN = { ELIXIR_ERL_OPTIONS: "+sbwt none +sbwtdcpu none +sbwtdio none" };
 
-async function rawPingPong(label = "", env: Record<string, string> = {}): Promise<void> {
+async function rawPingPong(env: Record<string, string> = {}): Promise<Peer> {
   const dir = shortTempDir("ospp-");
   const path = join(dir, "pp.sock");
   let onFrame: (() => void) | null = null;
@@ -89,15 +71,20 @@ async function rawPingPong(label = "", env: Record<string, string> = {}): Promis
       onFrame = res;
       client!.write(frame);
     });
-  await sequential(`raw Bun↔Elixir ping-pong (sequential)${label}`, once, peer.pid);
-  peer.kill();
-  server.stop(true);
+  return {
+    once,
+    pid: peer.pid,
+    stop: () => {
+      peer.kill();
+      server.stop(true);
+    },
+  };
 }
 
 // --- raw tool.call frames to the Elixir SDK agent, no router -----------------
 // A minimal stand-in core: accepts any hello, registers nothing, sends tool.call
 // frames and awaits tool.result. Isolates the SDK's own per-call cost.
-async function rawSdkCalls(home: string, agentDir: string, label = "", env: Record<string, string> = {}): Promise<void> {
+async function rawSdkCalls(home: string, agentDir: string, env: Record<string, string> = {}): Promise<Peer> {
   const path = join(shortTempDir("osrs-"), "s.sock");
   const decoder = new FrameDecoder();
   let sock: import("bun").Socket<unknown> | null = null;
@@ -136,54 +123,69 @@ async function rawSdkCalls(home: string, agentDir: string, label = "", env: Reco
       waiting = () => res();
       sock!.write(encodeFrame({ v: 1, type: "tool.call", id: `c${++n}`, request_id: `r${n}`, payload: { tool: "echo", arguments: { text: "hello" }, timeout_ms: 5000, caller: { kind: "cli", id: "bench" } } }));
     });
-  await sequential(`raw tool.call → Elixir SDK echo (no router)${label}`, once, agent.pid);
-  agent.kill();
-  await agent.exited;
-  server.stop(true);
+  return {
+    once,
+    pid: agent.pid,
+    stop: async () => {
+      agent.kill();
+      await agent.exited;
+      server.stop(true);
+    },
+  };
 }
 
-// --- through the router -----------------------------------------------------
-async function routerCalls(): Promise<void> {
-  // The default per-agent caps (6,000 calls/min, one core of CPU) would measure the limits, not the router.
-  const env = await runtimeEnv({ calls_per_minute: 1_000_000, max_concurrency: 64, agent_cpu_percent: 100 * navigator.hardwareConcurrency });
-  try {
-    const echo = await buildExample("echo", env.home);
-    await rawSdkCalls(env.home, echo.dir);
-    await rawSdkCalls(env.home, echo.dir, ", no busy-wait", NO_SPIN);
-    await rawSdkCalls(env.home, echo.dir, ", agents' BEAM flags", { ELIXIR_ERL_OPTIONS: beamFlags(undefined).join(" ") });
-    env.installAgent({ id: ECHO, path: echo.dir, manifest: echo.manifest });
-    await env.runtime.run(ECHO, "cli");
-    const call = async () => {
-      const r = await env.runtime.call({ tool: `${ECHO}/echo`, arguments: { text: "hello" }, caller: { kind: "cli", id: "bench" } });
-      if (!r.ok) throw new Error(`call failed: ${r.error.code}`);
-    };
-    await sequential("router → Elixir echo (sequential)", call);
-    const lat: number[] = [];
-    const t0 = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONC }, async () => {
-        while (next++ < N) {
-          const s = performance.now();
-          await call();
-          lat.push((performance.now() - s) * 1000);
-        }
-      }),
-    );
-    row(`router → Elixir echo (${CONC} in flight)`, N, performance.now() - t0, lat);
-  } finally {
-    await env.close();
-  }
+// --- every path, interleaved -------------------------------------------------
+/**
+ * All peers run at once and are measured in interleaved rounds (bench/tool-calls.ts's `interleaved`): on this
+ * shared 2-core machine the ping-pong alone moved between ~12k and ~19k calls/s from one minute to the next, so a
+ * router row measured a minute after its ceiling gave ratios from 0.39 to 0.67. Each path first makes WARMUP
+ * untimed calls; the router's JS must be compiled before it is timed.
+ */
+const AGENT_FLAGS = { ELIXIR_ERL_OPTIONS: beamFlags(undefined).join(" ") };
+const peers: Peer[] = [];
+// The default per-agent caps (6,000 calls/min, one core of CPU) would measure the limits, not the router.
+const env = await runtimeEnv({ calls_per_minute: 1_000_000, max_concurrency: 64, agent_cpu_percent: 100 * navigator.hardwareConcurrency });
+let measured: Measured[];
+try {
+  const echo = await buildExample("echo", env.home);
+  const pp = await rawPingPong();
+  const ppNoSpin = await rawPingPong(NO_SPIN);
+  // The ceiling for the router rows: the runtime starts the echo agent with these flags (one scheduler, no busy-wait,
+  // small allocators: src/core/runtime/beam-flags.ts), so its ping-pong is measured with them too.
+  const ppAgent = await rawPingPong(AGENT_FLAGS);
+  const sdk = await rawSdkCalls(env.home, echo.dir);
+  const sdkNoSpin = await rawSdkCalls(env.home, echo.dir, NO_SPIN);
+  const sdkAgent = await rawSdkCalls(env.home, echo.dir, AGENT_FLAGS);
+  peers.push(pp, ppNoSpin, ppAgent, sdk, sdkNoSpin, sdkAgent);
+  env.installAgent({ id: ECHO, path: echo.dir, manifest: echo.manifest });
+  await env.runtime.run(ECHO, "cli");
+  const routerCall = async () => {
+    const r = await env.runtime.call({ tool: `${ECHO}/echo`, arguments: { text: "hello" }, caller: { kind: "cli", id: "bench" } });
+    if (!r.ok) throw new Error(`call failed: ${r.error.code}`);
+  };
+  const seq = (name: string, p: Peer) => timedPath(name, 1, p.once as Path["call"], () => (p.pid === undefined ? [] : [p.pid]));
+  measured = await interleaved(
+    [
+      seq("raw Bun↔Elixir ping-pong (sequential)", pp),
+      seq("raw Bun↔Elixir ping-pong (sequential), no busy-wait", ppNoSpin),
+      seq("raw Bun↔Elixir ping-pong (sequential), agents' BEAM flags", ppAgent),
+      seq("raw tool.call → Elixir SDK echo (no router)", sdk),
+      seq("raw tool.call → Elixir SDK echo (no router), no busy-wait", sdkNoSpin),
+      seq("raw tool.call → Elixir SDK echo (no router), agents' BEAM flags", sdkAgent),
+      timedPath("router → Elixir echo (sequential)", 1, routerCall, () => []),
+      timedPath(`router → Elixir echo (${CONC} in flight)`, CONC, routerCall, () => []),
+    ],
+    { calls: N, warmup: WARMUP },
+  );
+} finally {
+  for (const p of peers) await p.stop();
+  await env.close();
 }
-
-await rawPingPong();
-await rawPingPong(", no busy-wait", NO_SPIN);
-// The ceiling for the router rows: the runtime starts the echo agent with these flags (one scheduler, no busy-wait,
-// small allocators: src/core/runtime/beam-flags.ts), so its ping-pong is measured with them too.
-await rawPingPong(", agents' BEAM flags", { ELIXIR_ERL_OPTIONS: beamFlags(undefined).join(" ") });
-await routerCalls();
+// serverCpuUs of a path here is its Elixir peer's CPU per call.
+const data = measured.map(({ serverCpuUs, ...m }) => (serverCpuUs === undefined ? m : { ...m, peerCpuUs: serverCpuUs }));
+const rows = data.map((m) => [m.name, String(m.calls), Math.round(m.perSec).toLocaleString("en-US"), fmt(m.p50Us), fmt(m.p99Us), m.peerCpuUs === undefined ? "-" : fmt(m.peerCpuUs)]);
 const head = ["path", "calls", "calls/s", "p50", "p99", "Elixir CPU/call"];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 console.log([head, ...rows].map((r) => r.map((c, i) => c.padEnd(w[i]!)).join("  ")).join("\n"));
 if (JSON_OUT) console.log(JSON.stringify({ rows: data }));
-else console.log(`\n(every router call is schema-checked, permission-checked and written to the SQLite audit log)\nreproduce: bun bench/runtime-calls.ts ${N} ${CONC}`);
+else console.log(`\n(every router call is schema-checked, permission-checked and written to the SQLite audit log)\nreproduce: bun bench/runtime-calls.ts ${N} ${CONC} --warmup ${WARMUP}`);

@@ -12,12 +12,19 @@
  *   - bench/runtime-calls.ts (child process): raw Bun↔Elixir ping-pong, raw
  *     tool.call → SDK echo without a router, the in-process router.
  *
- *   bun bench/tool-calls.ts [--calls 3000] [--inflight 16] [--json]
+ *   bun bench/tool-calls.ts [--calls 3000] [--inflight 16] [--warmup 3000] [--json]
  *
  * The daemon's config lifts the per-agent limits that would otherwise be what
  * is measured: calls_per_minute (default 6,000/min = 100/s) and
  * agent_cpu_percent (default one core). `--json` prints one JSON line last
  * (for bench/run-all.ts).
+ *
+ * Every path first makes `--warmup` untimed calls (the same number for each):
+ * a long-running daemon is measured in its steady state, not while JSC is
+ * still compiling its hot path. The router's path is long enough that 300 or
+ * 500 warm-up calls measured mostly the compiler: the in-process router read
+ * 0.47× raw ping-pong after 500 and 0.67× after 3,000 (bun bench/runtime-calls.ts
+ * 6000 8 --warmup N, back to back, on a8d22ac).
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -32,11 +39,11 @@ export { cpuNs };
 
 const { values } = parseArgs({
   args: import.meta.main ? Bun.argv.slice(2) : [],
-  options: { calls: { type: "string", default: "3000" }, inflight: { type: "string", default: "16" }, json: { type: "boolean", default: false } },
+  options: { calls: { type: "string", default: "3000" }, inflight: { type: "string", default: "16" }, warmup: { type: "string", default: "3000" }, json: { type: "boolean", default: false } },
 });
 const N = Number(values.calls);
 const INFLIGHT = Number(values.inflight);
-const WARMUP = 300;
+const WARMUP = Number(values.warmup);
 const ROUNDS = 5;
 const ECHO = "com.opensentience.examples.echo";
 const REPO = resolve(import.meta.dir, "..");
@@ -212,7 +219,7 @@ export function poster(url: string, headers: Record<string, string>) {
 
 /** bench/runtime-calls.ts in a child: raw ping-pong, raw SDK echo, in-process router. */
 function runtimeRows(): Measured[] {
-  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "runtime-calls.ts"), String(N), String(INFLIGHT), "--json"], { stdout: "pipe", stderr: "pipe", env: process.env });
+  const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "runtime-calls.ts"), String(N), String(INFLIGHT), "--warmup", String(WARMUP), "--json"], { stdout: "pipe", stderr: "pipe", env: process.env });
   if (r.exitCode !== 0) throw new Error(`bench/runtime-calls.ts: exit ${r.exitCode}: ${r.stderr.toString().slice(-400)}`);
   return (JSON.parse(r.stdout.toString().trim().split("\n").pop()!) as { rows: Measured[] }).rows;
 }

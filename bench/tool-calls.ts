@@ -21,10 +21,10 @@
  *
  * Every path first makes `--warmup` untimed calls (the same number for each):
  * a long-running daemon is measured in its steady state, not while JSC is
- * still compiling its hot path. The router's path is long enough that 300 or
- * 500 warm-up calls measured mostly the compiler: the in-process router read
- * 0.47× raw ping-pong after 500 and 0.67× after 3,000 (bun bench/runtime-calls.ts
- * 6000 8 --warmup N, back to back, on a8d22ac).
+ * still compiling its hot path. From a cold start, the in-process router's
+ * calls/s per window of 500 calls climbed from ~2,500 to ~7,000 over the first
+ * ~3,000-5,000 calls and the HTTP API's from ~1,600 to ~3,700 over ~3,000
+ * (a8d22ac); the old 300-500 warm-up calls timed part of that climb.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";

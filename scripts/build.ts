@@ -21,6 +21,12 @@ const args = [
   "--compile",
   "--minify-syntax",
   "--bytecode",
+  // The binary must not read bunfig.toml (its `preload` runs code) or .env files from the directory it is started
+  // in: that is often an agent's checkout (the sandbox's exec step runs there), i.e. someone else's files.
+  "--no-compile-autoload-bunfig",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-tsconfig",
+  "--no-compile-autoload-package-json",
   "--format=esm",
   // One chunk per dynamic import: `--version`/`--help` load the dispatcher's few KB, not every command (CLI start, issue 13).
   "--splitting",

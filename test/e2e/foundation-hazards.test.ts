@@ -4,7 +4,7 @@
  * a live check that the mix marker fixture really would fire if evaluated.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildFixtureTree, FIXTURES_DIR, manifest, MANIFEST, tempDir, writeManifest } from "../fixtures/foundation/tree.ts";
 import { canDropPrivileges, handSandboxTo, makeSandbox, NOBODY, runBinary, type Sandbox } from "../helpers/binary.ts";
@@ -141,5 +141,25 @@ describe("the mix marker fixture is live (so its absence after discovery means s
     expect(r.exitCode).toBe(0);
     expect(existsSync(join(dir, "p", "MARKER_mix_exs_evaluated"))).toBe(true);
     expect(existsSync(join(dir, "p", "MARKER_lib_compiled"))).toBe(true);
+  });
+});
+
+// The binary is often started in someone else's directory: an agent's checkout (the sandbox's exec step runs
+// there), a cloned registry, a download. Bun's compiled executables read that directory's bunfig.toml — whose
+// `preload` runs code — and .env files unless built not to (scripts/build.ts).
+describe("the working directory is data, not configuration: its bunfig.toml and .env are not read", () => {
+  test.each(["--version", "config show --json", "agents list"])("opensentience %s", async (command) => {
+    const args = command.split(" ");
+    const box = sandbox();
+    const marker = box.path("preload-ran");
+    writeFileSync(join(box.cwd, "bunfig.toml"), 'preload = ["./preload.ts"]\n');
+    writeFileSync(join(box.cwd, "preload.ts"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "ran");\n`);
+    writeFileSync(join(box.cwd, ".env"), `OPENSENTIENCE_HOME=${box.path("home-from-dotenv")}\n`);
+    // No OPENSENTIENCE_HOME of our own: the default data directory is the one to expect, not .env's.
+    const r = await runBinary(args, { sandbox: box, env: { OPENSENTIENCE_HOME: undefined } });
+    expect(r.code, r.describe()).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(box.path("home-from-dotenv"))).toBe(false);
+    if (args[0] === "config") expect(r.json<{ home: string }>().home).toBe(join(box.userHome, ".opensentience"));
   });
 });

@@ -37,6 +37,7 @@ const VICTIM = "com.opensentience.test.victim";
 const FIXTURE = resolve(import.meta.dir, "../fixtures/agents/hostile");
 const CANARY = `daemon-only-${crypto.randomUUID()}`;
 const ENV_SECRET = `approved-env-${crypto.randomUUID()}`;
+const PRELOAD_MARKER = "bunfig-preload-ran";
 const FAKE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nZmFrZSBrZXkgZm9yIHRlc3RzIG9ubHk=\n-----END OPENSSH PRIVATE KEY-----\n";
 
 type Escape = { ok: boolean; detail: string; [k: string]: unknown };
@@ -189,6 +190,11 @@ beforeAll(async () => {
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
   manifest.permissions = manifest.permissions.map((p: string) => (p === "network:egress:127.0.0.1:8080" ? `network:egress:127.0.0.1:${approvedPort}` : p));
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  // The exec step (the binary, inside bwrap, before Landlock) runs in the agent's checkout: if it read this
+  // bunfig.toml, its preload would run the agent's code before the exec restriction is on.
+  writeFileSync(join(src, "bunfig.toml"), 'preload = ["./preload.ts"]\n');
+  writeFileSync(join(src, "preload.ts"), `require("node:fs").writeFileSync(process.env.HOME + "/${PRELOAD_MARKER}", "ran");\n`);
+  writeFileSync(join(src, ".env"), "HOSTILE_DOTENV=1\n");
   git(src, "init", "-q");
   commitAll(src, "hostile agent");
   const reg = registryRepo(base.dir, { [`${HOSTILE}.json`]: { id: HOSTILE, git_url: fileUrl(src), default_ref: "main", manifest_path: "opensentience.agent.json", manifest } });
@@ -233,6 +239,13 @@ describe("A: nothing approved", () => {
     expect(alive.ok).toBe(true);
     expect(alive.hostname).toBe("agent");
     expect(alive.home).toBe(join(dataHome, "agents", HOSTILE, "data"));
+  });
+
+  test("the exec step does not read the agent checkout's bunfig.toml (a preload would run before Landlock)", async () => {
+    expect((await lastLaunch()).spawn).toBe(false); // the step ran: no process:spawn
+    const ran = existsSync(join(dataHome, "agents", HOSTILE, "data", PRELOAD_MARKER));
+    note("bunfig.toml preload in the exec step", ran, ran ? "the checkout's preload ran" : "not read");
+    expect(ran).toBe(false);
   });
 
   test("files: ~/.ssh, writing ~, env", async () => {

@@ -87,7 +87,9 @@ export function selfCommand(): { argv: string[]; files: string[] } {
   const compiled = import.meta.dir.startsWith("/$bunfs") || import.meta.dir.includes("~BUN");
   if (compiled) return { argv: [process.execPath], files: [realpathSync(process.execPath)] };
   const src = resolve(import.meta.dir, "../..");
-  return { argv: [process.execPath, join(src, "main.ts")], files: [realpathSync(process.execPath), src] };
+  // The step runs in the agent's directory: bun must not read its bunfig.toml (a `preload` would run the agent's
+  // code before Landlock is on) or its .env files. The compiled binary is built not to (scripts/build.ts).
+  return { argv: [process.execPath, "--no-env-file", "--config=/dev/null", join(src, "main.ts")], files: [realpathSync(process.execPath), src] };
 }
 
 const realOrNull = (p: string): string | null => {

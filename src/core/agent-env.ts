@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { hasEmbeddedSdk, materializeSdk } from "./bundled/bundled.ts";
 import type { DataPaths } from "./config/paths.ts";
+import { absolutePath } from "./absolute-path.ts";
 
 /** Agents are built and run in `prod`: no dev-only deps, consolidated protocols. */
 export const AGENT_MIX_ENV = "prod";
@@ -46,7 +47,8 @@ export function mixVars(paths: DataPaths, sdk: string | null): Record<string, st
 /** Environment an agent process runs with: the user's PATH/HOME/LANG plus its mix variables. */
 export function mixEnv(paths: DataPaths, env: Record<string, string | undefined> = process.env): Record<string, string> {
   return {
-    PATH: env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    // The agent starts in its own checkout (and, unsandboxed, `mix` is looked up there): absolute entries only.
+    PATH: absolutePath(env.PATH),
     HOME: env.HOME ?? paths.home,
     LANG: env.LANG ?? "C.UTF-8",
     ...mixVars(paths, sdkPath(paths, env)),

@@ -3,13 +3,15 @@
  * git calls, and the build (`mix deps.get` starts git for git dependencies, and
  * those git processes inherit this environment).
  *
- * Built from scratch, never by copying `process.env`: only PATH and LANG are
- * taken from the parent, so GIT_DIR, GIT_WORK_TREE, GIT_CONFIG*, GIT_EXEC_PATH,
+ * Built from scratch, never by copying `process.env`: only PATH (its absolute
+ * entries) and LANG are taken from the parent, so GIT_DIR, GIT_WORK_TREE, GIT_CONFIG*, GIT_EXEC_PATH,
  * GIT_SSH(_COMMAND), GIT_TEMPLATE_DIR, SSH_ASKPASS, ERL_*, MIX_*, HEX_* … of the
  * caller can never leak in. Git configuration is forced through
  * GIT_CONFIG_COUNT/KEY/VALUE (command-line scope: it overrides repository config
  * and reaches git processes we do not start ourselves).
  */
+
+import { absolutePath } from "../absolute-path.ts";
 
 /** Transports git may use. `ext::`, `fd::`, `git://`, `http://` are refused. */
 export const GIT_ALLOWED_PROTOCOLS = "https:ssh:file";
@@ -67,7 +69,8 @@ export function hardenedEnv(opts: HardenedEnvOptions): Record<string, string> {
   const parent = opts.parent ?? process.env;
   const lang = parent.LANG && /utf-?8/i.test(parent.LANG) ? parent.LANG : "C.UTF-8";
   const env: Record<string, string> = {
-    PATH: parent.PATH || "/usr/local/bin:/usr/bin:/bin",
+    // Git runs in checkouts of registries and agents: a relative PATH entry would find their files first.
+    PATH: absolutePath(parent.PATH),
     HOME: opts.home,
     LANG: lang,
     LC_ALL: lang,

@@ -1,0 +1,11 @@
+/**
+ * PATH for a child process that starts in a directory someone else wrote (a registry's or an agent's checkout):
+ * only its absolute entries. An empty, `.` or relative entry makes a program name — `git`, the `ssh` git starts,
+ * `mix` — resolve to a file in that directory, which would run it with the user's rights.
+ */
+export const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+export function absolutePath(path: string | undefined): string {
+  const kept = [...new Set((path ?? "").split(":").filter((p) => p.startsWith("/")))];
+  return kept.length > 0 ? kept.join(":") : DEFAULT_PATH;
+}

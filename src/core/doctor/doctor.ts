@@ -13,6 +13,7 @@ import { readDaemonFile } from "../../daemon/daemon-file.ts";
 import { limitsSchema } from "../config/schema.ts";
 import { capsFromConfig, detectLimitSupport } from "../sandbox/limits.ts";
 import { sandboxSupport } from "../sandbox/probe.ts";
+import { absolutePath } from "../absolute-path.ts";
 import {
   checkAdminToken,
   checkDataDir,
@@ -102,7 +103,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
 
 /** The real machine. */
 export function realDoctorDeps(env: Record<string, string | undefined> = process.env): DoctorDeps {
-  const PATH = env.PATH ?? "";
+  // What the daemon's children find (git/env.ts, sandbox/probe.ts): PATH's absolute entries, whatever directory doctor runs in.
+  const PATH = absolutePath(env.PATH);
   return {
     env,
     uid: typeof process.getuid === "function" ? process.getuid() : null,

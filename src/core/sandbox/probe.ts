@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { landlockAbi } from "./exec-restricted.ts";
+import { absolutePath } from "../absolute-path.ts";
 
 export interface Toolchain {
   erlangRoot: string;
@@ -40,8 +41,9 @@ export interface SandboxSupport {
   disableUserns: boolean;
 }
 
-function which(cmd: string, path = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"): string | null {
-  for (const dir of path.split(":")) {
+/** `cmd` on PATH's absolute entries: what the sandbox mounts and runs must not depend on the daemon's working directory. */
+function which(cmd: string, path = process.env.PATH): string | null {
+  for (const dir of absolutePath(path).split(":")) {
     const p = join(dir, cmd);
     if (existsSync(p)) return p;
   }

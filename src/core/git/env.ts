@@ -4,9 +4,9 @@
  * those git processes inherit this environment).
  *
  * Built from scratch, never by copying `process.env`: only PATH (its absolute
- * entries) and LANG are taken from the parent, so GIT_DIR, GIT_WORK_TREE, GIT_CONFIG*, GIT_EXEC_PATH,
- * GIT_SSH(_COMMAND), GIT_TEMPLATE_DIR, SSH_ASKPASS, ERL_*, MIX_*, HEX_* … of the
- * caller can never leak in. Git configuration is forced through
+ * entries) and LANG are taken from the parent, so GIT_DIR, GIT_WORK_TREE,
+ * GIT_CONFIG*, GIT_EXEC_PATH, GIT_SSH(_COMMAND), GIT_TEMPLATE_DIR, SSH_ASKPASS,
+ * ERL_*, MIX_*, HEX_* … of the caller can never leak in. Git configuration is forced through
  * GIT_CONFIG_COUNT/KEY/VALUE (command-line scope: it overrides repository config
  * and reaches git processes we do not start ourselves).
  */

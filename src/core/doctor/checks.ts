@@ -76,6 +76,26 @@ export async function checkGit(deps: DoctorDeps): Promise<CheckResult> {
   );
 }
 
+/**
+ * PATH entries that are not absolute (`.`, `bin`, an empty one) are ignored for every program opensentience starts
+ * (absolute-path.ts): said only when there are some, since a tool found only through them is then not found.
+ */
+export function checkPathEntries(env: Record<string, string | undefined>): CheckResult[] {
+  // An unset or empty PATH has no entries (the default one is used); an empty entry inside one is the current directory.
+  const relative = env.PATH ? [...new Set(env.PATH.split(":").filter((p) => !p.startsWith("/")))] : [];
+  if (relative.length === 0) return [];
+  const shown = relative.map((p) => (p === "" ? "(empty)" : `'${p}'`)).join(", ");
+  return [
+    result(
+      "path",
+      "PATH",
+      "warn",
+      `PATH has entries that are not absolute (${shown}); opensentience ignores them for the programs it starts (git, mix, the Erlang/Elixir toolchain), because they would resolve inside registries' and agents' checkouts`,
+      "put the tools you need in an absolute PATH directory; relative entries are fine to drop",
+    ),
+  ];
+}
+
 /** ssh-keygen verifies signed registries (git verify-commit with gpg.format=ssh); without it they refuse every sync. */
 export function checkSshKeygen(deps: Pick<DoctorDeps, "which">): CheckResult {
   const at = deps.which("ssh-keygen");

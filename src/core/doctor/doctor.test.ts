@@ -20,6 +20,7 @@ import {
   checkSandboxTool,
   checkLocalApiSocket,
   checkSocket,
+  checkPathEntries,
   checkSshKeygen,
   type CommandResult,
   type DoctorDeps,
@@ -124,6 +125,10 @@ describe("tool checks", () => {
   test("ssh-keygen: ok when on PATH; missing warns that signed registries cannot sync", () => {
     expect(checkSshKeygen({ which: (n) => (n === "ssh-keygen" ? "/usr/bin/ssh-keygen" : null) })).toMatchObject({ status: "ok", message: expect.stringContaining("/usr/bin/ssh-keygen") });
     expect(checkSshKeygen({ which: () => null })).toMatchObject({ status: "warn", message: expect.stringContaining("--require-signed"), fix: expect.stringContaining("openssh-client") });
+    expect(checkPathEntries({ PATH: "/usr/local/bin:/usr/bin:/bin" })).toEqual([]);
+    expect(checkPathEntries({ PATH: ".:/usr/bin::node_modules/.bin" })).toEqual([
+      expect.objectContaining({ id: "path", status: "warn", message: expect.stringContaining("'.', (empty), 'node_modules/.bin'") }),
+    ]);
   });
 
   test("git: ok, old (warn with the backport caveat), missing (fail), broken (fail)", async () => {

@@ -27,6 +27,7 @@ import {
   checkSandboxPolicy,
   checkSandboxTool,
   checkLocalApiSocket,
+  checkPathEntries,
   checkSocket,
   type CheckResult,
   type DoctorDeps,
@@ -95,7 +96,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     checkResourceLimits(deps.limits(), capsFromConfig(config?.limits ?? limitsSchema.parse({}))),
     checkSandboxPolicy(config?.sandbox ?? "auto", config?.sources.sandbox ?? "default", sandbox),
   ];
-  const checks = [configResult, git, checkSshKeygen(deps), ...elixir, checkSdk(paths, deps.env), checkDataDir(paths, deps), ...checkSocket(paths, deps), checkLocalApiSocket(paths, deps), portResult, checkAdminToken(paths, deps), checkDisk(paths, deps, config?.retention.min_free_disk_mb), ...(config ? [checkScanRoots(config.scanRoots, paths)] : []), ...sandboxChecks];
+  const checks = [configResult, ...checkPathEntries(deps.env), git, checkSshKeygen(deps), ...elixir, checkSdk(paths, deps.env), checkDataDir(paths, deps), ...checkSocket(paths, deps), checkLocalApiSocket(paths, deps), portResult, checkAdminToken(paths, deps), checkDisk(paths, deps, config?.retention.min_free_disk_mb), ...(config ? [checkScanRoots(config.scanRoots, paths)] : []), ...sandboxChecks];
   const counts = { ok: 0, warn: 0, fail: 0 };
   for (const c of checks) counts[c.status]++;
   return { ok: counts.fail === 0, home: paths.home, counts, checks };

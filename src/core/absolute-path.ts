@@ -6,6 +6,13 @@
 export const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
 export function absolutePath(path: string | undefined): string {
-  const kept = [...new Set((path ?? "").split(":").filter((p) => p.startsWith("/")))];
+  const kept = [...new Set((path ?? "").split(":").filter(isAbsoluteEntry))];
   return kept.length > 0 ? kept.join(":") : DEFAULT_PATH;
 }
+
+/** The entries `absolutePath` drops (an empty one is the current directory); none for an unset or empty PATH. */
+export function ignoredPathEntries(path: string | undefined): string[] {
+  return path ? [...new Set(path.split(":").filter((p) => !isAbsoluteEntry(p)))] : [];
+}
+
+const isAbsoluteEntry = (entry: string) => entry.startsWith("/");

@@ -10,6 +10,7 @@ import type { DataPaths } from "../config/paths.ts";
 import { decideLimits, type LimitSupport, type ResourceLimits } from "../sandbox/limits.ts";
 import type { SandboxSupport } from "../sandbox/probe.ts";
 import { compareVersions, formatVersion, gitHasSecurityFixes, parseElixirVersion, parseGitVersion } from "./versions.ts";
+import { ignoredPathEntries } from "../absolute-path.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -81,8 +82,7 @@ export async function checkGit(deps: DoctorDeps): Promise<CheckResult> {
  * (absolute-path.ts): said only when there are some, since a tool found only through them is then not found.
  */
 export function checkPathEntries(env: Record<string, string | undefined>): CheckResult[] {
-  // An unset or empty PATH has no entries (the default one is used); an empty entry inside one is the current directory.
-  const relative = env.PATH ? [...new Set(env.PATH.split(":").filter((p) => !p.startsWith("/")))] : [];
+  const relative = ignoredPathEntries(env.PATH);
   if (relative.length === 0) return [];
   const shown = relative.map((p) => (p === "" ? "(empty)" : `'${p}'`)).join(", ");
   return [

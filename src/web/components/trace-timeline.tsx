@@ -104,7 +104,7 @@ export function TraceTimeline({ spans }: { spans: SpanRecord[] }) {
       </table>
       {spans.some((s) => s.name === "agent.execute") && !spans.some((s) => s.kind === "agent") ? (
         <p class="muted" data-testid="trace-unsampled">
-          No agent span: agents report their own span for sampled traces only (an OTLP endpoint is set, the caller's traceparent is sampled, or config <code>tracing.propagate: "always"</code>).
+          No agent span: agents are asked for their own span only for sampled traces (an OTLP endpoint is set, the caller's traceparent is sampled, or config <code>tracing.propagate: "always"</code>); a sampled trace without one is an agent that did not report it.
         </p>
       ) : (
         ""

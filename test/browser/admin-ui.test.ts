@@ -156,7 +156,13 @@ test("404 page, narrow layout with the navigation drawer, logout and the login p
 
   // Wrong token in the form: error shown, audited as denied; the right one logs in.
   await page.fill('input[name="token"]', "0".repeat(64));
-  await Promise.all([page.waitForLoadState(), page.click("form.auth-form button[type=submit]")]);
+  // Await the POST's own answer (waitForLoadState resolved at once: the login page was already loaded), and check
+  // its status first, so a failure says what the server answered instead of timing out on a missing notice.
+  const [denied] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/login"),
+    page.click("form.auth-form button[type=submit]"),
+  ]);
+  expect(denied.status(), await denied.text()).toBe(401);
   await expect(page.locator(".notice-danger").textContent()).resolves.toContain("not valid");
   await screenshot(page, "login-error");
   await page.fill('input[name="token"]', daemon.token);
